@@ -1,0 +1,74 @@
+"""A small generic registry: names to classes, loaded lazily.
+
+Built-ins register as ``"module:attr"`` strings, so listing suites never imports torch; third-party
+packages add entries through an entry-point group (``harness.suites``, ``harness.methods``), which is
+scanned on the first lookup, never at import.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from importlib.metadata import entry_points
+from typing import Generic, TypeVar
+
+from harness.errors import HarnessError, UnknownNameError
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    def __init__(self, kind: str, entry_point_group: str | None = None):
+        self.kind = kind
+        self.entry_point_group = entry_point_group
+        self._targets: dict[str, str | T] = {}
+        self._origins: dict[str, str] = {}
+        self._scanned = entry_point_group is None
+
+    def register(self, name: str, target: str | T, origin: str = "built-in") -> None:
+        """Add ``name``; ``target`` is the object or a lazy ``"module:attr"`` string."""
+        if name in self._targets:
+            raise HarnessError(f"{self.kind} '{name}' is registered twice ({origin}).")
+        self._targets[name] = target
+        self._origins[name] = origin
+
+    def _scan_entry_points(self) -> None:
+        if self._scanned:
+            return
+        self._scanned = True
+        for ep in entry_points(group=self.entry_point_group):
+            if ep.name not in self._targets:
+                dist = ep.dist.name if ep.dist else "?"
+                version = ep.dist.version if ep.dist else "?"
+                self.register(ep.name, ep.value, origin=f"{dist} {version}")
+
+    def names(self) -> list[str]:
+        self._scan_entry_points()
+        return sorted(self._targets)
+
+    def origin(self, name: str) -> str:
+        return self._origins[name]
+
+    def get(self, name: str) -> T:
+        self._scan_entry_points()
+        if name not in self._targets:
+            raise UnknownNameError(self.kind, name, self._targets)
+        target = self._targets[name]
+        if isinstance(target, str):
+            target = self._targets[name] = load_object(target)
+        return target
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+
+def load_object(spec: str):
+    """Import ``"package.module:attr"`` and return the attribute."""
+    module_name, _, attr = spec.partition(":")
+    if not attr:
+        raise HarnessError(f"'{spec}' is not of the form 'module:attr'.")
+    try:
+        module = importlib.import_module(module_name)
+        return getattr(module, attr)
+    except (ImportError, AttributeError) as exc:
+        raise HarnessError(f"Cannot load '{spec}': {exc}") from exc

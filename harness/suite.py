@@ -1,0 +1,175 @@
+"""The Suite interface, the suite registry, and the data check behind ``harness suites check``.
+
+A suite is one file in ``suites/`` (or a third-party package registered under the entry-point group
+``harness.suites``) that subclasses :class:`Suite`. It never edits the core.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from abc import ABC, abstractmethod
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from harness.core import Database, Example
+from harness.errors import ConfigError, DataError
+from harness.paths import data_root
+from harness.registry import Registry
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class Suite(ABC):
+    """A benchmark: named splits of examples, the databases they ask about, an official rule."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    splits: ClassVar[tuple[str, ...]]
+    default_split: ClassVar[str] = "dev"
+    train_split: ClassVar[str | None] = "train"
+    default_rule: ClassVar[str]
+    difficulty_levels: ClassVar[tuple[str, ...]] = ()
+    #: Printed when data is missing: how to get it.
+    how_to_get: ClassVar[str] = ""
+
+    def __init__(self, data_dir: str | Path | None = None):
+        self.data_root, self.data_root_source = data_root(data_dir)
+
+    # -- what a suite must provide ---------------------------------------------------------
+    @abstractmethod
+    def load_examples(self, split: str) -> list[Example]:
+        """All examples of ``split`` in file order; raises DataError if the split file is absent."""
+
+    @abstractmethod
+    def database(self, db_id: str) -> Database:
+        """The database ``db_id`` (its file may be missing: see :meth:`database_problem`)."""
+
+    @abstractmethod
+    def split_files(self, split: str) -> list[Path]:
+        """The files that define ``split`` (hashed into run provenance)."""
+
+    def schema_entry(self, db_id: str) -> dict | None:
+        """The ``tables.json``-style schema entry for ``db_id``, when the suite ships one."""
+        return None
+
+    # -- shared behaviour -------------------------------------------------------------------
+    def check_split(self, split: str) -> None:
+        if split not in self.splits:
+            raise ConfigError(
+                f"Suite '{self.name}' has no split '{split}'. Splits: {', '.join(self.splits)}."
+            )
+
+    def missing_data_error(self, missing: Path) -> DataError:
+        return DataError(
+            f"{self.name} data not found: {missing} does not exist.\n"
+            f"The harness looked under {self.data_root} (chosen by {self.data_root_source}; "
+            f"precedence: --data-dir, then HARNESS_DATA_DIR, then the default data folder).\n"
+            f"{self.how_to_get}"
+        )
+
+    def database_problem(self, db_id: str) -> str | None:
+        """Why ``db_id`` cannot be used, or None when it can (cheap: header and catalogue only)."""
+        path = self.database(db_id).path
+        if not path.exists():
+            return f"database {db_id} missing ({path})"
+        try:
+            with open(path, "rb") as f:
+                if f.read(16) != SQLITE_MAGIC:
+                    return f"database {db_id} corrupt (not an SQLite file: {path})"
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            finally:
+                conn.close()
+        except (OSError, sqlite3.Error) as exc:
+            return f"database {db_id} corrupt ({exc}: {path})"
+        return None
+
+    def split_hash(self, split: str) -> str:
+        """SHA-256 over the split's files, to pin the data version in results."""
+        digest = hashlib.sha256()
+        for path in self.split_files(split):
+            digest.update(path.name.encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        return digest.hexdigest()
+
+
+@dataclass
+class SplitReport:
+    """What ``harness suites check`` prints for one split."""
+
+    split: str
+    available: bool
+    problem: str = ""
+    examples: int = 0
+    databases: int = 0
+    by_difficulty: dict[str, int] = field(default_factory=dict)
+    database_problems: dict[str, str] = field(default_factory=dict)
+    unscorable: dict[str, list[int]] = field(default_factory=dict)  # db_id -> question_ids
+
+    @property
+    def unscorable_count(self) -> int:
+        return sum(len(ids) for ids in self.unscorable.values())
+
+    def to_json(self) -> dict:
+        return {
+            "split": self.split,
+            "available": self.available,
+            "problem": self.problem,
+            "examples": self.examples,
+            "scorable": self.examples - self.unscorable_count,
+            "unscorable": self.unscorable_count,
+            "databases": self.databases,
+            "by_difficulty": self.by_difficulty,
+            "database_problems": self.database_problems,
+            "unscorable_question_ids": self.unscorable,
+        }
+
+
+def check_suite(suite: Suite) -> list[SplitReport]:
+    """Counts, missing or corrupt databases, and the examples they make unscorable, per split."""
+    reports = []
+    for split in suite.splits:
+        try:
+            examples = suite.load_examples(split)
+        except DataError as exc:
+            reports.append(SplitReport(split, available=False, problem=str(exc).splitlines()[0]))
+            continue
+        report = SplitReport(split, available=True, examples=len(examples))
+        report.by_difficulty = dict(Counter(e.difficulty or "unlabelled" for e in examples))
+        db_ids = sorted({e.db_id for e in examples})
+        report.databases = len(db_ids)
+        for db_id in db_ids:
+            problem = suite.database_problem(db_id)
+            if problem:
+                report.database_problems[db_id] = problem
+        for e in examples:
+            if e.db_id in report.database_problems:
+                report.unscorable.setdefault(e.db_id, []).append(e.question_id)
+        reports.append(report)
+    return reports
+
+
+def read_json(path: Path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path} is not valid JSON ({exc}); re-download the data.") from exc
+
+
+SUITES: Registry[type[Suite]] = Registry("suite", entry_point_group="harness.suites")
+SUITES.register("spider", "suites.spider:SpiderSuite")
+SUITES.register("bird", "suites.bird:BirdSuite")
+SUITES.register("sample", "suites.sample:SampleSuite")
+
+DEFAULT_SUITE = "sample"
+
+
+def load_suite(name: str | None = None, data_dir: str | Path | None = None) -> Suite:
+    """The suite ``name`` (default: the embedded ``sample`` suite) over the chosen data root."""
+    return SUITES.get(name or DEFAULT_SUITE)(data_dir)

@@ -1,0 +1,1 @@
+"""Built-in benchmark suites: ``spider``, ``bird`` and the embedded ``sample`` suite."""
