@@ -1,0 +1,69 @@
+"""The Method interface and the method registry.
+
+A method turns examples into predictions, optionally after training on a suite's train split:
+
+    method = METHODS.get("prompting")(config)
+    checkpoint = method.train(suite, "train", out_dir)        # only methods that train
+    for prediction in method.predict(examples, suite): ...    # streamed, one per example
+
+A new method is one file in ``methods/`` (or a third-party package registered under the
+entry-point group ``harness.methods``, or ``--method path/to/file.py:ClassName``); it never edits
+the core.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from harness.core import Example, Prediction
+from harness.registry import Registry
+from harness.suite import Suite
+
+
+@dataclasses.dataclass
+class MethodConfig:
+    """Fields shared by every method; subclasses add their own (each with a default and help)."""
+
+    model: str = dataclasses.field(
+        default="smollm2-135m",
+        metadata={"help": "Model: a short alias, a hub id, a local folder or a .gguf file."},
+    )
+    seed: int = dataclasses.field(default=0, metadata={"help": "Seed for sampling and training."})
+
+
+class Method(ABC):
+    """Base class of every method adapter."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    config_class: ClassVar[type[MethodConfig]] = MethodConfig
+    trains: ClassVar[bool] = False
+
+    def __init__(self, config: MethodConfig | None = None):
+        self.config = config if config is not None else self.config_class()
+
+    def train(self, suite: Suite, split: str, out_dir: Path) -> Path | None:
+        """Train on ``suite``'s ``split``; return the checkpoint folder (None: nothing trained)."""
+        return None
+
+    @abstractmethod
+    def predict(self, examples: Sequence[Example], suite: Suite) -> Iterator[Prediction]:
+        """Yield one Prediction per example as each finishes (the runner saves each at once)."""
+
+    def provenance(self) -> dict[str, Any]:
+        """What produced the predictions: the method, its full config, model identity."""
+        return {"method": self.name, "config": dataclasses.asdict(self.config)}
+
+    def close(self) -> None:
+        """Release models and worker processes."""
+
+
+METHODS: Registry[type[Method]] = Registry("method", entry_point_group="harness.methods")
+METHODS.register("prompting", "methods.prompting:PromptingMethod")
+METHODS.register("sft", "methods.sft:SFTMethod")
+METHODS.register("grpo", "methods.grpo:GRPOMethod")
+METHODS.register("finer-sql", "methods.finer_sql:FinerSQLMethod")
