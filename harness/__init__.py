@@ -1,3 +1,3 @@
-"""text2sql-harness: official-compatible Text-to-SQL evaluation, methods side by side, a leaderboard."""
+"""text2sql-harness: official-compatible Text-to-SQL evaluation and a leaderboard."""
 
 __version__ = "0.1.0"

@@ -9,8 +9,8 @@ from pathlib import Path
 def data_root(explicit: str | os.PathLike | None = None) -> tuple[Path, str]:
     """The benchmark data root and where that choice came from.
 
-    Precedence: ``--data-dir``, then ``HARNESS_DATA_DIR``, then a per-user cache folder. Under it the
-    layout is the official one: ``spider/…`` and ``bird/…``.
+    Precedence: ``--data-dir``, then ``HARNESS_DATA_DIR``, then a per-user cache folder.
+    Under it the layout is the official one: ``spider/…`` and ``bird/…``.
     """
     if explicit:
         return Path(explicit).expanduser().resolve(), "--data-dir"

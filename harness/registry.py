@@ -1,8 +1,8 @@
 """A small generic registry: names to classes, loaded lazily.
 
-Built-ins register as ``"module:attr"`` strings, so listing suites never imports torch; third-party
-packages add entries through an entry-point group (``harness.suites``, ``harness.methods``), which is
-scanned on the first lookup, never at import.
+Built-ins register as ``"module:attr"`` strings, so listing suites never imports torch;
+third-party packages add entries through an entry-point group (``harness.suites``,
+``harness.methods``), which is scanned on the first lookup, never at import.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from harness.core import Database, Example
 from harness.hardness import cached_hardness
+
+from harness.core import Database, Example
 from harness.suite import Suite, read_json
 
 
