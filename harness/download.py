@@ -326,7 +326,7 @@ def _verify(path: Path, expected: str | None, dataset: Dataset, say: Say) -> str
             "(an error page, or a new release upstream). Run again to download afresh; if you "
             "have confirmed the new file is right, pass --sha256 with its digest."
         )
-    verdict = "as expected" if expected else f"no checksum to compare with; recorded in {PROVENANCE}"
+    verdict = "as expected" if expected else f"nothing to compare with; recorded in {PROVENANCE}"
     say(f"SHA-256 {actual} ({verdict})")
     return actual
 
