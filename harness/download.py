@@ -1,0 +1,460 @@
+"""Download the official Spider and BIRD archives into the data root (``harness data download``).
+
+What happens, for ``download_dataset("bird", root)``:
+
+1. The archive is fetched into ``<root>/.downloads/<file>.part``. An interrupted download is
+   resumed on the next run with an HTTP ``Range`` request; a server that ignores it (answers 200)
+   makes the download start over.
+2. Its SHA-256 is computed and compared with the pinned one (or ``--sha256 HEX``). A mismatch
+   deletes the file and stops. The digest is printed and written to ``<dest>/DOWNLOAD_SHA256``.
+3. The folder holding the data is unpacked into a temporary folder beside the destination, with
+   nested zips (BIRD's ``dev_databases.zip``) unpacked too, checked for the expected files, then
+   moved into place entry by entry. A failed unpack leaves the destination as it was. Members with
+   absolute paths, ``..`` or links outside the target are refused (see ``harness.unpack``).
+4. The archive is deleted once unpacked.
+
+Resulting layouts (the ones the suites read):
+
+    <root>/spider/  dev.json  train_spider.json  train_others.json  tables.json  dev_gold.sql
+                    train_gold.sql  database/<db_id>/<db_id>.sqlite  (and test files, as shipped)
+    <root>/bird/    dev.json  dev_tables.json  dev.sql  dev_gold.sql
+                    dev_databases/<db_id>/<db_id>.sqlite
+    <root>/bird/mini_dev/  mini_dev_sqlite.json  mini_dev_sqlite_gold.sql  dev_tables.json
+                           dev_databases/<db_id>/<db_id>.sqlite
+
+Sources and checksums. The publishers do not publish checksums for any of these archives. The
+pinned SHA-256 values were computed by others from the official downloads and recorded in several
+unrelated public projects' download scripts, which agree; they are pins of the bytes the official
+URLs served (Spider: the 2024-09-12 Drive file; BIRD dev: the ``dev_20240627`` release, 346,207,293
+bytes; Mini-Dev: 800,943,648 bytes), not a publisher's signature. If a publisher re-releases an
+archive the check fails; read the release notes, then pass the new digest with ``--sha256``.
+
+- ``spider``: Spider 1.0, the Google Drive file linked from https://yale-lily.github.io/spider.
+  Google Drive may answer with a web page (quota exceeded, virus-scan notice) instead of the file;
+  then download it in a browser, or use ``--url`` with a mirror (the pinned digest still applies,
+  so a mirror serving other bytes is refused). ``xlangai/spider`` on Hugging Face holds only the
+  questions (parquet), not the databases, so it cannot replace this archive.
+- ``bird``: BIRD dev, https://bird-bench.oss-cn-beijing.aliyuncs.com/dev.zip (linked from
+  https://bird-bench.github.io/). Its ``dev.sql`` is also written as ``dev_gold.sql``, the name
+  BIRD's evaluator reads.
+- ``bird-mini-dev``: BIRD Mini-Dev, https://bird-bench.oss-cn-beijing.aliyuncs.com/minidev.zip
+  (linked from https://github.com/bird-bench/mini_dev). Only the SQLite part (``MINIDEV/``) is
+  unpacked; the MySQL and PostgreSQL dumps are skipped.
+
+To install by hand instead, unpack the archive yourself so that the files above sit under the data
+root (``--data-dir``, ``HARNESS_DATA_DIR`` or the default data folder).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import shutil
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import __version__
+from harness.errors import ConfigError, DataError, UnknownNameError
+from harness.unpack import data_prefix, extract, member_names
+
+TIMEOUT_S = 60  # per socket operation; a stalled server fails instead of hanging forever
+CHUNK = 1 << 20
+PROVENANCE = "DOWNLOAD_SHA256"
+
+Say = Callable[[str], None]  # prints a status line, or not
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How an archive becomes the official folder under the data root."""
+
+    dest: str  # folder under the data root, e.g. "bird/mini_dev"
+    marker: str  # the file whose folder in the archive is the one kept (its name varies)
+    required: tuple[str, ...]  # files that must exist afterwards
+    databases: str  # folder of <db_id>/<db_id>.sqlite; at least one must exist afterwards
+    nested: tuple[str, ...] = ()  # zips inside the kept folder, unpacked in place then removed
+    copies: tuple[tuple[str, str], ...] = ()  # (source, target) extra names official tools read
+
+    def describe(self) -> str:
+        files = ", ".join(f"{self.dest}/{name}" for name in self.required)
+        return f"{files} and {self.dest}/{self.databases}/<db_id>/<db_id>.sqlite"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One official archive: where it is, what it should hash to, how to unpack it."""
+
+    name: str
+    url: str
+    sha256: str | None  # None: no checksum found; the computed one is printed and recorded
+    size: int | None  # bytes, when known
+    filename: str  # name of the archive under <root>/.downloads
+    layout: Layout
+
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (
+        Dataset(
+            name="spider",
+            # Drive id from https://yale-lily.github.io/spider ("Spider Dataset"); confirm=t skips
+            # the virus-scan page that Drive shows for large files.
+            url=(
+                "https://drive.usercontent.google.com/download"
+                "?id=1403EGqzIDoHMdQF4c9Bkyl7dZLZ5Wt6J&export=download&confirm=t"
+            ),
+            # Not published by the authors; the same digest is pinned by several independent
+            # projects for spider_data.zip from this Drive id (about 206 MB).
+            sha256="00636695dabed6b5f4b8328a16b13e069a2f16591d5efcce57660669c85b121b",
+            size=None,
+            filename="spider_data.zip",
+            layout=Layout(
+                dest="spider",
+                marker="dev.json",
+                required=("dev.json", "tables.json"),
+                databases="database",
+            ),
+        ),
+        Dataset(
+            name="bird",
+            url="https://bird-bench.oss-cn-beijing.aliyuncs.com/dev.zip",
+            # Not published by the authors; pinned by several independent projects for the
+            # dev_20240627 release (Last-Modified 2024-06-29), 346,207,293 bytes.
+            sha256="cdd6d19faeb45a23970b98d3ef6c40a87987c95459c2cf12076897a60cf5a630",
+            size=346_207_293,
+            filename="bird_dev.zip",
+            layout=Layout(
+                dest="bird",
+                marker="dev.json",
+                required=("dev.json", "dev_tables.json"),
+                databases="dev_databases",
+                nested=("dev_databases.zip",),
+                # BIRD's evaluator opens <path>/dev_gold.sql; dev.zip ships those lines as dev.sql.
+                copies=(("dev.sql", "dev_gold.sql"),),
+            ),
+        ),
+        Dataset(
+            name="bird-mini-dev",
+            url="https://bird-bench.oss-cn-beijing.aliyuncs.com/minidev.zip",
+            # Not published by the authors; pinned by several independent projects, 800,943,648
+            # bytes (ETag 7BEB6DAB11E65F0FDE563E644A1EA319, last modified 2024-06-20).
+            sha256="cc48ba16838204e4e214512030cb572eeb5f7bcdd999bae4b9b6ff12ec13b92f",
+            size=800_943_648,
+            filename="bird_minidev.zip",
+            layout=Layout(
+                dest="bird/mini_dev",
+                marker="mini_dev_sqlite.json",
+                required=("mini_dev_sqlite.json", "dev_tables.json"),
+                databases="dev_databases",
+            ),
+        ),
+    )
+}
+
+
+def is_complete(name: str, data_root: Path) -> bool:
+    """Whether ``name`` is already unpacked under ``data_root`` in the official layout.
+
+    True for data placed by hand as well: only the layout is checked, not the provenance file.
+
+    >>> sorted(DATASETS)
+    ['bird', 'bird-mini-dev', 'spider']
+    >>> is_complete("spider", Path("/nonexistent"))
+    False
+    """
+    layout = _dataset(name).layout
+    return not _missing(layout, Path(data_root).expanduser() / layout.dest)
+
+
+def download_dataset(
+    name: str,
+    data_root: Path,
+    *,
+    url: str | None = None,
+    sha256: str | None = None,
+    progress: bool = True,
+) -> Path:
+    """Download, verify and unpack dataset ``name`` under ``data_root``; return its folder.
+
+    Args:
+        name: a key of :data:`DATASETS` (``spider``, ``bird``, ``bird-mini-dev``).
+        data_root: the data root; the dataset lands in ``data_root / layout.dest``.
+        url: a mirror to fetch from instead of the official URL (the pinned checksum still holds).
+        sha256: the digest to enforce, overriding the pinned one (64 hex characters).
+        progress: report progress and the digest on stderr (a progress bar on a terminal).
+
+    Raises:
+        UnknownNameError: ``name`` is not a known dataset.
+        ConfigError: ``sha256`` is not a hex SHA-256.
+        DataError: network, HTTP, disk, checksum or archive-content problems; the message says
+            what to do.
+    """
+    dataset = _dataset(name)
+    expected = _normalise_sha256(sha256) if sha256 else dataset.sha256
+    source = url or dataset.url
+    root = Path(data_root).expanduser()
+    dest = root / dataset.layout.dest
+    downloads = root / ".downloads"
+    archive = downloads / dataset.filename
+    part = downloads / f"{dataset.filename}.part"
+    say = _reporter(progress)
+
+    with _disk_errors(downloads, dataset):
+        downloads.mkdir(parents=True, exist_ok=True)
+        if not archive.exists():
+            _fetch(source, part, dataset, progress=progress, say=say)
+            actual = _verify(part, expected, dataset, say)
+            os.replace(part, archive)
+        else:  # verified before, but the unpack failed last time: check it again and reuse it
+            say(f"Reusing {archive}")
+            actual = _verify(archive, expected, dataset, say)
+        try:
+            _unpack(archive, dest, dataset, f"{actual}  {dataset.filename}\n# from {source}\n")
+        except DataError:
+            archive.unlink()  # its content is wrong, so the next run must fetch it again
+            raise
+        archive.unlink()
+    say(f"{dataset.name} is ready in {dest}")
+    return dest
+
+
+# -- download ------------------------------------------------------------------------------
+
+
+def _fetch(url: str, part: Path, dataset: Dataset, *, progress: bool, say: Say) -> None:
+    """Fetch ``url`` into ``part``, resuming from its current size when the server allows."""
+    have = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"User-Agent": f"text2sql-harness/{__version__}"})
+    if have:
+        request.add_header("Range", f"bytes={have}-")
+    try:
+        response = urllib.request.urlopen(request, timeout=TIMEOUT_S)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and have:  # nothing left to send: the part file is already whole
+            return
+        raise DataError(
+            f"Downloading {dataset.name} failed: {url} answered HTTP {exc.code} {exc.reason}. "
+            + _fallback(dataset)
+        ) from exc
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise DataError(
+            f"Could not reach {url} to download {dataset.name}: {reason}. "
+            "Check the network connection (and any proxy), then run again. " + _fallback(dataset)
+        ) from exc
+
+    with response:
+        resumed = response.status == 206
+        if resumed and _range_start(response) != have:
+            # A range we did not ask for: drop the partial file and fetch the whole thing.
+            response.close()
+            part.unlink()
+            return _fetch(url, part, dataset, progress=progress, say=say)
+        if not resumed:
+            have = 0  # the server sent the whole file (it ignored the Range request)
+        if response.headers.get_content_type() == "text/html":
+            raise DataError(
+                f"{url} sent a web page instead of the {dataset.name} archive (Google Drive does "
+                "this when its download quota is exceeded or it wants a confirmation). Open the "
+                "URL in a browser and save the archive, or use --url with a mirror. "
+                + _fallback(dataset)
+            )
+        length = response.headers.get("Content-Length")
+        total = have + int(length) if length and length.isdigit() else dataset.size
+        if have:
+            say(f"Resuming {dataset.name} at {have:,} bytes")
+        else:
+            say(f"Downloading {dataset.name} from {url}")
+        got = have
+        with open(part, "ab" if resumed else "wb") as out, _bar(progress, total, have) as advance:
+            while True:
+                try:
+                    chunk = response.read(CHUNK)
+                except (OSError, http.client.HTTPException) as exc:
+                    raise _interrupted(url, dataset, got, part) from exc
+                if not chunk:
+                    break
+                out.write(chunk)  # an OSError here is the disk's: see _disk_errors
+                got += len(chunk)
+                advance(len(chunk))
+    if total is not None and got < total:
+        raise _interrupted(url, dataset, got, part)
+
+
+def _range_start(response: http.client.HTTPResponse) -> int | None:
+    """The first byte of a 206 answer, from ``Content-Range: bytes START-END/TOTAL``."""
+    value = response.headers.get("Content-Range", "")
+    try:
+        return int(value.split()[1].split("-")[0])
+    except (IndexError, ValueError):
+        return None
+
+
+def _interrupted(url: str, dataset: Dataset, got: int, part: Path) -> DataError:
+    return DataError(
+        f"The download of {dataset.name} from {url} was interrupted after {got:,} bytes. "
+        f"Run the same command again to resume from {part}. " + _fallback(dataset)
+    )
+
+
+def _fallback(dataset: Dataset) -> str:
+    return (
+        f"To use a mirror, pass --url. Or download {dataset.url} by hand and unpack it so that "
+        f"the data root holds {dataset.layout.describe()}."
+    )
+
+
+def _verify(path: Path, expected: str | None, dataset: Dataset, say: Say) -> str:
+    """The file's SHA-256; deletes the file and raises DataError when it is not ``expected``."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            digest.update(block)
+    actual = digest.hexdigest()
+    if expected and actual != expected:
+        path.unlink()
+        raise DataError(
+            f"Checksum mismatch for {dataset.name}: expected SHA-256 {expected}, got {actual} "
+            f"({path.name}, deleted). The download was corrupted, or the server sent another file "
+            "(an error page, or a new release upstream). Run again to download afresh; if you "
+            "have confirmed the new file is right, pass --sha256 with its digest."
+        )
+    verdict = "as expected" if expected else f"nothing to compare with; recorded in {PROVENANCE}"
+    say(f"SHA-256 {actual} ({verdict})")
+    return actual
+
+
+# -- unpack --------------------------------------------------------------------------------
+
+
+def _unpack(archive: Path, dest: Path, dataset: Dataset, provenance: str) -> None:
+    """Unpack beside ``dest`` into a temporary folder, check it, then move it into place."""
+    layout = dataset.layout
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-unpack-", dir=dest.parent))
+    try:
+        prefix = data_prefix(archive, layout.marker)
+        extract(archive, staging / "tree", prefix)
+        folder = staging.joinpath("tree", *prefix)
+        for name in layout.nested:
+            _unpack_nested(folder / name)
+        for source, target in layout.copies:
+            if (folder / source).is_file() and not (folder / target).exists():
+                shutil.copyfile(folder / source, folder / target)
+        missing = _missing(layout, folder)
+        if missing:
+            raise DataError(
+                f"The {dataset.name} archive {archive.name} lacks {', '.join(missing)}, so it is "
+                f"not the expected release. Nothing was changed in {dest}. " + _fallback(dataset)
+            )
+        (folder / PROVENANCE).write_text(provenance, encoding="utf-8")
+        _move_into_place(folder, dest, staging / "old")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _unpack_nested(inner: Path) -> None:
+    """Unpack a zip that sits inside the archive (BIRD's dev_databases.zip) next to itself."""
+    if not inner.is_file():
+        return
+    stem = inner.name.removesuffix(".zip")
+    # Its members normally start with "dev_databases/"; if not, give them that folder.
+    tops = {name.split("/", 1)[0] for name in member_names(inner)}
+    extract(inner, inner.parent if tops == {stem} else inner.parent / stem)
+    inner.unlink()
+
+
+def _move_into_place(folder: Path, dest: Path, old: Path) -> None:
+    """Move each entry of ``folder`` into ``dest``, replacing same-named entries.
+
+    Entry by entry rather than the whole folder, so data that another archive put there
+    (``bird/mini_dev`` inside ``bird``) survives.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    old.mkdir()
+    try:
+        for entry in sorted(folder.iterdir()):
+            target = dest / entry.name
+            if target.exists() or target.is_symlink():
+                os.replace(target, old / entry.name)
+            os.replace(entry, target)
+    except OSError:
+        for entry in old.iterdir():  # put back what was there before
+            if not (dest / entry.name).exists():
+                os.replace(entry, dest / entry.name)
+        raise
+
+
+def _missing(layout: Layout, folder: Path) -> list[str]:
+    missing = [name for name in layout.required if not (folder / name).is_file()]
+    databases = folder / layout.databases
+    if not (databases.is_dir() and any(databases.glob("*/*.sqlite"))):
+        missing.append(f"{layout.databases}/<db_id>/<db_id>.sqlite")
+    return missing
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _dataset(name: str) -> Dataset:
+    if name not in DATASETS:
+        raise UnknownNameError("dataset", name, DATASETS)
+    return DATASETS[name]
+
+
+def _normalise_sha256(value: str) -> str:
+    hexdigest = value.strip().lower()
+    if len(hexdigest) != 64 or any(c not in "0123456789abcdef" for c in hexdigest):
+        raise ConfigError(f"--sha256 must be 64 hexadecimal characters, got {value!r}.")
+    return hexdigest
+
+
+@contextmanager
+def _disk_errors(downloads: Path, dataset: Dataset) -> Iterator[None]:
+    """Turn file-system failures (disk full, permissions) into a DataError that says what to do."""
+    try:
+        yield
+    except OSError as exc:
+        size = f" (the archive is {dataset.size / 1e6:,.0f} MB)" if dataset.size else ""
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise DataError(
+            f"Could not write {dataset.name} data under {downloads.parent}: "
+            f"{exc.strerror or exc}{where}. Free some disk space{size} or choose another folder "
+            "with --data-dir, then run again (a partial download resumes)."
+        ) from exc
+
+
+def _reporter(progress: bool) -> Say:
+    def say(message: str) -> None:
+        if progress:
+            print(message, file=sys.stderr, flush=True)
+
+    return say
+
+
+@contextmanager
+def _bar(progress: bool, total: int | None, done: int) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on a terminal; otherwise a no-op ``advance``."""
+    if not (progress and sys.stderr.isatty()):
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task("download", total=total, completed=done)
+        yield lambda n: bar.advance(task, n)

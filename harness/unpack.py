@@ -1,0 +1,155 @@
+"""Safe unpacking of downloaded benchmark archives (zip and tar).
+
+Every member is checked before anything is written, so a hostile or broken archive is refused
+whole: no absolute paths, no ``..`` (zip-slip), no links that leave the target, no device files.
+Only the members under one folder (the one holding a marker file, e.g. ``dev.json``) are
+extracted, so sibling folders the harness does not use (BIRD Mini-Dev's MySQL and PostgreSQL
+dumps) never reach the disk. macOS ``__MACOSX`` resource forks are skipped.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shutil
+import stat
+import tarfile
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+
+from harness.errors import DataError
+
+_JUNK_TOP = "__MACOSX"
+
+
+def data_prefix(archive: Path, marker: str) -> tuple[str, ...]:
+    """The folder (as path parts) of the shallowest ``marker`` file in ``archive``.
+
+    Official archives wrap their files in a folder whose name changes between releases
+    (``spider_data/``, ``spider/``, ``dev_20240627/``, ``dev/``, ``minidev/MINIDEV/``), so the
+    folder is found by what it holds, not by its name.
+    """
+    hits = [
+        PurePosixPath(name).parts[:-1]
+        for name in member_names(archive)
+        if PurePosixPath(name).name == marker
+    ]
+    if not hits:
+        raise DataError(
+            f"{archive.name} does not contain {marker}, so it is not the archive expected here. "
+            "Check the URL (or --url) and download again."
+        )
+    return min(hits, key=len)
+
+
+def extract(archive: Path, target: Path, prefix: tuple[str, ...] = ()) -> None:
+    """Extract the members of ``archive`` under ``prefix`` into ``target``, keeping full names.
+
+    Raises DataError naming the first unsafe member; in that case nothing has been written.
+    """
+    try:
+        if zipfile.is_zipfile(archive):
+            _extract_zip(archive, target, prefix)
+        elif tarfile.is_tarfile(archive):
+            _extract_tar(archive, target, prefix)
+        else:
+            raise _not_an_archive(archive)
+    except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError) as exc:
+        raise DataError(f"{archive.name} is corrupt ({exc}). Download it again.") from exc
+
+
+def member_names(archive: Path) -> list[str]:
+    """The file members of ``archive`` with ``/`` separators, ``__MACOSX`` left out."""
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as zf:
+                names = [i.filename for i in zf.infolist() if not i.is_dir()]
+        elif tarfile.is_tarfile(archive):
+            with tarfile.open(archive) as tf:
+                names = [m.name for m in tf.getmembers() if not m.isdir()]
+        else:
+            names = None
+    except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError) as exc:
+        raise DataError(f"{archive.name} is corrupt ({exc}). Download it again.") from exc
+    if names is None:
+        raise _not_an_archive(archive)
+    return [n.replace("\\", "/") for n in names if not _is_junk(n)]
+
+
+def _not_an_archive(archive: Path) -> DataError:
+    return DataError(
+        f"{archive.name} is neither a zip nor a tar archive. It may be an error page saved by a "
+        "server; download it again, or use --url with a mirror."
+    )
+
+
+def _is_junk(name: str) -> bool:
+    return PurePosixPath(name.replace("\\", "/")).parts[:1] == (_JUNK_TOP,)
+
+
+def _checked(archive: Path, name: str) -> PurePosixPath:
+    """``name`` as a safe relative path, or DataError (absolute, drive letter, ``..``)."""
+    raw = name.replace("\\", "/")
+    path = PurePosixPath(raw)
+    if raw.startswith("/") or path.is_absolute() or (path.parts and ":" in path.parts[0]):
+        raise _unsafe(archive, name, "an absolute path")
+    if ".." in path.parts:
+        raise _unsafe(archive, name, "a '..' path that would write outside the target")
+    return path
+
+
+def _unsafe(archive: Path, name: str, why: str) -> DataError:
+    return DataError(
+        f"Refusing to unpack {archive.name}: member {name!r} is {why}. The official archives have "
+        "no such member, so this file is not the official one; download it again from the "
+        "official URL."
+    )
+
+
+def _under(path: PurePosixPath, prefix: tuple[str, ...]) -> bool:
+    return path.parts[: len(prefix)] == prefix and len(path.parts) > len(prefix)
+
+
+def _extract_zip(archive: Path, target: Path, prefix: tuple[str, ...]) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        chosen: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
+        for info in zf.infolist():
+            path = _checked(archive, info.filename)
+            if _is_junk(info.filename) or not _under(path, prefix):
+                continue
+            if stat.S_ISLNK(info.external_attr >> 16):
+                # zipfile cannot create links; it would write the link text as a file instead.
+                raise _unsafe(archive, info.filename, "a symbolic link")
+            chosen.append((info, path))
+        for info, path in chosen:
+            out = target.joinpath(*path.parts)
+            if info.is_dir():
+                out.mkdir(parents=True, exist_ok=True)
+                continue
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(out, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _extract_tar(archive: Path, target: Path, prefix: tuple[str, ...]) -> None:
+    with tarfile.open(archive) as tf:
+        chosen: list[tarfile.TarInfo] = []
+        for member in tf.getmembers():
+            path = _checked(archive, member.name)
+            if _is_junk(member.name) or not _under(path, prefix):
+                continue
+            if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
+                raise _unsafe(archive, member.name, "a device, FIFO or other special file")
+            if member.issym():
+                link = member.linkname
+                resolved = posixpath.normpath(posixpath.join(str(path.parent), link))
+                if link.startswith("/") or resolved == ".." or resolved.startswith("../"):
+                    raise _unsafe(archive, member.name, f"a link to {link!r}, outside the target")
+            if member.islnk():
+                linked = _checked(archive, member.linkname)
+                if not _under(linked, prefix):
+                    raise _unsafe(archive, member.name, f"a hard link to {member.linkname!r}")
+            chosen.append(member)
+        # The "data" filter (Python 3.11.4+) repeats these checks inside tarfile itself.
+        kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        tf.extractall(target, members=chosen, **kwargs)
