@@ -42,6 +42,7 @@ _ALLOWED_ACTIONS = {
 }
 _DENIED_FUNCTIONS = {"load_extension", "fts3_tokenizer", "readfile", "writefile", "edit"}
 _MAX_VALUE_BYTES = 64 * 1024 * 1024  # one string or blob
+_MAX_SQL_BYTES = 1024 * 1024  # one statement
 _PROGRESS_EVERY = 1000  # SQLite VM instructions between deadline checks
 
 
@@ -100,6 +101,7 @@ class SandboxedConnection:
         self._conn.execute("PRAGMA query_only = 1")
         self._conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
         self._conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, _MAX_VALUE_BYTES)
+        self._conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, _MAX_SQL_BYTES)
         self._conn.set_authorizer(_authorize)
         self._deadline = float("inf")
         self._conn.set_progress_handler(self._past_deadline, _PROGRESS_EVERY)
@@ -297,9 +299,10 @@ class Executor:
         self,
         queries: Sequence[Query],
         settings: ExecutionSettings | None = None,
-        progress: Callable[[int], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[Execution]:
-        """One Execution per query, in order. ``progress(n)`` is called as n more finish."""
+        """One Execution per query, in order. ``progress(n, total)`` is called as n more of the
+        ``total`` distinct queries finish."""
         settings = settings or self.settings
         results: dict[tuple[str, str, int], Execution] = {}
         keys = _work_keys(queries)
@@ -315,10 +318,11 @@ class Executor:
                 if key in cached:
                     results[work] = cached[key]
             if progress and results:
-                progress(len(results))
+                progress(len(results), len(unique))
 
         pending = [work for work in unique if work not in results]
-        for work, execution in zip(pending, self._execute(pending, settings, progress)):
+        advance = (lambda n: progress(n, len(unique))) if progress else None
+        for work, execution in zip(pending, self._execute(pending, settings, advance)):
             results[work] = execution
 
         if self.cache is not None:
@@ -327,7 +331,7 @@ class Executor:
                 self.cache.put_many(fresh, settings)
         return [results[key] for key in keys]
 
-    def _execute(self, work: list[tuple[str, str, int]], settings, progress) -> list[Execution]:
+    def _execute(self, work: list[tuple[str, str, int]], settings, advance) -> list[Execution]:
         by_db: dict[str, list[int]] = defaultdict(list)
         for i, (db, _sql, _copy) in enumerate(work):
             by_db[db].append(i)
@@ -342,8 +346,8 @@ class Executor:
                 sqls = [work[i][1] for i in indices]
                 for i, execution in zip(indices, _execute_chunk(db, sqls, settings)):
                     out[i] = execution
-                if progress:
-                    progress(len(indices))
+                if advance:
+                    advance(len(indices))
             return out  # type: ignore[return-value]
         pool = self._get_pool()
         futures = {
@@ -353,8 +357,8 @@ class Executor:
         for future, indices in futures.items():
             for i, execution in zip(indices, future.result()):
                 out[i] = execution
-            if progress:
-                progress(len(indices))
+            if advance:
+                advance(len(indices))
         return out  # type: ignore[return-value]
 
     def _get_pool(self) -> ProcessPoolExecutor:

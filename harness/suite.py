@@ -75,7 +75,7 @@ class Suite(ABC):
         """Why ``db_id`` cannot be used, or None when it can (cheap: header and catalogue only)."""
         path = self.database(db_id).path
         if not path.exists():
-            return f"database {db_id} missing ({path})"
+            return f"database {db_id} missing"
         try:
             with open(path, "rb") as f:
                 if f.read(16) != SQLITE_MAGIC:

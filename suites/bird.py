@@ -57,7 +57,7 @@ class BirdSuite(Suite):
         ]
 
     def database(self, db_id: str) -> Database:
-        for folder in ("dev_databases", "train/train_databases"):
+        for folder in ("dev_databases", "mini_dev/dev_databases", "train/train_databases"):
             path = self.root / folder / db_id / f"{db_id}.sqlite"
             if path.exists():
                 return Database(db_id, path)

@@ -1,0 +1,150 @@
+"""Aggregate metrics: execution accuracy with bootstrap intervals, Soft-F1, R-VES.
+
+EX is reported over the *scorable* examples (those whose database exists), with the number left
+out beside it; ``ex_over_total`` counts unscorable examples as wrong, as a run of the official
+script on the full split would (if it did not crash on the missing database).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+
+
+def _log_binom_pmf(k: int, n: int, p: float) -> float:
+    if p <= 0.0:
+        return 0.0 if k == 0 else -math.inf
+    if p >= 1.0:
+        return 0.0 if k == n else -math.inf
+    return (
+        math.lgamma(n + 1)
+        - math.lgamma(k + 1)
+        - math.lgamma(n - k + 1)
+        + k * math.log(p)
+        + (n - k) * math.log1p(-p)
+    )
+
+
+def bootstrap_ci(correct: int, n: int, level: float = 0.95) -> tuple[float, float] | None:
+    """The percentile bootstrap interval of a proportion, computed exactly.
+
+    Resampling n outcomes of which ``correct`` are 1 gives a count that is exactly
+    Binomial(n, correct/n), so the bootstrap distribution's quantiles come from the binomial
+    CDF instead of from random resamples: no seed, no Monte-Carlo noise.
+
+    >>> bootstrap_ci(50, 100)
+    (0.4, 0.6)
+    >>> bootstrap_ci(100, 100)
+    (1.0, 1.0)
+    >>> bootstrap_ci(0, 0) is None
+    True
+    """
+    if n == 0:
+        return None
+    p = correct / n
+    lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
+    cdf, lo, hi = 0.0, None, None
+    for k in range(n + 1):
+        cdf += math.exp(_log_binom_pmf(k, n, p))
+        if lo is None and cdf >= lo_q - 1e-12:
+            lo = k
+        if cdf >= hi_q - 1e-12:
+            hi = k
+            break
+    hi = n if hi is None else hi
+    return (round(lo / n, 6), round(hi / n, 6))
+
+
+def accuracy_block(outcomes: Sequence[bool]) -> dict:
+    """{n, correct, ex, ex_ci95} for a list of 0/1 outcomes."""
+    n, correct = len(outcomes), sum(bool(o) for o in outcomes)
+    ci = bootstrap_ci(correct, n)
+    return {
+        "n": n,
+        "correct": correct,
+        "ex": round(correct / n, 6) if n else None,
+        "ex_ci95": list(ci) if ci else None,
+    }
+
+
+# -- BIRD Soft-F1 (mini_dev evaluation/evaluation_f1.py) --------------------------------------
+
+
+def _row_match(pred_row: tuple, gold_row: tuple) -> tuple[float, float, float]:
+    total = len(gold_row)
+    matches = sum(1 for v in pred_row if v in gold_row)
+    pred_only = len(pred_row) - matches
+    gold_only = sum(1 for v in gold_row if v not in pred_row)
+    return matches / total, pred_only / total, gold_only / total
+
+
+def soft_f1(gold: list[tuple] | None, pred: list[tuple] | None) -> float:
+    """BIRD Mini-Dev's Soft-F1 for one pair (0 when either query failed).
+
+    Rows are de-duplicated keeping first-seen order, then paired *by position*: the official
+    metric is lenient on column order but sensitive to row order.
+
+    >>> soft_f1([(1, 'a'), (2, 'b')], [('a', 1), ('b', 2)])
+    1.0
+    >>> soft_f1([], [])
+    1.0
+    >>> round(soft_f1([(1, 'a')], [(1, 'x')]), 3)
+    0.5
+    """
+    if gold is None or pred is None:
+        return 0.0
+    if not pred and not gold:
+        return 1.0
+    pred, gold = list(dict.fromkeys(pred)), list(dict.fromkeys(gold))
+    tp = fp = fn = 0.0
+    for i, gold_row in enumerate(gold):
+        if i >= len(pred):
+            fn += 1
+            continue
+        m, p_only, g_only = _row_match(pred[i], gold_row)
+        tp, fp, fn = tp + m, fp + p_only, fn + g_only
+    fp += max(0, len(pred) - len(gold))
+    precision = tp / (tp + fp) if tp + fp > 0 else 0.0
+    recall = tp / (tp + fn) if tp + fn > 0 else 0.0
+    return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+
+
+# -- BIRD R-VES (mini_dev evaluation/evaluation_ves.py) ---------------------------------------
+
+
+def rves_reward(time_ratios: Sequence[float]) -> float:
+    """The reward for one correct prediction from its gold_time/pred_time ratios.
+
+    Ratios outside mean ± 3σ are dropped (``clean_abnormal``), the rest averaged, then bucketed.
+    Its bounds are strict, so ratios that are all identical keep nothing: the official script then
+    divides by zero and scores 0, and so do we.
+
+    >>> rves_reward([2.4, 2.6]), rves_reward([0.9, 1.1]), rves_reward([0.3, 0.31]), rves_reward([])
+    (1.25, 1, 0.5, 0)
+    >>> rves_reward([1.0, 1.0])
+    0
+    """
+    if not time_ratios:
+        return 0
+    mean, std = statistics.fmean(time_ratios), statistics.pstdev(time_ratios)
+    kept = [r for r in time_ratios if mean - 3 * std < r < mean + 3 * std]
+    ratio = sum(kept) / len(kept) if kept else 0
+    if ratio == 0:
+        return 0
+    if ratio >= 2:
+        return 1.25
+    if ratio >= 1:
+        return 1
+    if ratio >= 0.5:
+        return 0.75
+    if ratio >= 0.25:
+        return 0.5
+    return 0.25
+
+
+def rves(rewards: Sequence[float]) -> float | None:
+    """R-VES = mean(√reward) × 100 over all examples (incorrect ones have reward 0)."""
+    if not rewards:
+        return None
+    return round(sum(math.sqrt(r) for r in rewards) * 100 / len(rewards), 4)

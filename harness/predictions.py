@@ -1,0 +1,194 @@
+"""Reading prediction files: untrusted input, validated before anything runs.
+
+Three formats, detected from the file name (``--format`` overrides):
+
+* ``jsonl`` (ours): one ``{"question_id": …, "sql": "…"}`` object per line; other keys are kept as
+  metadata. Keyed by question_id, so order does not matter.
+* ``bird`` (``.json``): BIRD's dict ``{"<key>": "SQL\\t----- bird -----\\t<db_id>", …}``.
+  The official script pairs entries with the gold *by position* (so a file written with
+  ``sort_keys=True`` silently scores ~0%: evaluators.md P3). We pair by key instead: keys that
+  are the split's question_ids are used as such; keys 0…n-1 are positions in the split file.
+  Either way the ``db_id`` after the separator must match the question's database, which
+  catches a file keyed for another split or order. A value without the separator is plain SQL.
+* ``spider`` (``.sql``/``.txt``): one SQL per line in split order, as the Spider evaluator reads it.
+  The line count must equal the number of questions. (The official reader treats a blank line as
+  a session separator and silently drops the rest; we read it as an empty prediction.)
+
+Every problem raises :class:`~harness.errors.PredictionsError` naming the line or key.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness.core import Example, Prediction
+from harness.errors import PredictionsError
+
+BIRD_SEPARATOR = "\t----- bird -----\t"
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_SQL_CHARS = 100_000
+FORMATS = ("jsonl", "bird", "spider")
+
+
+def detect_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return "jsonl"
+    if suffix == ".json":
+        return "bird"
+    if suffix in (".sql", ".txt"):
+        return "spider"
+    raise PredictionsError(
+        f"Cannot tell the format of {path} from its extension; pass --format "
+        f"({', '.join(FORMATS)}): .jsonl = one JSON object per line, .json = BIRD's dict, "
+        f".sql/.txt = one SQL per line (Spider)."
+    )
+
+
+def load_predictions(
+    path: str | Path, examples: list[Example], fmt: str | None = None
+) -> dict[int, Prediction]:
+    """Predictions keyed by question_id; questions without one are simply absent."""
+    path = Path(path)
+    if not path.is_file():
+        raise PredictionsError(f"Predictions file not found: {path}")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise PredictionsError(
+            f"{path} is {path.stat().st_size / 1e6:.0f} MB, over the "
+            f"{MAX_FILE_BYTES // 2**20} MiB limit for a predictions file."
+        )
+    fmt = fmt or detect_format(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PredictionsError(f"{path} is not UTF-8 text ({exc}).") from exc
+    readers = {"jsonl": _read_jsonl, "bird": _read_bird, "spider": _read_spider}
+    if fmt not in readers:
+        raise PredictionsError(f"Unknown predictions format '{fmt}'; use one of {FORMATS}.")
+    predictions = readers[fmt](text, examples, path)
+    for prediction in predictions.values():
+        if len(prediction.sql) > MAX_SQL_CHARS:
+            raise PredictionsError(
+                f"{path}: the SQL for question {prediction.question_id} is "
+                f"{len(prediction.sql)} characters, over the {MAX_SQL_CHARS} limit."
+            )
+    return predictions
+
+
+def _read_jsonl(text: str, examples: list[Example], path: Path) -> dict[int, Prediction]:
+    known = {e.question_id for e in examples}
+    out: dict[int, Prediction] = {}
+    unknown: list[int] = []
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise PredictionsError(f"{path}:{line_no}: not valid JSON ({exc.msg}).") from exc
+        if not isinstance(record, dict) or "question_id" not in record or "sql" not in record:
+            raise PredictionsError(
+                f'{path}:{line_no}: each line must be an object with "question_id" and "sql".'
+            )
+        qid = _as_question_id(record["question_id"], f"{path}:{line_no}")
+        sql = record["sql"]
+        if sql is None:
+            sql = ""
+        if not isinstance(sql, str):
+            raise PredictionsError(f'{path}:{line_no}: "sql" must be a string.')
+        if qid in out:
+            raise PredictionsError(f"{path}:{line_no}: question_id {qid} appears twice.")
+        if qid not in known:
+            unknown.append(qid)
+            continue
+        meta = {k: v for k, v in record.items() if k not in ("question_id", "sql")}
+        out[qid] = Prediction(qid, sql, meta)
+    _reject_unknown(unknown, path, examples)
+    return out
+
+
+def _read_bird(text: str, examples: list[Example], path: Path) -> dict[int, Prediction]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PredictionsError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno}).") from exc
+    if not isinstance(data, dict):
+        raise PredictionsError(
+            f'{path}: a BIRD predictions file is a JSON object {{"0": "SQL\\t----- bird -----\\t'
+            f'db_id", …}}; use .jsonl for one object per line.'
+        )
+    by_id = {e.question_id: e for e in examples}
+    keys = {}
+    for key in data:
+        keys[key] = _as_question_id(key, f"{path}: key {key!r}")
+    key_ids = set(keys.values())
+    if key_ids <= set(by_id):
+        target = {key: by_id[qid] for key, qid in keys.items()}
+    elif key_ids <= set(range(len(examples))):
+        target = {key: examples[qid] for key, qid in keys.items()}
+    else:
+        stray = sorted(key_ids - set(by_id))[:5]
+        raise PredictionsError(
+            f"{path}: keys {stray} are neither question_ids of this split nor positions "
+            f"0…{len(examples) - 1} in it. Is the file for another split?"
+        )
+    out: dict[int, Prediction] = {}
+    for key, value in data.items():
+        example = target[key]
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise PredictionsError(f"{path}: the value of key {key!r} must be a string.")
+        sql, sep, db_id = value.partition(BIRD_SEPARATOR)
+        if sep and db_id.strip() != example.db_id:
+            raise PredictionsError(
+                f"{path}: key {key!r} names database '{db_id.strip()}' but question "
+                f"{example.question_id} is about '{example.db_id}'. The file seems keyed for "
+                f"another split or order."
+            )
+        if example.question_id in out:
+            raise PredictionsError(f"{path}: question {example.question_id} appears twice.")
+        out[example.question_id] = Prediction(example.question_id, sql)
+    return out
+
+
+def _read_spider(text: str, examples: list[Example], path: Path) -> dict[int, Prediction]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if len(lines) != len(examples):
+        raise PredictionsError(
+            f"{path} has {len(lines)} lines but the split has {len(examples)} questions. "
+            f"Spider's format is one SQL per line, in question order."
+        )
+    return {
+        e.question_id: Prediction(e.question_id, line.rstrip("\r"))
+        for e, line in zip(examples, lines)
+    }
+
+
+def _as_question_id(value, where: str) -> int:
+    if isinstance(value, bool):
+        raise PredictionsError(f"{where}: question_id must be an integer, got {value!r}.")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise PredictionsError(f"{where}: question_id must be an integer, got {value!r}.")
+
+
+def _reject_unknown(unknown: list[int], path: Path, examples: list[Example]) -> None:
+    if unknown:
+        ids = sorted(examples, key=lambda e: e.question_id)
+        span = f"{ids[0].question_id}…{ids[-1].question_id}" if ids else "none"
+        raise PredictionsError(
+            f"{path}: {len(unknown)} question_id(s) are not in this split "
+            f"(first: {', '.join(map(str, unknown[:5]))}; the split's ids span {span}). "
+            f"Is the file for another suite or split?"
+        )
+
+
+def gold_predictions(examples: list[Example]) -> dict[int, Prediction]:
+    """The self-test: every question predicted by its own gold SQL."""
+    return {e.question_id: Prediction(e.question_id, e.gold_sql) for e in examples}

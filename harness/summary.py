@@ -1,0 +1,66 @@
+"""The one-screen summary printed at the end of ``harness eval`` and ``harness run``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.2f}"
+
+
+def _ci(ci: list[float] | None) -> str:
+    return "—" if not ci else f"[{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
+
+
+def _reason_group(reason: str) -> str:
+    """pred_error:no such column x → pred_error (a short tally key)."""
+    return reason.split(":", 1)[0] if not reason.startswith("quirk:") else reason
+
+
+def print_summary(results: dict, samples, out: Path | None = None) -> None:
+    console = Console(highlight=False, soft_wrap=True)
+    m, c = results["metrics"], results["counts"]
+    title = f"{results['suite']} / {results['split']} — rule {results['rule']}"
+    table = Table(title=title, title_justify="left")
+    for col in ("", "n", "correct", "EX %", "95% CI"):
+        table.add_column(col, justify="right" if col else "left")
+    table.add_row("all (scored)", str(c["scored"]), str(c["correct"]), _pct(m["ex"]),
+                  _ci(m["ex_ci95"]))
+    for level, block in m["by_difficulty"].items():
+        table.add_row(level, str(block["n"]), str(block["correct"]), _pct(block["ex"]),
+                      _ci(block["ex_ci95"]))
+    console.print(table)
+
+    notes = []
+    if "strict_ex" in m:
+        strict_rule = f"{results['rule']}-strict"
+        notes.append(f"{strict_rule} EX {_pct(m['strict_ex'])}%; "
+                     f"{c['quirk_decided']} verdicts decided by an evaluator quirk")
+    if c["unscorable"]:
+        why = "; ".join(f"{n} × {r}" for r, n in results["unscorable"].items())
+        notes.append(
+            f"{c['unscorable']} of {c['total']} examples unscorable ({why}); "
+            f"EX over all {c['total']}: {_pct(m['ex_over_total'])}%"
+        )
+    if c["missing_predictions"]:
+        notes.append(f"{c['missing_predictions']} questions had no prediction (counted wrong)")
+    if c["gold_errors"]:
+        notes.append(f"{c['gold_errors']} gold queries failed (counted wrong; see samples.jsonl)")
+    if "soft_f1" in m:
+        notes.append(f"Soft-F1 {_pct(m['soft_f1'])}")
+    tally = Counter(
+        _reason_group(s.verdict.reason)
+        for s in samples
+        if s.verdict.scorable and not s.verdict.correct
+    )
+    if tally:
+        notes.append("wrong: " + ", ".join(f"{r} {n}" for r, n in tally.most_common(6)))
+    timing = results.get("timing", {})
+    notes.append(f"{timing.get('wall_s', 0):.2f} s" + (f" — written to {out}" if out else ""))
+    for note in notes:
+        console.print(f"  {note}")
