@@ -33,7 +33,7 @@ def schema_entry(path: Path, db_id: str) -> dict:
         pk_of: dict[str, list[str]] = {}
         for t, table in enumerate(tables):
             info = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
-            for _cid, name, decl, _notnull, _default, pk in info:
+            for _cid, name, decl, _notnull, _default, _pk in info:
                 index[(table, name)] = len(columns)
                 columns.append([t, name])
                 types.append(_spider_type(decl))
