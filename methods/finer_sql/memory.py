@@ -80,9 +80,7 @@ def quality_gate(thought: str, prompt: str, settings: GateSettings = GateSetting
     if not names:
         return "no_schema_names"
     lowered = thought.lower()
-    hits = sum(
-        len(re.findall(rf"(?<![\w.]){re.escape(name)}(?![\w])", lowered)) for name in names
-    )
+    hits = sum(len(re.findall(rf"(?<![\w.]){re.escape(name)}(?![\w])", lowered)) for name in names)
     if hits < settings.min_hits or hits / len(words) < settings.min_hit_rate:
         return f"schema_mentions:{hits}"
     bigrams = [(a.lower(), b.lower()) for a, b in zip(words, words[1:])]
@@ -142,9 +140,7 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        get = getattr(self.model, "get_embedding_dimension", None) or getattr(
-            self.model, "get_sentence_embedding_dimension"
-        )
+        get = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         return int(get())
 
 

@@ -31,8 +31,13 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-_AGG_WORDS = {"COUNT": "the number of", "SUM": "the total of", "AVG": "the average of",
-              "MIN": "the minimum of", "MAX": "the maximum of"}
+_AGG_WORDS = {
+    "COUNT": "the number of",
+    "SUM": "the total of",
+    "AVG": "the average of",
+    "MIN": "the minimum of",
+    "MAX": "the maximum of",
+}
 
 
 def table_columns(db_path: str | Path) -> dict[str, list[str]]:
@@ -40,9 +45,12 @@ def table_columns(db_path: str | Path) -> dict[str, list[str]]:
     uri = f"{Path(db_path).resolve().as_uri()}?mode=ro"
     conn = sqlite3.connect(uri, uri=True)
     try:
-        names = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-        )]
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         out = {}
         for name in names:
             quoted = '"' + name.replace('"', '""') + '"'
@@ -112,9 +120,7 @@ class _Planner:
             sentences.extend(self._clauses(root))
         nested = len(selects) - (2 if isinstance(root, exp.SetOperation) else 1)
         if nested > 0:
-            sentences.append(
-                f"It uses {nested} nested subquer{'ies' if nested > 1 else 'y'}."
-            )
+            sentences.append(f"It uses {nested} nested subquer{'ies' if nested > 1 else 'y'}.")
         sentences.append("Now write this as one SQLite query.")
         return " ".join(sentences)
 
@@ -192,8 +198,11 @@ class _Planner:
         if column.table:
             table = aliases.get(column.table.lower())
             return f"{table}.{name}" if table else None
-        owners = [t for t in dict.fromkeys(aliases.values()) if name.lower() in
-                  self.columns.get(t.lower(), [])]
+        owners = [
+            t
+            for t in dict.fromkeys(aliases.values())
+            if name.lower() in self.columns.get(t.lower(), [])
+        ]
         return f"{owners[0]}.{name}" if len(owners) == 1 else None
 
     def _text(self, node: exp.Expression, aliases: dict[str, str]) -> str:

@@ -1,0 +1,304 @@
+"""FINER-SQL: a warm-start SFT on reasoning traces, then GRPO with dense execution feedback.
+
+(reference/finer-sql.md.) Stage 1 teaches the ``<think>…</think>SQL`` format that the reward's
+gate requires: without it every reward is 0 and GRPO learns nothing. The paper starts from a
+model fine-tuned on teacher traces; here the traces come from a dataset (``warm_start=dataset``)
+or are derived from the gold SQL and schema (``warm_start=template``, :mod:`.traces`). Set
+``warm_start=none`` for a base model that already writes the format. The reward is never
+loosened to get a signal: a model without the format simply earns 0.
+
+Stage 2 is TRL ``GRPOTrainer`` with four reward functions (format, execution, atomic, memory,
+:mod:`.rewards`), each logged per step and weighted by a config value.
+
+Modules: ``atomic`` (operation sets, Jaccard, shaping), ``format`` (parsing and the gate),
+``memory`` (vector store, quality gate, R_mem), ``traces`` (gold-derived traces), ``rewards``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ConfigError
+from harness.generation.prompts import PromptBuilder
+from harness.suite import Suite
+from methods.finer_sql.atomic import SHAPINGS, Shaping
+from methods.finer_sql.memory import RETRIEVALS, Embedder, GateSettings, ReasoningMemory
+from methods.finer_sql.rewards import TERMS, FinerSQLRewards
+from methods.grpo import GRPOMethod, GRPOMethodConfig, run_grpo
+from methods.sft import TRACE_SOURCES, run_sft, sft_targets
+from methods.training import COMPLETE, STATS_FILE, TrainingConfig, build_prompts, token_counter
+
+__all__ = ["FinerSQLConfig", "FinerSQLMethod", "REASONING_SYSTEM_PROMPT"]
+
+#: The system prompt of a reasoning model (§4's teacher prompt for non-reasoning models):
+#: reasoning inside <think>…</think>, then only the SQL.
+REASONING_SYSTEM_PROMPT = """You are a careful SQL expert. Given a database schema and a question, \
+write one correct SQL query that answers the question.
+First reason step by step inside <think> and </think>: name the tables and the table.column \
+names the question needs, the joins, the filters, the grouping and the ordering.
+Then, after </think>, write exactly one SQL statement that runs on SQLite, with no other text."""
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclasses.dataclass
+class FinerSQLConfig(GRPOMethodConfig):
+    """FINER-SQL: GRPO settings (inherited), reward terms and weights, memory, warm start."""
+
+    schema_format: str = dataclasses.field(
+        default="columns",
+        metadata=_help("columns (table.column: lines, which the memory gate needs) or ddl."),
+    )
+    # > Reward terms and weights (R = 0 unless the format gate passes)
+    format_weight: float = dataclasses.field(default=1.0, metadata=_help("Weight of R_fmt."))
+    execution_weight: float = dataclasses.field(default=1.0, metadata=_help("Weight of E."))
+    atomic_weight: float = dataclasses.field(
+        default=1.0, metadata=_help("Weight of the atomic credit.")
+    )
+    memory_weight: float = dataclasses.field(default=1.0, metadata=_help("Weight of R_mem."))
+    correct_reward: float = dataclasses.field(
+        default=2.0, metadata=_help("E for SQL that gives the gold result.")
+    )
+    executes_reward: float = dataclasses.field(
+        default=1.0, metadata=_help("E for SQL that runs but gives another result.")
+    )
+    min_thought_chars: int = dataclasses.field(
+        default=100, metadata=_help("The gate's thought must be longer than this (upstream 100).")
+    )
+    atomic_shaping: str = dataclasses.field(
+        default="s3", metadata=_help(f"Shaping f(s): {', '.join(SHAPINGS)} or custom.")
+    )
+    atomic_e: float | None = dataclasses.field(default=None, metadata=_help("custom shaping: e."))
+    atomic_beta: float | None = dataclasses.field(
+        default=None, metadata=_help("custom shaping: β.")
+    )
+    atomic_gamma: float | None = dataclasses.field(
+        default=None, metadata=_help("custom shaping: γ.")
+    )
+    upstream_compat: bool = dataclasses.field(
+        default=False,
+        metadata=_help(
+            "Reproduce the released code's defects (§8): no FROM ops, a failing gold "
+            "read as an empty result. Off: the fixed behaviour."
+        ),
+    )
+    # > Memory reward
+    memory: bool = dataclasses.field(
+        default=True, metadata=_help("Use the memory reward (off in the released scripts).")
+    )
+    memory_embedding_model: str = dataclasses.field(
+        default="auto",
+        metadata=_help(
+            "auto (Qwen3-Embedding-0.6B on GPU, packaged all-MiniLM-L6-v2 on CPU) or "
+            "a sentence-transformers id or folder."
+        ),
+    )
+    memory_top_k: int = dataclasses.field(default=20, metadata=_help("Traces averaged per lookup."))
+    memory_retrieval: str = dataclasses.field(
+        default="other-db", metadata=_help("other-db (upstream), same-db or any.")
+    )
+    memory_dedup_cosine: float = dataclasses.field(
+        default=0.9, metadata=_help("Do not store a trace this close to a stored one.")
+    )
+    memory_seed: bool = dataclasses.field(
+        default=True, metadata=_help("Seed the memory with the warm-start traces (verified).")
+    )
+    # > Warm start (stage 1)
+    warm_start: str = dataclasses.field(
+        default="template",
+        metadata=_help("SFT on reasoning traces first: template (from the gold), dataset, none."),
+    )
+    warm_start_traces_path: str | None = dataclasses.field(
+        default=None, metadata=_help("warm_start=dataset: JSONL with question_id and trace.")
+    )
+    warm_start_steps: int = dataclasses.field(
+        default=-1, metadata=_help("Warm-start optimizer steps (-1: warm_start_epochs epochs).")
+    )
+    warm_start_epochs: float = dataclasses.field(default=2.0, metadata=_help("Warm-start epochs."))
+    warm_start_learning_rate: float = dataclasses.field(
+        default=2e-5, metadata=_help("Warm-start learning rate (the SQL-Writer recipe: 2e-5).")
+    )
+    warm_start_batch_size: int = dataclasses.field(
+        default=8, metadata=_help("Warm-start sequences per optimizer step.")
+    )
+    warm_start_max_length: int = dataclasses.field(
+        default=2048, metadata=_help("Warm-start longest prompt + answer in tokens.")
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.atomic_shaping not in (*SHAPINGS, "custom"):
+            raise ConfigError(
+                f"atomic_shaping '{self.atomic_shaping}' is unknown; choose "
+                f"{', '.join(SHAPINGS)} or custom (with atomic_e, atomic_beta, atomic_gamma)."
+            )
+        custom = (self.atomic_e, self.atomic_beta, self.atomic_gamma)
+        if self.atomic_shaping == "custom" and None in custom:
+            raise ConfigError("atomic_shaping=custom needs atomic_e, atomic_beta and atomic_gamma.")
+        if self.warm_start not in TRACE_SOURCES:
+            raise ConfigError(
+                f"warm_start '{self.warm_start}' is unknown; choose {', '.join(TRACE_SOURCES)}."
+            )
+        if self.warm_start == "dataset" and not self.warm_start_traces_path:
+            raise ConfigError("warm_start=dataset needs warm_start_traces_path (a JSONL file).")
+        if self.memory_retrieval not in RETRIEVALS:
+            raise ConfigError(f"memory_retrieval must be one of {', '.join(RETRIEVALS)}.")
+
+    @property
+    def shaping(self) -> Shaping:
+        if self.atomic_shaping == "custom":
+            return Shaping(self.atomic_e, self.atomic_beta, self.atomic_gamma)  # type: ignore[arg-type]
+        return SHAPINGS[self.atomic_shaping]
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {t: getattr(self, f"{t}_weight") for t in TERMS}
+
+    @property
+    def uses_memory(self) -> bool:
+        return self.memory and self.memory_weight != 0
+
+
+class ReasoningPromptBuilder(PromptBuilder):
+    """The shared prompt builder with the reasoning system prompt."""
+
+    def messages(self, example, schema_text):
+        messages = super().messages(example, schema_text)
+        messages[0] = {"role": "system", "content": REASONING_SYSTEM_PROMPT}
+        return messages
+
+
+class FinerSQLMethod(GRPOMethod):
+    """FINER-SQL: warm-start SFT on reasoning traces, then GRPO with the FINER-SQL reward."""
+
+    name = "finer-sql"
+    description = "FINER-SQL: warm-start SFT on traces, then GRPO with dense execution feedback"
+    config_class = FinerSQLConfig
+
+    def make_prompt_builder(self, suite: Suite, **kwargs) -> PromptBuilder:
+        return ReasoningPromptBuilder(suite, **kwargs)
+
+    def run_training(self, suite: Suite, split: str, out_dir: Path) -> dict[str, Any]:
+        cfg: FinerSQLConfig = self.config  # type: ignore[assignment]
+        started = time.perf_counter()
+        record: dict[str, Any] = {"system_prompt": REASONING_SYSTEM_PROMPT}
+        start_model = cfg.model
+        if cfg.warm_start != "none":
+            warm_dir = out_dir / "warm_start"
+            record["warm_start"] = self._warm_start(suite, split, warm_dir)
+            start_model = str(warm_dir)
+
+        grader = self.make_grader(suite, upstream_compat=cfg.upstream_compat)
+        memory = None
+        try:
+            if cfg.uses_memory:
+                memory = ReasoningMemory(
+                    Embedder(cfg.memory_embedding_model),
+                    top_k=cfg.memory_top_k,
+                    retrieval=cfg.memory_retrieval,
+                    dedup_cosine=cfg.memory_dedup_cosine,
+                    gate=GateSettings(),
+                    folder=out_dir / "memory",
+                    dataset_name=suite.name,
+                )
+                if cfg.memory_seed and cfg.warm_start != "none" and not len(memory.paths):
+                    record["memory_seeded"] = self._seed_memory(memory, suite, split)
+            rewards = FinerSQLRewards(
+                grader,
+                shaping=cfg.shaping,
+                memory=memory,
+                correct_reward=cfg.correct_reward,
+                executes_reward=cfg.executes_reward,
+                min_thought_chars=cfg.min_thought_chars,
+                upstream_compat=cfg.upstream_compat,
+            )
+            weights = cfg.weights
+            stats = run_grpo(
+                self,
+                suite,
+                split,
+                out_dir,
+                rewards.reward_functions(),
+                grader,
+                reward_weights=[weights[t] for t in TERMS],
+                model=start_model,
+            )
+        finally:
+            grader.close()
+            if memory is not None:
+                memory.save()
+        if memory is not None:
+            stats["memory_sizes"] = memory.sizes()
+            stats["memory_embedding_model"] = memory.embedder.name
+        record.update(stats)
+        record["wall_s"] = round(time.perf_counter() - started, 2)
+        return record
+
+    def _warm_start(self, suite: Suite, split: str, warm_dir: Path) -> dict[str, Any]:
+        """Stage 1 into ``warm_dir`` (skipped when it already finished)."""
+        cfg: FinerSQLConfig = self.config  # type: ignore[assignment]
+        if (warm_dir / COMPLETE).is_file():
+            return json.loads((warm_dir / STATS_FILE).read_text())
+        warm_dir.mkdir(parents=True, exist_ok=True)
+        fields = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(TrainingConfig)}
+        fields.update(
+            max_steps=cfg.warm_start_steps,
+            num_train_epochs=cfg.warm_start_epochs,
+            learning_rate=cfg.warm_start_learning_rate,
+            per_device_train_batch_size=cfg.warm_start_batch_size,
+            gradient_accumulation_steps=1,
+            save_steps=0,
+        )
+        warm_cfg = TrainingConfig(**fields)
+        stats = run_sft(
+            self,
+            suite,
+            split,
+            warm_dir,
+            traces=cfg.warm_start,
+            traces_path=cfg.warm_start_traces_path,
+            max_length=cfg.warm_start_max_length,
+            cfg=warm_cfg,
+        )
+        record = {k: v for k, v in stats.items() if k != "log_history"}
+        (warm_dir / STATS_FILE).write_text(json.dumps(stats, indent=2, default=str))
+        (warm_dir / COMPLETE).write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")
+        return record
+
+    def _seed_memory(self, memory: ReasoningMemory, suite: Suite, split: str) -> int:
+        """Store the warm-start traces (derived from verified gold SQL) as reasoning paths."""
+        from methods.finer_sql.format import parse_completion
+        from methods.training import training_examples
+
+        cfg: FinerSQLConfig = self.config  # type: ignore[assignment]
+        examples = training_examples(suite, split, cfg)
+        from transformers import AutoTokenizer
+
+        from methods.training import model_folder
+
+        tokenizer = AutoTokenizer.from_pretrained(model_folder(cfg.model))
+        builder = self.make_prompt_builder(
+            suite,
+            schema_format=cfg.schema_format,
+            budget=cfg.max_prompt_tokens,
+            count_tokens=token_counter(tokenizer) if cfg.max_prompt_tokens else None,
+        )
+        pairs, _ = build_prompts(suite, examples, builder)
+        targets = sft_targets(
+            suite, [e for e, _ in pairs], cfg.warm_start, cfg.warm_start_traces_path
+        )
+        thoughts, prompts, db_ids = [], [], []
+        for e, messages in pairs:
+            if e.question_id in targets:
+                thought = parse_completion(targets[e.question_id]).thought
+                if thought:
+                    thoughts.append(thought)
+                    prompts.append("\n".join(m["content"] for m in messages))
+                    db_ids.append(e.db_id)
+        return memory.seed(thoughts, prompts, db_ids)

@@ -1,0 +1,274 @@
+"""GRPO with a binary execution reward: TRL ``GRPOTrainer``; reward 1 when the completion's SQL
+gives the gold result under the suite's rule, else 0.
+
+The SQL is read from the completion with the harness's parser (``harness.generation.parsing``),
+the same one evaluation uses, and graded by :class:`methods.execution_reward.ExecutionGrader`:
+one executor call per batch of completions, gold results from the cache, the scorer's verdict.
+
+    method = GRPOMethod(GRPOMethodConfig(model="smollm2-135m", max_steps=20))
+    method.train(suite, "train", run_dir / "checkpoint")
+
+Scaling up needs no new code: ``use_vllm`` with ``vllm_mode`` ``colocate`` or ``server`` (start
+``trl vllm-serve --model …`` first), ``accelerate launch --config_file
+configs/accelerate/<file>.yaml -m harness.cli train …`` for several GPUs and DeepSpeed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ConfigError
+from harness.suite import Suite
+from methods.execution_reward import ExecutionGrader, GradeRequest
+from methods.training import (
+    TrainedMethod,
+    TrainingConfig,
+    build_prompts,
+    common_trl_args,
+    export_model,
+    last_trainer_checkpoint,
+    load_model_and_tokenizer,
+    lora_config,
+    training_examples,
+    training_stats,
+)
+
+VLLM_MODES = ("colocate", "server")
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclasses.dataclass
+class GRPOMethodConfig(TrainingConfig):
+    """GRPO knobs (TRL ``GRPOConfig`` names); defaults follow the FINER-SQL 0.5B recipe where it
+    is set, else TRL's (reference/finer-sql.md §3)."""
+
+    # > Rollouts
+    num_generations: int = dataclasses.field(
+        default=8,
+        metadata=_help("Completions per prompt (G); a step uses batch x accum / G prompts."),
+    )
+    max_completion_length: int = dataclasses.field(
+        default=512, metadata=_help("Most tokens generated per completion during training.")
+    )
+    train_temperature: float = dataclasses.field(
+        default=1.0, metadata=_help("Sampling temperature of the rollouts.")
+    )
+    # > Loss
+    beta: float = dataclasses.field(
+        default=0.04, metadata=_help("KL coefficient (0: no ref model).")
+    )
+    loss_type: str = dataclasses.field(
+        default="dapo", metadata=_help("TRL loss: dapo, grpo, dr_grpo, bnpo.")
+    )
+    epsilon: float = dataclasses.field(default=0.2, metadata=_help("PPO clip range."))
+    scale_rewards: str = dataclasses.field(
+        default="group", metadata=_help("Advantage scaling: group, batch or none.")
+    )
+    # > vLLM rollouts (GPU)
+    use_vllm: bool = dataclasses.field(
+        default=False, metadata=_help("Generate rollouts with vLLM.")
+    )
+    vllm_mode: str = dataclasses.field(
+        default="colocate", metadata=_help("colocate (same GPU) or server (trl vllm-serve).")
+    )
+    vllm_server_host: str = dataclasses.field(
+        default="127.0.0.1", metadata=_help("server mode: host.")
+    )
+    vllm_server_port: int = dataclasses.field(default=8000, metadata=_help("server mode: port."))
+    vllm_gpu_memory_utilization: float = dataclasses.field(
+        default=0.3, metadata=_help("colocate mode: GPU memory share for vLLM.")
+    )
+    vllm_enable_sleep_mode: bool = dataclasses.field(
+        default=False, metadata=_help("colocate mode: offload vLLM between generations.")
+    )
+    # > Reward execution
+    reward_timeout_s: float = dataclasses.field(
+        default=30.0, metadata=_help("Per-query timeout of reward execution (upstream 60).")
+    )
+    reward_max_rows: int = dataclasses.field(
+        default=10_000, metadata=_help("Row cap of reward execution (upstream 10,000).")
+    )
+    reward_workers: int | None = dataclasses.field(
+        default=None, metadata=_help("Executor processes for rewards (default: the cores).")
+    )
+    rule: str | None = dataclasses.field(
+        default=None, metadata=_help("Comparison rule of the reward (default: the suite's).")
+    )
+    log_completions: bool = dataclasses.field(
+        default=False, metadata=_help("Log sample completions with their rewards.")
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.num_generations < 2:
+            raise ConfigError(
+                f"num_generations must be >= 2 (GRPO compares completions), got {self.num_generations}."
+            )
+        generation_batch = self.per_device_train_batch_size * self.gradient_accumulation_steps
+        if generation_batch % self.num_generations:
+            raise ConfigError(
+                f"per_device_train_batch_size x gradient_accumulation_steps ({generation_batch}) "
+                f"must be divisible by num_generations ({self.num_generations}); e.g. set "
+                f"gradient_accumulation_steps to {self.num_generations}."
+            )
+        if self.vllm_mode not in VLLM_MODES:
+            raise ConfigError(f"vllm_mode must be one of {', '.join(VLLM_MODES)}.")
+
+
+def grpo_trl_args(cfg: GRPOMethodConfig, trainer_dir: Path) -> dict[str, Any]:
+    args = common_trl_args(cfg, trainer_dir)
+    args.update(
+        num_generations=cfg.num_generations,
+        max_completion_length=cfg.max_completion_length,
+        temperature=cfg.train_temperature,
+        top_p=1.0,
+        beta=cfg.beta,
+        loss_type=cfg.loss_type,
+        epsilon=cfg.epsilon,
+        scale_rewards=cfg.scale_rewards,
+        use_vllm=cfg.use_vllm,
+        vllm_mode=cfg.vllm_mode,
+        vllm_server_host=cfg.vllm_server_host,
+        vllm_server_port=cfg.vllm_server_port,
+        vllm_gpu_memory_utilization=cfg.vllm_gpu_memory_utilization,
+        vllm_enable_sleep_mode=cfg.vllm_enable_sleep_mode,
+        log_completions=cfg.log_completions,
+        shuffle_dataset=True,
+    )
+    return args
+
+
+def completion_text(completion) -> str:
+    """A TRL completion's text: a string, or ``[{"role": "assistant", "content": …}]``."""
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, list):
+        return "".join(str(m.get("content", "")) for m in completion if isinstance(m, dict))
+    if isinstance(completion, dict):
+        return str(completion.get("content", ""))
+    return ""
+
+
+class ExecutionMatchReward:
+    """The binary reward: 1.0 iff the parsed SQL executes to the gold result, else 0.0."""
+
+    __name__ = "execution_match"
+
+    def __init__(self, grader: ExecutionGrader):
+        self.grader = grader
+
+    def __call__(self, completions, db_id, gold_sql, log_metric=None, **_) -> list[float]:
+        from harness.generation.parsing import extract_sql
+
+        sqls = [extract_sql(completion_text(c)).sql or None for c in completions]
+        grades = self.grader.grade(
+            [GradeRequest(d, g, s) for d, g, s in zip(db_id, gold_sql, sqls)]
+        )
+        if log_metric is not None:
+            log_metric("sql_found", sum(s is not None for s in sqls) / max(1, len(sqls)))
+            log_metric("sql_executed", sum(g.pred_executed for g in grades) / max(1, len(grades)))
+        return [1.0 if g.correct else 0.0 for g in grades]
+
+
+def grpo_dataset(method: TrainedMethod, suite: Suite, split: str, tokenizer, grader):
+    """Prompt rows for GRPO with the columns rewards read, minus golds that cannot be graded."""
+    from datasets import Dataset
+
+    examples = training_examples(suite, split, method.config)
+    builder = method.train_prompt_builder(suite, tokenizer, examples)
+    pairs, dropped = build_prompts(suite, examples, builder)
+    problems = grader.gold_problems([(e.db_id, e.gold_sql) for e, _ in pairs])
+    rows = []
+    for (e, messages), problem in zip(pairs, problems):
+        if problem:  # reference/finer-sql.md §3 filter 1, and §8.2: a failing gold teaches nothing
+            key = problem.split(":", 1)[0]
+            dropped[key] = dropped.get(key, 0) + 1
+            continue
+        rows.append(
+            {
+                "prompt": messages,
+                "db_id": e.db_id,
+                "gold_sql": e.gold_sql,
+                "gold_sqls": [e.gold_sql],
+                "question_id": e.question_id,
+            }
+        )
+    if not rows:
+        raise ConfigError(f"No gradable training example ({dropped}).")
+    return Dataset.from_list(rows), dropped
+
+
+def run_grpo(
+    method: TrainedMethod,
+    suite: Suite,
+    split: str,
+    out_dir: Path,
+    reward_funcs: list,
+    grader: ExecutionGrader,
+    reward_weights: list[float] | None = None,
+    model: str | None = None,
+) -> dict[str, Any]:
+    """One GRPO run into ``out_dir`` (shared by ``grpo`` and ``finer-sql``)."""
+    from trl import GRPOConfig, GRPOTrainer
+
+    cfg: GRPOMethodConfig = method.config  # type: ignore[assignment]
+    started = time.perf_counter()
+    loaded, tokenizer, location = load_model_and_tokenizer(cfg, model)
+    dataset, dropped = grpo_dataset(method, suite, split, tokenizer, grader)
+    trainer_dir = out_dir / "trainer"
+    args = grpo_trl_args(cfg, trainer_dir)
+    if reward_weights is not None:
+        args["reward_weights"] = reward_weights
+    args.update(cfg.trl_args)
+    trainer = GRPOTrainer(
+        model=loaded,
+        reward_funcs=reward_funcs,
+        args=GRPOConfig(**args),
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        peft_config=lora_config(cfg),
+    )
+    trainer.train(resume_from_checkpoint=last_trainer_checkpoint(trainer_dir))
+    export_model(trainer, tokenizer, out_dir)
+    stats = training_stats(trainer, started)
+    stats.update(
+        trainer="GRPOTrainer",
+        trained_from=location,
+        examples=len(dataset),
+        dropped_examples=dropped,
+        reward_functions=[getattr(f, "__name__", type(f).__name__) for f in reward_funcs],
+        reward_weights=reward_weights,
+    )
+    return stats
+
+
+class GRPOMethod(TrainedMethod):
+    """GRPO with a binary execution-match reward."""
+
+    name = "grpo"
+    description = "GRPO with a binary execution reward (TRL GRPOTrainer; shared executor/scorer)"
+    config_class = GRPOMethodConfig
+
+    def make_grader(self, suite: Suite, upstream_compat: bool = False) -> ExecutionGrader:
+        cfg: GRPOMethodConfig = self.config  # type: ignore[assignment]
+        return ExecutionGrader(
+            suite,
+            cfg.rule,
+            timeout_s=cfg.reward_timeout_s,
+            max_rows=cfg.reward_max_rows,
+            workers=cfg.reward_workers,
+            upstream_compat=upstream_compat,
+        )
+
+    def run_training(self, suite: Suite, split: str, out_dir: Path) -> dict[str, Any]:
+        grader = self.make_grader(suite)
+        try:
+            return run_grpo(self, suite, split, out_dir, [ExecutionMatchReward(grader)], grader)
+        finally:
+            grader.close()

@@ -1,0 +1,186 @@
+"""Supervised fine-tuning: TRL ``SFTTrainer`` on the train split, gold SQL as the target.
+
+Each training example is a conversation: the shared prompt (system + schema + question, exactly
+what evaluation sends) and the assistant's answer, the gold SQL, or ``<think>trace</think>SQL``
+when reasoning traces are used. The loss covers the answer only (TRL prompt/completion data).
+
+    method = SFTMethod(SFTMethodConfig(model="smollm2-135m", max_steps=50))
+    checkpoint = method.train(suite, "train", run_dir / "checkpoint")
+    predictions = list(method.predict(suite.load_examples("dev"), suite))
+
+Reasoning traces (``traces``): ``none`` (SQL only), ``template`` (derived from the gold SQL and
+the schema by :mod:`methods.finer_sql.traces`), or ``dataset`` (a JSONL file given by
+``traces_path`` with ``question_id`` and ``trace`` — or ``completion`` — per line).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ConfigError
+from harness.suite import Suite
+from methods.training import (
+    TrainedMethod,
+    TrainingConfig,
+    build_prompts,
+    common_trl_args,
+    export_model,
+    last_trainer_checkpoint,
+    load_model_and_tokenizer,
+    lora_config,
+    training_examples,
+    training_stats,
+)
+
+TRACE_SOURCES = ("none", "template", "dataset")
+
+
+@dataclasses.dataclass
+class SFTMethodConfig(TrainingConfig):
+    """Configuration of :class:`SFTMethod` (the paper's SQL-Writer recipe: lr 2e-5, 2 epochs)."""
+
+    traces: str = dataclasses.field(
+        default="none",
+        metadata={"help": "Reasoning before the SQL: none, template (from the gold) or dataset."},
+    )
+    traces_path: str | None = dataclasses.field(
+        default=None, metadata={"help": "traces=dataset: JSONL with question_id and trace."}
+    )
+    max_length: int = dataclasses.field(
+        default=1024, metadata={"help": "Longest prompt + answer in tokens; longer are cut."}
+    )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.traces not in TRACE_SOURCES:
+            raise ConfigError(
+                f"traces '{self.traces}' is unknown; choose one of {', '.join(TRACE_SOURCES)}."
+            )
+        if self.traces == "dataset" and not self.traces_path:
+            raise ConfigError("traces=dataset needs traces_path (a JSONL file).")
+
+
+def load_trace_file(path: str | Path) -> dict[int, str]:
+    """``{question_id: trace}`` from a JSONL file (``trace``, or a full ``completion``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"Reasoning-trace file {path} does not exist.")
+    out = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            out[int(row["question_id"])] = row.get("trace") or row["completion"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"{path}:{n}: each line needs question_id and trace (or completion): {exc}"
+            ) from exc
+    return out
+
+
+def sft_targets(suite: Suite, examples, traces: str, traces_path: str | None) -> dict[int, str]:
+    """The assistant answer for each example: the SQL, or ``<think>trace</think>SQL``."""
+    from methods.finer_sql.traces import reasoning_trace, table_columns, wrap_trace
+
+    if traces == "none":
+        return {e.question_id: e.gold_sql.strip() for e in examples}
+    if traces == "dataset":
+        supplied = load_trace_file(traces_path)
+        out = {}
+        for e in examples:
+            text = supplied.get(e.question_id)
+            if text is None:
+                continue
+            out[e.question_id] = text if "</think>" in text else wrap_trace(text, e.gold_sql)
+        return out
+    columns: dict[str, dict] = {}
+    out = {}
+    for e in examples:
+        if e.db_id not in columns:
+            columns[e.db_id] = table_columns(suite.database(e.db_id).path)
+        trace = reasoning_trace(e.gold_sql, e.question, columns[e.db_id])
+        out[e.question_id] = wrap_trace(trace, e.gold_sql)
+    return out
+
+
+def run_sft(
+    method: TrainedMethod,
+    suite: Suite,
+    split: str,
+    out_dir: Path,
+    *,
+    traces: str,
+    traces_path: str | None,
+    max_length: int,
+    cfg: TrainingConfig | None = None,
+) -> dict[str, Any]:
+    """One SFT run into ``out_dir`` (shared by ``sft`` and FINER-SQL's warm start); ``cfg``
+    (default: the method's) gives the model and the optimisation settings."""
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+
+    cfg = cfg or method.config
+    started = time.perf_counter()
+    model, tokenizer, location = load_model_and_tokenizer(cfg)
+    examples = training_examples(suite, split, cfg)
+    builder = method.train_prompt_builder(suite, tokenizer, examples)
+    pairs, dropped = build_prompts(suite, examples, builder)
+    targets = sft_targets(suite, [e for e, _ in pairs], traces, traces_path)
+    rows = [
+        {
+            "prompt": messages,
+            "completion": [{"role": "assistant", "content": targets[e.question_id]}],
+        }
+        for e, messages in pairs
+        if e.question_id in targets
+    ]
+    if not rows:
+        raise ConfigError("No training example has a target (check the reasoning-trace file).")
+    trainer_dir = out_dir / "trainer"
+    args = common_trl_args(cfg, trainer_dir)
+    args.update(max_length=max_length, packing=False, completion_only_loss=True)
+    args.update(cfg.trl_args)
+    trainer = SFTTrainer(
+        model=model,
+        args=SFTConfig(**args),
+        train_dataset=Dataset.from_list(rows),
+        processing_class=tokenizer,
+        peft_config=lora_config(cfg),
+    )
+    trainer.train(resume_from_checkpoint=last_trainer_checkpoint(trainer_dir))
+    export_model(trainer, tokenizer, out_dir)
+    stats = training_stats(trainer, started)
+    stats.update(
+        trainer="SFTTrainer",
+        trained_from=location,
+        examples=len(rows),
+        dropped_prompts=dropped,
+        traces=traces,
+        sample_target=rows[0]["completion"][0]["content"],
+    )
+    return stats
+
+
+class SFTMethod(TrainedMethod):
+    """Supervised fine-tuning on gold SQL (optionally with reasoning traces)."""
+
+    name = "sft"
+    description = "Supervised fine-tuning on the train split (TRL SFTTrainer; LoRA or full)"
+    config_class = SFTMethodConfig
+
+    def run_training(self, suite: Suite, split: str, out_dir: Path) -> dict[str, Any]:
+        cfg: SFTMethodConfig = self.config  # type: ignore[assignment]
+        return run_sft(
+            self,
+            suite,
+            split,
+            out_dir,
+            traces=cfg.traces,
+            traces_path=cfg.traces_path,
+            max_length=cfg.max_length,
+        )
