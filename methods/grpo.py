@@ -108,7 +108,8 @@ class GRPOMethodConfig(TrainingConfig):
         super().__post_init__()
         if self.num_generations < 2:
             raise ConfigError(
-                f"num_generations must be >= 2 (GRPO compares completions), got {self.num_generations}."
+                "num_generations must be >= 2 (GRPO compares completions), "
+                f"got {self.num_generations}."
             )
         generation_batch = self.per_device_train_batch_size * self.gradient_accumulation_steps
         if generation_batch % self.num_generations:

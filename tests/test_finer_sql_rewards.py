@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from harness.execution import Executor, ExecutionSettings, GoldCache
+from harness.execution import ExecutionSettings, Executor, GoldCache
 from methods.execution_reward import ExecutionGrader, GradeRequest
 from methods.finer_sql.atomic import SHAPINGS, Shaping, atomic_ops, atomic_reward, jaccard
 from methods.finer_sql.format import check_format, parse_completion
@@ -91,7 +91,10 @@ def test_atomic_reward_on_a_spider_pair_by_hand():
     # as intended: gold {FROM(singer as T1), SELECT_COL name/country/age, ORDER_BY(age, DESC)},
     # pred lacks SELECT_COL(country): 4/5.
     assert atomic_ops(gold) == {
-        "FROM(singer as T1)", "SELECT_COL(name)", "SELECT_COL(country)", "SELECT_COL(age)",
+        "FROM(singer as T1)",
+        "SELECT_COL(name)",
+        "SELECT_COL(country)",
+        "SELECT_COL(age)",
         "ORDER_BY(age, DESC)",
     }
     assert atomic_reward(pred, [gold]) == pytest.approx(0.05 * 0.8 + 0.95 * 0.79 * 0.8**0.2)

@@ -106,7 +106,8 @@ def atomic_reward(
     Each gold is stripped and given a trailing ``;`` as upstream does; the prediction is used as
     it is.
 
-    >>> round(atomic_reward("SELECT name FROM singer", ["SELECT name FROM singer WHERE age > 3"]), 3)
+    >>> gold = "SELECT name FROM singer WHERE age > 3"
+    >>> round(atomic_reward("SELECT name FROM singer", [gold]), 3)
     0.725
     """
     pred_ops = atomic_ops(pred_sql, upstream_compat)

@@ -122,7 +122,8 @@ class Embedder:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise ConfigError(
-                "The memory reward needs sentence-transformers: pip install 'text2sql-harness[memory]'"
+                "The memory reward needs sentence-transformers: "
+                "pip install 'text2sql-harness[memory]'"
                 " (or set memory_weight to 0)."
             ) from exc
         self.name = model
@@ -140,7 +141,8 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        get = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        model = self.model
+        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(get())
 
 
@@ -168,7 +170,7 @@ class Collection:
 
     def save(self, folder: Path, name: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{name}.npz"
+        tmp = folder / f".{name}.npy.tmp"
         with open(tmp, "wb") as f:
             np.save(f, self.vectors)
         os.replace(tmp, folder / f"{name}.npy")
