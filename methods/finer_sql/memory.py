@@ -141,8 +141,9 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        model = self.model
-        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        model = self.model  # sentence-transformers renamed the method in v5
+        get = getattr(model, "get_embedding_dimension", None)
+        get = get or model.get_sentence_embedding_dimension
         return int(get())
 
 
