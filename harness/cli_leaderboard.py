@@ -151,6 +151,7 @@ def streamlit_command(
         "--server.port", str(port),
         "--server.maxUploadSize", "64",  # MiB, as harness.submit.MAX_SUBMISSION_BYTES
         "--server.fileWatcherType", "none",
+        "--client.toolbarMode", "minimal",  # no "Deploy" button on a served board
     ]
     env = dict(os.environ)
     env["HARNESS_LEADERBOARD_DB"] = url

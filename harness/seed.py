@@ -18,6 +18,8 @@ from harness.records import read_results
 from harness.store import ResultRecord, Store, SubmissionRecord
 
 REPORTED = Path(__file__).with_name("reported_results.yaml")
+GOLD_NAME = "Gold SQL (self-test)"
+GOLD_METHOD = "gold SQL self-test"  # the evaluator's ceiling: shown, never ranked
 
 
 def reported_fingerprint(seed_id: str) -> str:
@@ -143,8 +145,8 @@ def _run_meta(results: dict, run_dir: Path):
 
     if (results.get("predictions") or {}).get("source") == "gold":
         return SubmissionMeta(
-            name="Gold SQL (self-test)",
-            method="gold SQL self-test",
+            name=GOLD_NAME,
+            method=GOLD_METHOD,
             decoding="none",
             training_data="none: the gold SQL scored against itself (the evaluator's ceiling)",
         )

@@ -88,7 +88,7 @@ def _short_text(label: str, value: str | None, required: bool = False) -> str | 
     value = value.strip() if isinstance(value, str) else value
     if not value:
         if required:
-            raise SubmissionError(f"A submission needs a {label} (--{label.replace(' ', '-')}).")
+            raise SubmissionError(f"A submission needs a {label}.")
         return None
     if len(value) > MAX_TEXT_CHARS or any(ord(ch) < 32 for ch in value):
         raise SubmissionError(
