@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -85,6 +86,43 @@ def _authorize(action: int, arg1, arg2, db_name, trigger) -> int:
     return sqlite3.SQLITE_OK
 
 
+_PRINTF_DIRECTIVE = re.compile(r"%[-+ 0#,!]*(\*|\d+)?(?:\.(\*|\d+))?(?:ll|l)?([a-zA-Z%])")
+_plain_sqlite: sqlite3.Connection | None = None
+
+
+def _guarded_printf(*call_args):
+    """SQLite's own printf()/format(), minus its one unbounded step.
+
+    A huge width or precision (``printf('%.*c', 2e9, 'x')``) makes SQLite loop inside a single
+    VM instruction for seconds, where no deadline can reach it, only to return NULL because the
+    result would exceed the length limit. Such calls return that NULL at once; all others run the
+    built-in function on a plain in-memory connection, so results are exactly SQLite's.
+    """
+    global _plain_sqlite
+    if not call_args:
+        return None  # what SQLite's printf() returns
+    fmt, args = call_args[0], call_args[1:]
+    if isinstance(fmt, str):
+        arg_index = 0
+        for match in _PRINTF_DIRECTIVE.finditer(fmt):
+            for spec in match.group(1), match.group(2):
+                if spec == "*":
+                    value = args[arg_index] if arg_index < len(args) else 0
+                    arg_index += 1
+                    try:
+                        spec = abs(int(value))
+                    except (TypeError, ValueError):
+                        spec = 0
+                if spec is not None and int(spec) > _MAX_VALUE_BYTES:
+                    return None
+            if match.group(3) != "%":
+                arg_index += 1
+    if _plain_sqlite is None:
+        _plain_sqlite = sqlite3.connect(":memory:", check_same_thread=False)
+    marks = ", ".join("?" * (1 + len(args)))
+    return _plain_sqlite.execute(f"SELECT printf({marks})", (fmt, *args)).fetchone()[0]
+
+
 def _decode_ignoring_errors(value: bytes) -> str:
     return value.decode(errors="ignore")
 
@@ -102,6 +140,8 @@ class SandboxedConnection:
         self._conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
         self._conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, _MAX_VALUE_BYTES)
         self._conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, _MAX_SQL_BYTES)
+        for name in ("printf", "format"):
+            self._conn.create_function(name, -1, _guarded_printf, deterministic=True)
         self._conn.set_authorizer(_authorize)
         self._deadline = float("inf")
         self._conn.set_progress_handler(self._past_deadline, _PROGRESS_EVERY)
