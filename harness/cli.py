@@ -160,10 +160,14 @@ def suites_check(name: str, data_dir: Path | None, as_json: bool) -> None:
 @click.option("--limit", type=int, default=None, help="Only the first N examples.")
 @click.option("--no-gold-cache", is_flag=True, help="Re-execute every gold query.")
 @click.option("--soft-f1", is_flag=True, help="Also compute BIRD's Soft-F1.")
+@click.option(
+    "--rves", "rves_iterations", type=int, default=0,
+    help="Also compute BIRD's R-VES, timing each correct pair N times (official: 100).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print results.json instead of a table.")
 def eval_command(
     suite_name, split, predictions, fmt, gold, rule, data_dir, out, timeout, max_rows, workers,
-    limit, no_gold_cache, soft_f1, as_json,
+    limit, no_gold_cache, soft_f1, rves_iterations, as_json,
 ) -> None:
     """Score predictions (or the gold itself) by execution accuracy.
 
@@ -179,6 +183,7 @@ def eval_command(
     config = EvalConfig(
         split=split, rule=rule, timeout_s=timeout, max_rows=max_rows, workers=workers,
         limit=limit, gold_cache=not no_gold_cache, soft_f1=soft_f1,
+        rves_iterations=rves_iterations,
     )
     split_name = split or suite.default_split
     with progress_bar("executing queries") as progress:

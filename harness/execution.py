@@ -157,10 +157,7 @@ class SandboxedConnection:
             self._text_errors = settings.text_errors
         start = time.perf_counter()
         self._deadline = time.monotonic() + settings.timeout_s
-        # Backstop for a single long VM instruction: interrupt from another thread.
-        watchdog = threading.Timer(settings.timeout_s + 0.5, self._conn.interrupt)
-        watchdog.daemon = True
-        watchdog.start()
+        _watchdog().arm(self._conn, self._deadline + 0.5)
         cursor = self._conn.cursor()
         try:
             cursor.execute(sql)
@@ -172,7 +169,7 @@ class SandboxedConnection:
                 return Execution(None, error="timeout", timed_out=True, elapsed_ms=elapsed)
             return Execution(None, error=_error_text(exc), elapsed_ms=elapsed)
         finally:
-            watchdog.cancel()
+            _watchdog().disarm()
             self._deadline = float("inf")
             cursor.close()
         elapsed = (time.perf_counter() - start) * 1000
@@ -183,6 +180,51 @@ class SandboxedConnection:
 
     def close(self) -> None:
         self._conn.close()
+
+
+class _Watchdog(threading.Thread):
+    """Backstop for a single long VM instruction, which the progress handler cannot see:
+    one thread per process interrupts the running statement once its deadline has passed."""
+
+    def __init__(self) -> None:
+        super().__init__(name="sql-watchdog", daemon=True)
+        self._cond = threading.Condition()
+        self._armed: tuple[sqlite3.Connection, float] | None = None
+
+    def arm(self, conn: sqlite3.Connection, deadline: float) -> None:
+        with self._cond:
+            self._armed = (conn, deadline)
+            self._cond.notify()
+
+    def disarm(self) -> None:
+        with self._cond:
+            self._armed = None
+
+    def run(self) -> None:
+        with self._cond:
+            while True:
+                if self._armed is None:
+                    self._cond.wait()
+                    continue
+                conn, deadline = self._armed
+                remaining = deadline - time.monotonic()
+                if remaining > 0:
+                    self._cond.wait(remaining)
+                elif self._armed is not None and self._armed[0] is conn:
+                    conn.interrupt()
+                    self._armed = None
+
+
+_watchdog_thread: _Watchdog | None = None
+_watchdog_pid: int | None = None
+
+
+def _watchdog() -> _Watchdog:
+    global _watchdog_thread, _watchdog_pid
+    if _watchdog_thread is None or _watchdog_pid != os.getpid():  # a forked worker needs its own
+        _watchdog_thread, _watchdog_pid = _Watchdog(), os.getpid()
+        _watchdog_thread.start()
+    return _watchdog_thread
 
 
 def _error_text(exc: BaseException) -> str:
@@ -238,16 +280,16 @@ class GoldCache:
             " mtime_ns INTEGER, sha256 TEXT)"
         )
         self._conn.commit()
-        self._db_hashes: dict[str, str] = {}
+        self._db_hashes: dict[tuple[str, int, int], str] = {}
 
     def database_hash(self, db_path: Path) -> str:
         key = str(Path(db_path).resolve())
-        if key in self._db_hashes:
-            return self._db_hashes[key]
         stat = os.stat(key)
+        memo_key = (key, stat.st_size, stat.st_mtime_ns)
+        if memo_key in self._db_hashes:
+            return self._db_hashes[memo_key]
         row = self._conn.execute(
-            "SELECT sha256 FROM db_hashes WHERE path=? AND size=? AND mtime_ns=?",
-            (key, stat.st_size, stat.st_mtime_ns),
+            "SELECT sha256 FROM db_hashes WHERE path=? AND size=? AND mtime_ns=?", memo_key
         ).fetchone()
         if row:
             digest = row[0]
@@ -255,11 +297,9 @@ class GoldCache:
             with open(key, "rb") as f:
                 digest = hashlib.file_digest(f, "sha256").hexdigest()
             with self._conn:
-                self._conn.execute(
-                    "INSERT OR REPLACE INTO db_hashes VALUES (?,?,?,?)",
-                    (key, stat.st_size, stat.st_mtime_ns, digest),
-                )
-        self._db_hashes[key] = digest
+                self._conn.execute("INSERT OR REPLACE INTO db_hashes VALUES (?,?,?,?)",
+                                   (*memo_key, digest))
+        self._db_hashes[memo_key] = digest
         return digest
 
     def key(self, query: Query, settings: ExecutionSettings) -> str:
@@ -317,9 +357,10 @@ def _unpack(blob: bytes) -> tuple[Execution, float]:
 class Executor:
     """Runs many queries: deduplicated, gold results through the cache, the rest in parallel.
 
-    Work is sent to worker processes in chunks that share a database, so each worker keeps one
-    open connection per database and the per-query overhead stays small. With ``workers=1`` (or
-    little work) everything runs in this process.
+    Work is cut into chunks that share a database, so each process keeps one open connection per
+    database and the per-query overhead stays small. Chunks run in this process for the first
+    ``inline_budget_s`` seconds (small jobs end there, without starting a pool), the rest in
+    ``workers`` processes. With ``workers=1`` everything runs in this process.
     """
 
     def __init__(
@@ -328,11 +369,13 @@ class Executor:
         workers: int | None = None,
         cache: GoldCache | None = None,
         chunk_size: int = 64,
+        inline_budget_s: float = 0.5,
     ):
         self.settings = settings or ExecutionSettings()
         self.workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
         self.cache = cache
         self.chunk_size = chunk_size
+        self.inline_budget_s = inline_budget_s
         self._pool: ProcessPoolExecutor | None = None
 
     def run(
@@ -381,24 +424,34 @@ class Executor:
             for start in range(0, len(indices), self.chunk_size)
         ]
         out: list[Execution | None] = [None] * len(work)
-        if self.workers == 1 or len(chunks) == 1:
-            for db, indices in chunks:
-                sqls = [work[i][1] for i in indices]
-                for i, execution in zip(indices, _execute_chunk(db, sqls, settings)):
-                    out[i] = execution
-                if advance:
-                    advance(len(indices))
-            return out  # type: ignore[return-value]
-        pool = self._get_pool()
-        futures = {
-            pool.submit(_execute_chunk, db, [work[i][1] for i in indices], settings): indices
-            for db, indices in chunks
-        }
-        for future, indices in futures.items():
-            for i, execution in zip(indices, future.result()):
+
+        def run_inline(db: str, indices: list[int]) -> None:
+            sqls = [work[i][1] for i in indices]
+            for i, execution in zip(indices, _execute_chunk(db, sqls, settings)):
                 out[i] = execution
             if advance:
                 advance(len(indices))
+
+        # Small jobs finish before a pool of processes would even start: run chunks here until
+        # the budget is spent, then hand the rest to the workers.
+        started, inline = time.perf_counter(), 0
+        while inline < len(chunks) and (
+            self.workers == 1 or time.perf_counter() - started < self.inline_budget_s
+        ):
+            run_inline(*chunks[inline])
+            inline += 1
+        rest = chunks[inline:]
+        if rest:
+            pool = self._get_pool()
+            futures = {
+                pool.submit(_execute_chunk, db, [work[i][1] for i in indices], settings): indices
+                for db, indices in rest
+            }
+            for future, indices in futures.items():
+                for i, execution in zip(indices, future.result()):
+                    out[i] = execution
+                if advance:
+                    advance(len(indices))
         return out  # type: ignore[return-value]
 
     def _get_pool(self) -> ProcessPoolExecutor:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from harness.core import Prediction
 from harness.errors import ConfigError
-from harness.evaluate import ScoredSample, score_examples
+from harness.evaluate import ScoredSample, measure_rves, score_examples
 from harness.execution import ExecutionSettings, Executor, GoldCache
+from harness.metrics import rves
 from harness.predictions import gold_predictions, load_predictions
 from harness.records import environment, header, summarize, write_run
 from harness.scoring import get_rule
@@ -33,6 +34,7 @@ class EvalConfig:
     limit: int | None = None  # score only the first N examples of the split
     gold_cache: bool = True  # serve gold results from the on-disk cache
     soft_f1: bool = False  # also compute BIRD's Soft-F1
+    rves_iterations: int = 0  # > 0: also compute BIRD's R-VES, timing each correct pair N times
 
     def __post_init__(self) -> None:
         if self.timeout_s <= 0:
@@ -43,6 +45,8 @@ class EvalConfig:
             raise ConfigError(f"--workers must be at least 1, got {self.workers}.")
         if self.limit is not None and self.limit < 1:
             raise ConfigError(f"--limit must be at least 1, got {self.limit}.")
+        if self.rves_iterations < 0:
+            raise ConfigError(f"--rves must be 0 or more, got {self.rves_iterations}.")
 
 
 def evaluate(
@@ -89,6 +93,11 @@ def evaluate(
         cache.close()
 
     counts, unscorable, metrics = summarize(samples, suite.difficulty_levels)
+    if config.rves_iterations:
+        rewards = measure_rves(
+            [s for s in samples if s.verdict.scorable], suite, config.rves_iterations, settings
+        )
+        metrics["rves"] = rves(rewards)
     results = {
         **header(),
         "suite": suite.name,

@@ -53,6 +53,8 @@ def print_summary(results: dict, samples, out: Path | None = None) -> None:
         notes.append(f"{c['gold_errors']} gold queries failed (counted wrong; see samples.jsonl)")
     if "soft_f1" in m:
         notes.append(f"Soft-F1 {_pct(m['soft_f1'])}")
+    if m.get("rves") is not None:
+        notes.append(f"R-VES {m['rves']:.2f}")
     tally = Counter(
         _reason_group(s.verdict.reason)
         for s in samples
