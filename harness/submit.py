@@ -493,34 +493,26 @@ def _store(store: Store, verifications: list[Verification], meta: SubmissionMeta
             f"for the same suite, split and data; fingerprint {fp[:12]}). Nothing was stored."
         )
     claims = [v.claimed for v in verifications if v.claimed]
-    method_block = _first_dict(c.get("method") for c in claims)
-    latency = _first_dict(c.get("latency") for c in claims)
-    decoding = next((c["decoding"] for c in claims if isinstance(c.get("decoding"), str)), None)
-    params_b = meta.params_b if meta.params_b is not None else _params_from_method(method_block)
+    run = run_description(claims)
     flags = [f for v in verifications for f in v.flags]
     notes = [n for v in verifications for n in v.notes]
-    results = []
-    for v in verifications:
-        s_per_sample = _number((((v.claimed or {}).get("latency")) or {}).get("s_per_sample"))
-        if s_per_sample is None:
-            per_sample = [s["latency_s"] for s in v.samples if s.get("latency_s") is not None]
-            if per_sample and len(per_sample) == len(v.samples):
-                s_per_sample = round(sum(per_sample) / len(per_sample), 6)
-        results.append(
-            ResultRecord(
-                suite=v.suite,
-                split=v.split,
-                metrics=v.results["metrics"],
-                counts=v.results["counts"],
-                rule=v.results["rule"],
-                s_per_sample=s_per_sample,
-                claimed_ex=v.claimed_ex,
-                note="; ".join(v.notes) or None,
-                samples=v.samples,
-                claimed_results=v.claimed,
-                verified_results=v.results,
-            )
+    results = [
+        ResultRecord(
+            suite=v.suite,
+            split=v.split,
+            metrics=v.results["metrics"],
+            counts=v.results["counts"],
+            rule=v.results["rule"],
+            # Timings cannot be re-checked: this is the run's own throughput figure.
+            s_per_sample=_number((((v.claimed or {}).get("latency")) or {}).get("s_per_sample")),
+            claimed_ex=v.claimed_ex,
+            note="; ".join(v.notes) or None,
+            samples=v.samples,
+            claimed_results=v.claimed,
+            verified_results=v.results,
         )
+        for v in verifications
+    ]
     record = SubmissionRecord(
         name=meta.name,
         fingerprint=fp,
@@ -528,23 +520,20 @@ def _store(store: Store, verifications: list[Verification], meta: SubmissionMeta
         verified=True,
         results=results,
         flags=flags,
-        method=meta.method or _text(method_block.get("name")),
-        base_model=meta.base_model or _text(
-            method_block.get("base_model") or method_block.get("model")
-            or method_block.get("model_id")
-        ),
-        params_b=params_b,
-        decoding=meta.decoding or _text(decoding),
-        training_data=meta.training_data or _text(method_block.get("training_data")),
-        hardware=meta.hardware or _text(latency.get("hardware")),
-        backend=_text(latency.get("backend")),
+        method=meta.method or run["method"],
+        base_model=meta.base_model or run["base_model"],
+        params_b=meta.params_b if meta.params_b is not None else run["params_b"],
+        decoding=meta.decoding or run["decoding"],
+        training_data=meta.training_data or run["training_data"],
+        hardware=meta.hardware or run["hardware"],
+        backend=run["backend"],
         s_per_sample=results[0].s_per_sample if len(results) == 1 else None,
-        p50_s=_number(latency.get("p50_s")),
-        p95_s=_number(latency.get("p95_s")),
-        samples_per_s=_number(latency.get("samples_per_s")),
-        tokens_per_s=_number(latency.get("tokens_per_s")),
-        latency=latency or None,
-        method_info=method_block or None,
+        p50_s=run["p50_s"],
+        p95_s=run["p95_s"],
+        samples_per_s=run["samples_per_s"],
+        tokens_per_s=run["tokens_per_s"],
+        latency=run["latency"],
+        method_info=run["method_info"],
         link=meta.link,
         source="harness submit",
         harness_version=_text(", ".join(sorted({str(c.get("harness_version")) for c in claims
@@ -566,6 +555,62 @@ def _store(store: Store, verifications: list[Verification], meta: SubmissionMeta
     return SubmitOutcome(submission_id, meta.name, verifications, flags, notes)
 
 
+def run_description(claims: list[dict]) -> dict:
+    """What the runs' results.json files say about the model, read defensively.
+
+    ``harness run`` writes ``method`` (``method``/``name``, ``config``, ``model_identity``,
+    ``backend``, ``hardware``…), ``latency`` (``s_per_sample``, ``latency_p50_s``/``p50_s``,
+    ``tokens_per_s``…) and ``decoding``; every key is optional, and none of it can be re-checked.
+    """
+    method = _first_dict(c.get("method") for c in claims)
+    latency = _first_dict(c.get("latency") for c in claims)
+    config = _first_dict([method.get("config")])
+    identity = _first_dict([method.get("model_identity")])
+    places = (method, identity, config)
+    return {
+        "method": _text(method.get("name") or method.get("method")),
+        "base_model": _text(
+            _pick(places, "base_model", "model", "model_id") or _pick((identity,), "name")
+        ),
+        "params_b": next((p for p in map(_params_from_method, places) if p is not None), None),
+        "decoding": _text(next((c["decoding"] for c in claims
+                                if isinstance(c.get("decoding"), str)), None)),
+        "training_data": _text(_pick(places, "training_data")),
+        "hardware": _hardware_text(latency.get("hardware") or method.get("hardware")),
+        "backend": _text(latency.get("backend") or method.get("backend")
+                         or identity.get("backend")),
+        "p50_s": _number(latency.get("p50_s", latency.get("latency_p50_s"))),
+        "p95_s": _number(latency.get("p95_s", latency.get("latency_p95_s"))),
+        "samples_per_s": _number(latency.get("samples_per_s")),
+        "tokens_per_s": _number(latency.get("tokens_per_s")),
+        "latency": latency or None,
+        "method_info": method or None,
+    }
+
+
+def _pick(places: tuple[dict, ...], *keys: str):
+    """The first value of the first key found, looking through ``places`` in order."""
+    for key in keys:
+        for place in places:
+            value = place.get(key)
+            if value not in (None, "") and not isinstance(value, dict | list):
+                return value
+    return None
+
+
+def _hardware_text(value) -> str | None:
+    """"2× NVIDIA H100" or the CPU model, from a hardware dict or a string."""
+    if isinstance(value, dict):
+        gpus = [str(g) for g in value.get("gpus") or []]
+        if gpus:
+            names = sorted(set(gpus))
+            return _text(", ".join(f"{gpus.count(n)}× {n}" for n in names))
+        cpu = value.get("cpu")
+        cores = value.get("cpu_count")
+        return _text(f"{cpu} ({cores} cores)" if cpu and cores else cpu)
+    return _text(value)
+
+
 def _first_dict(values) -> dict:
     return next((v for v in values if isinstance(v, dict)), {})
 
@@ -577,10 +622,11 @@ def _text(value, limit: int = MAX_TEXT_CHARS) -> str | None:
     return value[:limit] or None
 
 
-def _params_from_method(method: dict) -> float | None:
-    """Parameters in billions from a run's method block (a raw count or billions)."""
-    for key in ("params_b", "parameters_b", "parameter_count", "parameters", "params", "n_params"):
-        value = _number(method.get(key))
+def _params_from_method(block: dict) -> float | None:
+    """Parameters in billions from a block of run metadata (a raw count or billions)."""
+    for key in ("params_b", "parameters_b", "parameter_count", "num_parameters", "parameters",
+                "params", "n_params"):
+        value = _number(block.get(key))
         if value is not None and value > 0:
             return round(value / 1e9, 6) if value >= 1e4 else value
     return None

@@ -86,6 +86,34 @@ def test_a_run_is_re_scored_and_stored_whole(store, runs):
     assert provenance["verified_results"]["metrics"] == claimed["metrics"]
 
 
+def test_what_harness_run_records_is_kept(store, run_copy):
+    """The method, latency and decoding blocks of a `harness run` results.json (all optional)."""
+    def describe(results: dict) -> None:
+        results["method"] = {
+            "method": "prompting",
+            "config": {"model": "qwen2.5-coder-0.5b", "samples": 8, "api_key": "***"},
+            "model_identity": {"backend": "vllm", "name": "qwen2.5-coder-0.5b",
+                               "model_id": "Qwen/Qwen2.5-Coder-0.5B-Instruct@abc"},
+            "hardware": {"cpu": "Xeon", "cpu_count": 16, "gpus": ["NVIDIA H100"] * 2},
+        }
+        results["latency"] = {"s_per_sample": 0.12, "latency_p50_s": 0.1, "latency_p95_s": 0.3,
+                              "tokens_per_s": 812.5, "samples": 57}
+        results["decoding"] = "maj@8"
+
+    rewrite_json(run_copy / "results.json", describe)
+    sub = store.submission(submit_runs(store, [run_copy], META, workers=1).submission_id)
+    assert (sub["method"], sub["base_model"], sub["decoding"]) == (
+        "prompting", "qwen2.5-coder-0.5b", "maj@8"
+    )
+    assert (sub["hardware"], sub["backend"]) == ("2× NVIDIA H100", "vllm")
+    assert (sub["s_per_sample"], sub["p50_s"], sub["p95_s"], sub["tokens_per_s"]) == (
+        0.12, 0.1, 0.3, 812.5
+    )
+    assert sub["results"][0]["s_per_sample"] == 0.12
+    assert sub["method_info"]["model_identity"]["model_id"].startswith("Qwen/")
+    assert not sub["flagged"]  # metadata is recorded as reported, never "verified"
+
+
 def test_tampered_claims_are_replaced_and_flagged(store, run_copy):
     """A results.json claiming an inflated EX is stored with the recomputed EX, flagged."""
     rewrite_json(run_copy / "results.json", lambda r: r["metrics"].update(ex=0.95))
