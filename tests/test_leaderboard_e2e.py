@@ -66,7 +66,18 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 60) -> Non
 
 
 @pytest.fixture
-def server(runs, lb_cache, tmp_path):
+def chromium() -> str:
+    """Debian's Chromium and the Playwright client, checked before a server is started."""
+    require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        require(False, "Playwright is not installed (pip install playwright; no browser download)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def server(chromium, runs, lb_cache, tmp_path):
     """`harness leaderboard` (the command function) over a store of real runs, on a free port."""
     db = tmp_path / "board.sqlite"
     store = open_store(db)
@@ -102,12 +113,9 @@ def server(runs, lb_cache, tmp_path):
         log.close()
 
 
-def test_table_filter_and_comparison_in_chromium(server, tmp_path):
-    require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        require(False, "Playwright is not installed (pip install playwright; no browser download)")
+def test_table_filter_and_comparison_in_chromium(chromium, server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
     shots = [tmp_path / "shots"]
     if os.environ.get("HARNESS_SCREENSHOT_DIR"):
         shots.append(Path(os.environ["HARNESS_SCREENSHOT_DIR"]))
@@ -122,7 +130,7 @@ def test_table_filter_and_comparison_in_chromium(server, tmp_path):
     profile = tmp_path / "chromium-profile"  # empty: no state from anywhere else
     with sync_playwright() as p:
         browser = p.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
+            str(profile), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS,
             viewport={"width": 1600, "height": 1000},
         )
         try:
