@@ -433,6 +433,16 @@ def serve_command(model: str, host: str, port: int, dtype: str) -> None:
     serve(model, host=host, port=port, dtype=dtype)
 
 
+def _add_leaderboard_commands() -> None:
+    from harness.cli_leaderboard import leaderboard_command, submit_command
+
+    cli.add_command(submit_command, "submit")
+    cli.add_command(leaderboard_command, "leaderboard")
+
+
+_add_leaderboard_commands()
+
+
 # -- entry point ------------------------------------------------------------------------------
 
 
