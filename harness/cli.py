@@ -160,10 +160,14 @@ def suites_check(name: str, data_dir: Path | None, as_json: bool) -> None:
 @click.option("--limit", type=int, default=None, help="Only the first N examples.")
 @click.option("--no-gold-cache", is_flag=True, help="Re-execute every gold query.")
 @click.option("--soft-f1", is_flag=True, help="Also compute BIRD's Soft-F1.")
+@click.option(
+    "--rves", "rves_iterations", type=int, default=0,
+    help="Also compute BIRD's R-VES, timing each correct pair N times (official: 100).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print results.json instead of a table.")
 def eval_command(
     suite_name, split, predictions, fmt, gold, rule, data_dir, out, timeout, max_rows, workers,
-    limit, no_gold_cache, soft_f1, as_json,
+    limit, no_gold_cache, soft_f1, rves_iterations, as_json,
 ) -> None:
     """Score predictions (or the gold itself) by execution accuracy.
 
@@ -179,6 +183,7 @@ def eval_command(
     config = EvalConfig(
         split=split, rule=rule, timeout_s=timeout, max_rows=max_rows, workers=workers,
         limit=limit, gold_cache=not no_gold_cache, soft_f1=soft_f1,
+        rves_iterations=rves_iterations,
     )
     split_name = split or suite.default_split
     with progress_bar("executing queries") as progress:
@@ -245,6 +250,197 @@ def data_download(name: str, data_dir: Path | None, url: str | None, sha256: str
     root, _ = data_root(data_dir)
     path = download_dataset(name, root, url=url, sha256=sha256, progress=sys.stderr.isatty())
     click.echo(f"{name} is ready in {path}")
+
+
+# -- run / train / methods ---------------------------------------------------------------------
+
+#: Flags that set a field of the method's config (only where the method has that field).
+METHOD_FLAGS = [
+    ("--model", str, "Model: alias (smollm2-135m), hub id, local folder or .gguf file."),
+    ("--backend", click.Choice(["auto", "transformers", "vllm", "openai"]), "Generation backend."),
+    ("--endpoint", str, "OpenAI-compatible server URL (backend openai)."),
+    ("--api-key", str, "API key for the endpoint."),
+    ("--samples", int, "Candidates per question (1 = greedy)."),
+    ("--vote", click.Choice(["majority", "value-aware"]), "How to pick among candidates."),
+    ("--temperature", float, "Sampling temperature."),
+    ("--top-p", float, "Nucleus sampling."),
+    ("--max-new-tokens", int, "Completion token budget."),
+    ("--batch-size", int, "Prompts per generation batch."),
+    ("--dtype", click.Choice(["auto", "float32", "bfloat16", "float16"]), "Model dtype."),
+    ("--tensor-parallel-size", int, "GPUs per model (vLLM)."),
+    ("--concurrency", int, "Parallel requests (backend openai)."),
+    ("--few-shot", int, "Few-shot examples from the train split."),
+    ("--schema-format", click.Choice(["ddl", "columns"]), "How the schema is written."),
+    ("--max-prompt-tokens", int, "Prompt token budget (the schema is cut to fit)."),
+    ("--seed", int, "Seed for sampling and training."),
+    ("--max-steps", int, "Training steps."),
+    ("--learning-rate", float, "Training learning rate."),
+]
+
+
+def method_options(f):
+    for flag, kind, help_text in reversed(METHOD_FLAGS):
+        f = click.option(flag, type=kind, default=None, help=help_text)(f)
+    return f
+
+
+def run_options(f):
+    options = [
+        click.option("--config", "config_file", type=click.Path(path_type=Path),
+                     help="YAML settings (flags override them)."),
+        click.option("--method", default=None, help="Method name or path/to/file.py:Class."),
+        click.option("--suite", default=None, help="Suite (default: sample)."),
+        data_dir_option,
+        click.option("--out", type=click.Path(path_type=Path), default=None,
+                     help="Run folder (default: a new folder under runs/)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _prepare(config_file, method_name, flags: dict):
+    from harness.config import build, load_yaml, resolve_method
+
+    file_values = load_yaml(config_file) if config_file else {}
+    name = method_name or file_values.get("method") or "prompting"
+    method_cls = resolve_method(name)
+    file_values = {k: v for k, v in file_values.items() if k != "method"}
+    given = {k: v for k, v in flags.items() if v is not None}
+    run_config, method_config = build(method_cls, file_values, given)
+    run_config.method = name
+    return method_cls, run_config, method_config
+
+
+@cli.command("run")
+@run_options
+@click.option("--split", default=None, help="Evaluation split (default: dev).")
+@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--rule", default=None, help="Correctness rule (default: the suite's official one).")
+@click.option("--timeout", "timeout_s", type=float, default=None, help="Seconds per query.")
+@click.option("--workers", type=int, default=None, help="Processes for executing SQL.")
+@click.option("--no-baseline", "no_baseline", is_flag=True,
+              help="Training methods: skip scoring the untrained model first.")
+@method_options
+def run_command(config_file, method, suite, data_dir, out, no_baseline, **flags) -> None:
+    """Train (if the method trains), generate SQL for a suite, and score it: one run folder.
+
+    Example: harness run --method prompting --suite spider --split dev --limit 50
+    """
+    from harness.runner import run_method
+    from harness.suite import load_suite
+    from harness.summary import print_summary
+
+    if no_baseline:
+        flags["baseline"] = False
+    flags.update(suite=suite, data_dir=str(data_dir) if data_dir else None)
+    method_cls, run, method_config = _prepare(config_file, method, flags)
+    suite_obj = load_suite(run.suite, run.data_dir)
+    split = run.split or suite_obj.default_split
+    out = Path(out or run.out or default_out(method_cls.name, suite_obj.name, split))
+    method_obj = method_cls(method_config)
+    try:
+        results, samples = run_method(method_obj, suite_obj, run, out,
+                                      console=lambda m: click.echo(m, err=True))
+    finally:
+        method_obj.close()
+    print_summary(results, samples, out)
+    from harness.summary import print_run_extras
+
+    print_run_extras(results)
+
+
+@cli.command("train")
+@run_options
+@click.option("--split", "train_split", default=None, help="Training split (default: train).")
+@method_options
+def train_command(config_file, method, suite, data_dir, out, train_split, **flags) -> None:
+    """Train a method on a suite's train split and save the checkpoint folder.
+
+    Example: harness train --method sft --suite spider --out ckpt/
+    """
+    from harness.suite import load_suite
+
+    flags.update(suite=suite, data_dir=str(data_dir) if data_dir else None,
+                 train_split=train_split)
+    method_cls, run, method_config = _prepare(config_file, method, flags)
+    if not method_cls.trains:
+        raise HarnessError(f"Method '{method_cls.name}' does not train; use `harness run`.")
+    suite_obj = load_suite(run.suite, run.data_dir)
+    split = run.train_split or suite_obj.train_split
+    out = Path(out or run.out or default_out(f"train-{method_cls.name}", suite_obj.name, split))
+    method_obj = method_cls(method_config)
+    try:
+        checkpoint = method_obj.train(suite_obj, split, out)
+    finally:
+        method_obj.close()
+    click.echo(f"Checkpoint: {checkpoint}")
+    click.echo(f"Evaluate it: harness run --method prompting --suite {suite_obj.name} "
+               f"--model {checkpoint}")
+
+
+@cli.group()
+def methods() -> None:
+    """List methods and start a new one."""
+
+
+@methods.command("list")
+def methods_list() -> None:
+    """List the methods the harness knows (built-in and installed plugins)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from harness.method import METHODS
+
+    table = Table("method", "trains", "description", "from")
+    for name in METHODS.names():
+        try:
+            cls = METHODS.get(name)
+        except HarnessError as exc:
+            table.add_row(name, "", f"[red]cannot load: {exc}[/red]", METHODS.origin(name))
+            continue
+        table.add_row(name, "yes" if cls.trains else "no", cls.description, METHODS.origin(name))
+    Console(soft_wrap=True).print(table)
+
+
+@methods.command("new")
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True, help="Where to write the files.")
+def methods_new(name: str, directory: Path) -> None:
+    """Write a working method skeleton and its test.
+
+    Example: harness methods new my-method
+    """
+    from harness.scaffold import write_method_skeleton
+
+    for path in write_method_skeleton(name, directory):
+        click.echo(f"wrote {path}")
+
+
+@cli.command("serve")
+@click.option("--model", default="smollm2-135m", show_default=True, help="Model to serve.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--dtype", default="auto", show_default=True)
+def serve_command(model: str, host: str, port: int, dtype: str) -> None:
+    """Serve a model over an OpenAI-compatible HTTP API (transformers backend).
+
+    Example: harness serve --model smollm2-135m --port 8000
+    """
+    from harness.serve import serve
+
+    serve(model, host=host, port=port, dtype=dtype)
+
+
+def _add_leaderboard_commands() -> None:
+    from harness.cli_leaderboard import leaderboard_command, submit_command
+
+    cli.add_command(submit_command, "submit")
+    cli.add_command(leaderboard_command, "leaderboard")
+
+
+_add_leaderboard_commands()
 
 
 # -- entry point ------------------------------------------------------------------------------

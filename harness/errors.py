@@ -6,7 +6,8 @@ HarnessError
  ├── DataError            benchmark data missing or corrupt
  ├── PredictionsError     a malformed predictions file
  ├── GenerationError      a model that cannot be loaded or reached
- └── SubmissionError      a leaderboard submission that cannot be accepted
+ ├── SubmissionError      a leaderboard submission that cannot be accepted
+ └── StoreError           a leaderboard database that cannot be opened or written
 
 Only ``harness.cli`` turns these into ``Error: ...`` and a non-zero exit. Model SQL that fails is
 data (an ``Execution`` with an ``error``), never an exception.
@@ -39,6 +40,10 @@ class GenerationError(HarnessError):
 
 
 class SubmissionError(HarnessError):
+    pass
+
+
+class StoreError(HarnessError):
     pass
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from harness.core import Example, Execution, Prediction, Verdict
-from harness.execution import ExecutionSettings, Executor, Query
+from harness.execution import ExecutionSettings, Executor, Query, execute_sql
 from harness.metrics import soft_f1
 from harness.scoring import PreparedSQL, Rule, comparison_quirks, decide
 from harness.suite import Suite
@@ -158,3 +158,34 @@ def preview(rows: list[tuple]) -> list[list]:
         out.append(cells)
     return out
 
+
+
+def measure_rves(
+    samples: list[ScoredSample], suite: Suite, iterations: int, settings: ExecutionSettings
+) -> list[float]:
+    """BIRD's R-VES reward per sample: time each correct pair ``iterations`` times.
+
+    Like mini_dev ``evaluation_ves.py``, only correct predictions are timed and the others get 0.
+    Unlike it, the clock covers execute + fetch on an open connection (not connect + close), in
+    this one process, so parallel work cannot skew the ratios.
+    """
+    from harness.metrics import rves_reward
+
+    rewards = []
+    for sample in samples:
+        if not (sample.verdict.scorable and sample.verdict.correct):
+            rewards.append(0.0)
+            continue
+        path = suite.database(sample.example.db_id).path
+        ratios = []
+        for _ in range(iterations):
+            pred = execute_sql(path, sample.prediction.sql, settings)
+            gold = execute_sql(path, sample.example.gold_sql, settings)
+            if not (pred.ok and gold.ok) or pred.elapsed_ms <= 0:
+                ratios = []
+                break
+            ratios.append(gold.elapsed_ms / pred.elapsed_ms)
+        reward = rves_reward(ratios)
+        sample.extra["rves_reward"] = reward
+        rewards.append(reward)
+    return rewards

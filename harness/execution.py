@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -85,6 +86,43 @@ def _authorize(action: int, arg1, arg2, db_name, trigger) -> int:
     return sqlite3.SQLITE_OK
 
 
+_PRINTF_DIRECTIVE = re.compile(r"%[-+ 0#,!]*(\*|\d+)?(?:\.(\*|\d+))?(?:ll|l)?([a-zA-Z%])")
+_plain_sqlite: sqlite3.Connection | None = None
+
+
+def _guarded_printf(*call_args):
+    """SQLite's own printf()/format(), minus its one unbounded step.
+
+    A huge width or precision (``printf('%.*c', 2e9, 'x')``) makes SQLite loop inside a single
+    VM instruction for seconds, where no deadline can reach it, only to return NULL because the
+    result would exceed the length limit. Such calls return that NULL at once; all others run the
+    built-in function on a plain in-memory connection, so results are exactly SQLite's.
+    """
+    global _plain_sqlite
+    if not call_args:
+        return None  # what SQLite's printf() returns
+    fmt, args = call_args[0], call_args[1:]
+    if isinstance(fmt, str):
+        arg_index = 0
+        for match in _PRINTF_DIRECTIVE.finditer(fmt):
+            for spec in match.group(1), match.group(2):
+                if spec == "*":
+                    value = args[arg_index] if arg_index < len(args) else 0
+                    arg_index += 1
+                    try:
+                        spec = abs(int(value))
+                    except (TypeError, ValueError):
+                        spec = 0
+                if spec is not None and int(spec) > _MAX_VALUE_BYTES:
+                    return None
+            if match.group(3) != "%":
+                arg_index += 1
+    if _plain_sqlite is None:
+        _plain_sqlite = sqlite3.connect(":memory:", check_same_thread=False)
+    marks = ", ".join("?" * (1 + len(args)))
+    return _plain_sqlite.execute(f"SELECT printf({marks})", (fmt, *args)).fetchone()[0]
+
+
 def _decode_ignoring_errors(value: bytes) -> str:
     return value.decode(errors="ignore")
 
@@ -102,6 +140,8 @@ class SandboxedConnection:
         self._conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
         self._conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, _MAX_VALUE_BYTES)
         self._conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, _MAX_SQL_BYTES)
+        for name in ("printf", "format"):
+            self._conn.create_function(name, -1, _guarded_printf, deterministic=True)
         self._conn.set_authorizer(_authorize)
         self._deadline = float("inf")
         self._conn.set_progress_handler(self._past_deadline, _PROGRESS_EVERY)
@@ -117,10 +157,7 @@ class SandboxedConnection:
             self._text_errors = settings.text_errors
         start = time.perf_counter()
         self._deadline = time.monotonic() + settings.timeout_s
-        # Backstop for a single long VM instruction: interrupt from another thread.
-        watchdog = threading.Timer(settings.timeout_s + 0.5, self._conn.interrupt)
-        watchdog.daemon = True
-        watchdog.start()
+        _watchdog().arm(self._conn, self._deadline + 0.5)
         cursor = self._conn.cursor()
         try:
             cursor.execute(sql)
@@ -132,7 +169,7 @@ class SandboxedConnection:
                 return Execution(None, error="timeout", timed_out=True, elapsed_ms=elapsed)
             return Execution(None, error=_error_text(exc), elapsed_ms=elapsed)
         finally:
-            watchdog.cancel()
+            _watchdog().disarm()
             self._deadline = float("inf")
             cursor.close()
         elapsed = (time.perf_counter() - start) * 1000
@@ -143,6 +180,51 @@ class SandboxedConnection:
 
     def close(self) -> None:
         self._conn.close()
+
+
+class _Watchdog(threading.Thread):
+    """Backstop for a single long VM instruction, which the progress handler cannot see:
+    one thread per process interrupts the running statement once its deadline has passed."""
+
+    def __init__(self) -> None:
+        super().__init__(name="sql-watchdog", daemon=True)
+        self._cond = threading.Condition()
+        self._armed: tuple[sqlite3.Connection, float] | None = None
+
+    def arm(self, conn: sqlite3.Connection, deadline: float) -> None:
+        with self._cond:
+            self._armed = (conn, deadline)
+            self._cond.notify()
+
+    def disarm(self) -> None:
+        with self._cond:
+            self._armed = None
+
+    def run(self) -> None:
+        with self._cond:
+            while True:
+                if self._armed is None:
+                    self._cond.wait()
+                    continue
+                conn, deadline = self._armed
+                remaining = deadline - time.monotonic()
+                if remaining > 0:
+                    self._cond.wait(remaining)
+                elif self._armed is not None and self._armed[0] is conn:
+                    conn.interrupt()
+                    self._armed = None
+
+
+_watchdog_thread: _Watchdog | None = None
+_watchdog_pid: int | None = None
+
+
+def _watchdog() -> _Watchdog:
+    global _watchdog_thread, _watchdog_pid
+    if _watchdog_thread is None or _watchdog_pid != os.getpid():  # a forked worker needs its own
+        _watchdog_thread, _watchdog_pid = _Watchdog(), os.getpid()
+        _watchdog_thread.start()
+    return _watchdog_thread
 
 
 def _error_text(exc: BaseException) -> str:
@@ -198,16 +280,16 @@ class GoldCache:
             " mtime_ns INTEGER, sha256 TEXT)"
         )
         self._conn.commit()
-        self._db_hashes: dict[str, str] = {}
+        self._db_hashes: dict[tuple[str, int, int], str] = {}
 
     def database_hash(self, db_path: Path) -> str:
         key = str(Path(db_path).resolve())
-        if key in self._db_hashes:
-            return self._db_hashes[key]
         stat = os.stat(key)
+        memo_key = (key, stat.st_size, stat.st_mtime_ns)
+        if memo_key in self._db_hashes:
+            return self._db_hashes[memo_key]
         row = self._conn.execute(
-            "SELECT sha256 FROM db_hashes WHERE path=? AND size=? AND mtime_ns=?",
-            (key, stat.st_size, stat.st_mtime_ns),
+            "SELECT sha256 FROM db_hashes WHERE path=? AND size=? AND mtime_ns=?", memo_key
         ).fetchone()
         if row:
             digest = row[0]
@@ -215,11 +297,9 @@ class GoldCache:
             with open(key, "rb") as f:
                 digest = hashlib.file_digest(f, "sha256").hexdigest()
             with self._conn:
-                self._conn.execute(
-                    "INSERT OR REPLACE INTO db_hashes VALUES (?,?,?,?)",
-                    (key, stat.st_size, stat.st_mtime_ns, digest),
-                )
-        self._db_hashes[key] = digest
+                self._conn.execute("INSERT OR REPLACE INTO db_hashes VALUES (?,?,?,?)",
+                                   (*memo_key, digest))
+        self._db_hashes[memo_key] = digest
         return digest
 
     def key(self, query: Query, settings: ExecutionSettings) -> str:
@@ -277,9 +357,10 @@ def _unpack(blob: bytes) -> tuple[Execution, float]:
 class Executor:
     """Runs many queries: deduplicated, gold results through the cache, the rest in parallel.
 
-    Work is sent to worker processes in chunks that share a database, so each worker keeps one
-    open connection per database and the per-query overhead stays small. With ``workers=1`` (or
-    little work) everything runs in this process.
+    Work is cut into chunks that share a database, so each process keeps one open connection per
+    database and the per-query overhead stays small. Chunks run in this process for the first
+    ``inline_budget_s`` seconds (small jobs end there, without starting a pool), the rest in
+    ``workers`` processes. With ``workers=1`` everything runs in this process.
     """
 
     def __init__(
@@ -288,11 +369,13 @@ class Executor:
         workers: int | None = None,
         cache: GoldCache | None = None,
         chunk_size: int = 64,
+        inline_budget_s: float = 0.5,
     ):
         self.settings = settings or ExecutionSettings()
         self.workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
         self.cache = cache
         self.chunk_size = chunk_size
+        self.inline_budget_s = inline_budget_s
         self._pool: ProcessPoolExecutor | None = None
 
     def run(
@@ -341,24 +424,34 @@ class Executor:
             for start in range(0, len(indices), self.chunk_size)
         ]
         out: list[Execution | None] = [None] * len(work)
-        if self.workers == 1 or len(chunks) == 1:
-            for db, indices in chunks:
-                sqls = [work[i][1] for i in indices]
-                for i, execution in zip(indices, _execute_chunk(db, sqls, settings)):
-                    out[i] = execution
-                if advance:
-                    advance(len(indices))
-            return out  # type: ignore[return-value]
-        pool = self._get_pool()
-        futures = {
-            pool.submit(_execute_chunk, db, [work[i][1] for i in indices], settings): indices
-            for db, indices in chunks
-        }
-        for future, indices in futures.items():
-            for i, execution in zip(indices, future.result()):
+
+        def run_inline(db: str, indices: list[int]) -> None:
+            sqls = [work[i][1] for i in indices]
+            for i, execution in zip(indices, _execute_chunk(db, sqls, settings)):
                 out[i] = execution
             if advance:
                 advance(len(indices))
+
+        # Small jobs finish before a pool of processes would even start: run chunks here until
+        # the budget is spent, then hand the rest to the workers.
+        started, inline = time.perf_counter(), 0
+        while inline < len(chunks) and (
+            self.workers == 1 or time.perf_counter() - started < self.inline_budget_s
+        ):
+            run_inline(*chunks[inline])
+            inline += 1
+        rest = chunks[inline:]
+        if rest:
+            pool = self._get_pool()
+            futures = {
+                pool.submit(_execute_chunk, db, [work[i][1] for i in indices], settings): indices
+                for db, indices in rest
+            }
+            for future, indices in futures.items():
+                for i, execution in zip(indices, future.result()):
+                    out[i] = execution
+                if advance:
+                    advance(len(indices))
         return out  # type: ignore[return-value]
 
     def _get_pool(self) -> ProcessPoolExecutor:

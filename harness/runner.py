@@ -1,22 +1,36 @@
 """The pipelines behind ``harness eval`` and ``harness run``, readable top to bottom.
 
 eval: load suite → load predictions (or the gold, for the self-test) → score → summarize → write.
+run:  [score the untrained model → train] → predict (saved as it goes) → eval → write.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from harness.core import Prediction
+from harness.config import RunConfig, as_dict
+from harness.core import Example, Prediction
 from harness.errors import ConfigError
-from harness.evaluate import ScoredSample, score_examples
+from harness.evaluate import ScoredSample, measure_rves, score_examples
 from harness.execution import ExecutionSettings, Executor, GoldCache
+from harness.method import Method
+from harness.metrics import rves
 from harness.predictions import gold_predictions, load_predictions
-from harness.records import environment, header, summarize, write_run
+from harness.records import (
+    environment,
+    header,
+    summarize,
+    write_json_atomic,
+    write_jsonl_atomic,
+    write_run,
+)
 from harness.scoring import get_rule
 from harness.suite import Suite
 
@@ -33,6 +47,7 @@ class EvalConfig:
     limit: int | None = None  # score only the first N examples of the split
     gold_cache: bool = True  # serve gold results from the on-disk cache
     soft_f1: bool = False  # also compute BIRD's Soft-F1
+    rves_iterations: int = 0  # > 0: also compute BIRD's R-VES, timing each correct pair N times
 
     def __post_init__(self) -> None:
         if self.timeout_s <= 0:
@@ -43,6 +58,8 @@ class EvalConfig:
             raise ConfigError(f"--workers must be at least 1, got {self.workers}.")
         if self.limit is not None and self.limit < 1:
             raise ConfigError(f"--limit must be at least 1, got {self.limit}.")
+        if self.rves_iterations < 0:
+            raise ConfigError(f"--rves must be 0 or more, got {self.rves_iterations}.")
 
 
 def evaluate(
@@ -89,6 +106,11 @@ def evaluate(
         cache.close()
 
     counts, unscorable, metrics = summarize(samples, suite.difficulty_levels)
+    if config.rves_iterations:
+        rewards = measure_rves(
+            [s for s in samples if s.verdict.scorable], suite, config.rves_iterations, settings
+        )
+        metrics["rves"] = rves(rewards)
     results = {
         **header(),
         "suite": suite.name,
@@ -118,3 +140,169 @@ def evaluate_to_dir(out_dir: str | Path, *args, **kwargs) -> tuple[dict, list[Sc
     results, samples = evaluate(*args, **kwargs)
     write_run(out_dir, results, samples)
     return results, samples
+
+
+# -- harness run ------------------------------------------------------------------------------
+
+
+class PredictionLog:
+    """Predictions appended to a JSONL file as each finishes, so a killed run loses nothing."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.done: dict[int, Prediction] = {}
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    break  # a line cut short by a kill: everything after it is redone
+                qid = record["question_id"]
+                self.done[qid] = Prediction(qid, record["sql"], record.get("meta") or {})
+            # Rewrite without a torn tail, so appends start on a clean line.
+            write_jsonl_atomic(path, (self._record(p) for p in self.done.values()))
+
+    @staticmethod
+    def _record(p: Prediction) -> dict:
+        return {"question_id": p.question_id, "sql": p.sql, "meta": p.meta}
+
+    def append(self, prediction: Prediction) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(self._record(prediction), ensure_ascii=False, default=str) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self.done[prediction.question_id] = prediction
+
+
+def predict_all(
+    method: Method, examples: list[Example], suite: Suite, log: PredictionLog,
+    on_prediction: Callable[[int, int], None] | None = None,
+) -> dict[int, Prediction]:
+    """Predict the examples the log lacks, saving each at once; returns all predictions."""
+    pending = [e for e in examples if e.question_id not in log.done]
+    if pending:
+        for prediction in method.predict(pending, suite):
+            log.append(prediction)
+            if on_prediction:
+                on_prediction(1, len(pending))
+    return {e.question_id: log.done[e.question_id] for e in examples if e.question_id in log.done}
+
+
+def candidate_pass_rate(
+    examples: list[Example], predictions: dict[int, Prediction], suite: Suite, rule_name: str,
+    executor: Executor,
+) -> dict | None:
+    """pass@N / recall@N: the share of questions where any sampled candidate is correct."""
+    groups = {q: p.meta.get("candidates") or [] for q, p in predictions.items()}
+    n = max((len(c) for c in groups.values()), default=0)
+    if n < 2:
+        return None
+    flat_examples, flat_predictions, owner = [], {}, []
+    for e in examples:
+        for sql in groups.get(e.question_id, []):
+            key = len(flat_examples)
+            flat_examples.append(dataclasses.replace(e, question_id=key))
+            flat_predictions[key] = Prediction(key, sql)
+            owner.append(e.question_id)
+    scored = score_examples(flat_examples, flat_predictions, suite, get_rule(rule_name), executor)
+    any_correct: dict[int, bool] = {}
+    for q, s in zip(owner, scored):
+        any_correct[q] = any_correct.get(q, False) or s.verdict.correct
+    scorable = [e for e in examples if suite.database_problem(e.db_id) is None]
+    hits = sum(any_correct.get(e.question_id, False) for e in scorable)
+    return {"n": n, "pass_at_n": round(hits / len(scorable), 6) if scorable else None}
+
+
+def decoding_label(method_config) -> str:
+    samples = getattr(method_config, "samples", 1) or 1
+    if samples <= 1:
+        return "greedy"
+    vote = getattr(method_config, "vote", "majority")
+    return f"{'vav' if vote == 'value-aware' else 'maj'}@{samples}"
+
+
+def run_method(
+    method: Method,
+    suite: Suite,
+    run: RunConfig,
+    out_dir: Path,
+    console: Callable[[str], None] = print,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict, list[ScoredSample]]:
+    """Train (if the method trains), predict the eval split, score, write ``out_dir``.
+
+    Resumable: predictions already in ``out_dir/predictions.jsonl`` are not redone, and a method
+    that trains skips (or resumes) training when ``out_dir/checkpoint`` says it finished.
+    """
+    started = time.perf_counter()
+    split = run.split or suite.default_split
+    eval_config = EvalConfig(split=split, rule=run.rule, timeout_s=run.timeout_s,
+                             workers=run.workers, limit=run.limit)
+    examples = suite.load_examples(split)[: run.limit] if run.limit else suite.load_examples(split)
+    state_path = out_dir / "run.json"
+    state = {"method": method.name, "suite": suite.name, "split": split,
+             "run_config": as_dict(run), "method_config": as_dict(method.config)}
+    _check_resume(state_path, state)
+    write_json_atomic(state_path, state)
+
+    extra: dict = {}
+    if method.trains:
+        train_split = run.train_split or suite.train_split
+        if train_split is None:
+            raise ConfigError(f"Suite '{suite.name}' has no train split for '{method.name}'.")
+        if run.baseline:
+            console(f"Scoring the untrained model on {suite.name}/{split} first (baseline)…")
+            log = PredictionLog(out_dir / "baseline" / "predictions.jsonl")
+            base_preds = predict_all(method, examples, suite, log, progress)
+            base_results, base_samples = evaluate(suite, eval_config, predictions=base_preds,
+                                                  source=f"{method.name} (untrained)")
+            write_run(out_dir / "baseline", base_results, base_samples)
+            extra["baseline"] = {k: base_results[k] for k in ("metrics", "counts")}
+        console(f"Training {method.name} on {suite.name}/{train_split}…")
+        train_start = time.perf_counter()
+        checkpoint = method.train(suite, train_split, out_dir / "checkpoint")
+        extra["training"] = {"split": train_split, "checkpoint": str(checkpoint) if checkpoint
+                             else None, "wall_s": round(time.perf_counter() - train_start, 2)}
+
+    console(f"Generating SQL for {len(examples)} questions of {suite.name}/{split}…")
+    log = PredictionLog(out_dir / "predictions.jsonl")
+    resumed = len([e for e in examples if e.question_id in log.done])
+    if resumed:
+        console(f"Resuming: {resumed} predictions already saved in {log.path}.")
+    generate_start = time.perf_counter()
+    predictions = predict_all(method, examples, suite, log, progress)
+    generate_s = time.perf_counter() - generate_start
+
+    results, samples = evaluate(suite, eval_config, predictions=predictions, source=method.name)
+    rule_name = results["rule"]
+    with Executor(ExecutionSettings(run.timeout_s), workers=run.workers,
+                  cache=GoldCache()) as executor:
+        passes = candidate_pass_rate(examples, predictions, suite, rule_name, executor)
+    if passes:
+        results["metrics"]["pass_at_n"] = passes
+    from harness.generation.latency import summarize_latency
+
+    provenance = method.provenance()
+    results.update(
+        method=provenance,
+        decoding=decoding_label(method.config),
+        latency=summarize_latency(p.meta for p in predictions.values()),
+        **extra,
+    )
+    results["timing"].update(generate_s=round(generate_s, 3),
+                             wall_s=round(time.perf_counter() - started, 3),
+                             resumed_predictions=resumed)
+    write_run(out_dir, results, samples)
+    return results, samples
+
+
+def _check_resume(state_path: Path, state: dict) -> None:
+    if not state_path.exists():
+        return
+    previous = json.loads(state_path.read_text(encoding="utf-8"))
+    if previous != state:
+        raise ConfigError(
+            f"{state_path.parent} holds a run with other settings; resume it with the same "
+            f"settings, or choose another --out."
+        )

@@ -411,6 +411,8 @@ def decide(
             return False, "pred_error:no SQL statement"
         if pred_run.truncated:
             return False, "pred_error:result exceeds the row cap"
+        if pred_run is gold_run:
+            continue  # the very same execution (identical text, deduplicated): equal by any rule
         # Row order cannot matter for a result of one row or none: skip deciding it.
         order = len(gold_run.rows) > 1 and rule.order_matters(gold_raw, gold.text)
         if not rule.equal(gold_run.rows, pred_run.rows, order):

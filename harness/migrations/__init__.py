@@ -1,0 +1,1 @@
+"""Alembic migrations of the leaderboard store, applied by ``harness.store.open_store``."""

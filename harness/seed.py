@@ -1,0 +1,155 @@
+"""Seeding the leaderboard: published results (status "reported") and the project's own runs.
+
+Both are idempotent: a reported row's fingerprint is its stable ``id`` in
+``reported_results.yaml``, and a run's is the fingerprint of its predictions, so seeding twice
+stores nothing new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from harness.errors import DataError, SubmissionError
+from harness.records import read_results
+from harness.store import ResultRecord, Store, SubmissionRecord
+
+REPORTED = Path(__file__).with_name("reported_results.yaml")
+GOLD_NAME = "Gold SQL (self-test)"
+GOLD_METHOD = "gold SQL self-test"  # the evaluator's ceiling: shown, never ranked
+
+
+def reported_fingerprint(seed_id: str) -> str:
+    return hashlib.sha256(f"reported:{seed_id}".encode()).hexdigest()
+
+
+def load_reported(path: str | Path = REPORTED) -> list[SubmissionRecord]:
+    """The published results in ``path`` as store records (EX converted to fractions)."""
+    try:
+        entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(f"Cannot read the reported results {path}: {exc}") from exc
+    records, seen = [], set()
+    for entry in entries:
+        if entry["id"] in seen:
+            raise DataError(f"{path}: id {entry['id']!r} appears twice.")
+        seen.add(entry["id"])
+        results = [
+            ResultRecord(
+                suite=r["suite"],
+                split=r["split"],
+                metrics={
+                    "ex": _fraction(r["ex"]),
+                    "by_difficulty": {
+                        level: {"ex": _fraction(value)}
+                        for level, value in (r.get("by_difficulty") or {}).items()
+                    },
+                },
+                s_per_sample=entry.get("s_per_sample"),
+                source=r.get("source") or entry.get("source"),
+                note=r.get("note"),
+            )
+            for r in entry["results"]
+        ]
+        records.append(
+            SubmissionRecord(
+                name=entry["name"],
+                fingerprint=reported_fingerprint(entry["id"]),
+                status="reported",
+                verified=False,
+                results=results,
+                method=entry.get("method"),
+                base_model=entry.get("base_model"),
+                params_b=entry.get("params_b"),
+                decoding=entry.get("decoding"),
+                training_data=entry.get("training_data"),
+                s_per_sample=entry.get("s_per_sample"),
+                link=entry.get("link"),
+                source="; ".join(x for x in (entry.get("source"), entry.get("note")) if x),
+                claimed_metrics={f"{r.suite}/{r.split}": r.metrics for r in results},
+            )
+        )
+    return records
+
+
+def _fraction(percent: float) -> float:
+    return round(float(percent) / 100, 6)
+
+
+def seed_reported(store: Store, path: str | Path = REPORTED) -> int:
+    """Add the published results that are not in the store yet; returns how many were added."""
+    added = 0
+    for record in load_reported(path):
+        if store.find(record.fingerprint) is not None:
+            continue
+        try:
+            store.add(record)
+            added += 1
+        except SubmissionError:  # another process seeded it a moment ago
+            pass
+    return added
+
+
+@dataclass
+class SeededRun:
+    name: str
+    runs: list[Path]
+    submission_id: int | None  # None: it was already in the store
+    message: str
+
+
+def seed_runs(
+    store: Store,
+    run_dirs: list[str | Path],
+    data_dir: str | Path | None = None,
+    workers: int | None = None,
+) -> list[SeededRun]:
+    """Submit the project's own run folders, grouped into one submission per name.
+
+    A gold self-test run becomes "Gold SQL (self-test)", the ceiling every method is measured
+    against; another run is named after its method (or its folder).
+    """
+    from harness.submit import SubmissionMeta, submit_runs
+
+    groups: dict[str, list[Path]] = {}
+    metas: dict[str, SubmissionMeta] = {}
+    for run_dir in map(Path, run_dirs):
+        try:
+            results = read_results(run_dir)
+        except (OSError, ValueError) as exc:
+            raise SubmissionError(f"{run_dir} is not a readable run folder ({exc}).") from exc
+        meta = _run_meta(results, run_dir)
+        groups.setdefault(meta.name, []).append(run_dir)
+        metas.setdefault(meta.name, meta)
+    seeded = []
+    for name, dirs in groups.items():
+        try:
+            outcome = submit_runs(store, dirs, metas[name], data_dir, workers)
+        except SubmissionError as exc:
+            if "already on the leaderboard" not in str(exc):
+                raise
+            seeded.append(SeededRun(name, dirs, None, "already in the store"))
+            continue
+        scores = ", ".join(
+            f"{s['suite']}/{s['split']} EX {100 * s['ex']:.2f}%" for s in outcome.summary()
+        )
+        seeded.append(SeededRun(name, dirs, outcome.submission_id, scores))
+    return seeded
+
+
+def _run_meta(results: dict, run_dir: Path):
+    from harness.submit import SubmissionMeta
+
+    if (results.get("predictions") or {}).get("source") == "gold":
+        return SubmissionMeta(
+            name=GOLD_NAME,
+            method=GOLD_METHOD,
+            decoding="none",
+            training_data="none: the gold SQL scored against itself (the evaluator's ceiling)",
+        )
+    method = results.get("method") if isinstance(results.get("method"), dict) else {}
+    name = str(method.get("name") or run_dir.name)[:200]
+    return SubmissionMeta(name=name)

@@ -1,0 +1,646 @@
+"""Verified submissions: re-execute and re-score every prediction, then store our numbers.
+
+A submission is one or more run folders (``results.json`` + ``samples.jsonl``, as ``harness eval``
+and ``harness run`` write them), or a predictions file alone (any format ``harness eval``
+accepts) with its suite and split. Whatever the run claims, the leaderboard stores what the
+evaluation core recomputes from the predictions; when the two differ the submission is flagged
+and the flags say how.
+
+    verify_run / verify_predictions    untrusted input → a Verification (nothing stored)
+    submit_runs / submit_predictions   verify, then store in one transaction → a SubmitOutcome
+
+Every problem with the input raises :class:`~harness.errors.SubmissionError` (or
+:class:`~harness.errors.PredictionsError` for a malformed predictions file) before anything
+is written, so a refused submission leaves the store unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness import __version__
+from harness.core import Example, Prediction
+from harness.errors import PredictionsError, SubmissionError
+from harness.predictions import load_predictions
+from harness.records import sample_record
+from harness.runner import EvalConfig, evaluate
+from harness.store import ResultRecord, Store, SubmissionRecord
+from harness.suite import Suite, load_suite
+
+MAX_SUBMISSION_BYTES = 64 * 2**20  # samples.jsonl or a predictions file
+MAX_RESULTS_BYTES = 8 * 2**20  # results.json
+MAX_TEXT_CHARS = 200  # name, method, base model …
+TOLERANCE = 5e-6  # metrics are rounded to 6 places in results.json
+SCHEMA_VERSIONS = (1,)
+
+
+@dataclass
+class SubmissionMeta:
+    """What the submitter says about the model; flags win over what the run folder records."""
+
+    name: str
+    model_size: str | None = None  # "3B", "1.5B", "500M"; a bare number means billions
+    method: str | None = None
+    base_model: str | None = None
+    decoding: str | None = None  # greedy, maj@8, vav@30 …
+    training_data: str | None = None
+    hardware: str | None = None
+    link: str | None = None
+    params_b: float | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.name = _short_text("name", self.name, required=True)
+        for key in ("method", "base_model", "decoding", "training_data", "hardware"):
+            setattr(self, key, _short_text(key.replace("_", " "), getattr(self, key)))
+        if self.link:
+            self.link = self.link.strip()
+            if not re.fullmatch(r"https?://\S+", self.link) or len(self.link) > 2000:
+                raise SubmissionError(
+                    f"--link must be an http:// or https:// address, got {self.link[:80]!r}."
+                )
+        self.params_b = parse_model_size(self.model_size) if self.model_size else None
+
+
+def parse_model_size(text: str) -> float:
+    """Parameters in billions from a size such as ``3B``, ``1.5b``, ``500M`` or ``7``.
+
+    >>> [parse_model_size(s) for s in ("3B", "1.5b", "500M", "7", "0.5 B")]
+    [3.0, 1.5, 0.5, 7.0, 0.5]
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmbtKMBT]?)\s*", str(text))
+    value = 0.0
+    if match:
+        unit = {"k": 1e-6, "m": 1e-3, "b": 1.0, "t": 1e3, "": 1.0}[match.group(2).lower()]
+        value = float(match.group(1)) * unit
+    if value <= 0 or not math.isfinite(value):
+        raise SubmissionError(
+            f"--model-size {text!r} is not a model size; write it like 3B, 1.5B or 500M."
+        )
+    return round(value, 6)
+
+
+def _short_text(label: str, value: str | None, required: bool = False) -> str | None:
+    value = value.strip() if isinstance(value, str) else value
+    if not value:
+        if required:
+            raise SubmissionError(f"A submission needs a {label}.")
+        return None
+    if len(value) > MAX_TEXT_CHARS or any(ord(ch) < 32 for ch in value):
+        raise SubmissionError(
+            f"The {label} must be one line of at most {MAX_TEXT_CHARS} characters."
+        )
+    return value
+
+
+# -- verification -----------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    """One suite/split re-scored by the evaluation core, beside what the run claimed."""
+
+    suite: str
+    split: str
+    results: dict  # our results.json
+    samples: list[dict]  # our samples.jsonl records (+ latency_s)
+    predictions: dict[int, str]  # question_id -> SQL, for the fingerprint
+    data_hash: str
+    claimed: dict | None = None  # the run's results.json, when there was one
+    flags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.suite}/{self.split}"
+
+    @property
+    def claimed_ex(self) -> float | None:
+        value = ((self.claimed or {}).get("metrics") or {}).get("ex")
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def verify_run(
+    run_dir: str | Path, data_dir: str | Path | None = None, workers: int | None = None
+) -> Verification:
+    """Re-execute and re-score every prediction of a run folder; compare with its claims."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise SubmissionError(f"{run_dir} is not a run folder (expected a folder holding "
+                              f"results.json and samples.jsonl).")
+    claimed = _read_results(run_dir / "results.json")
+    samples_path = run_dir / "samples.jsonl"
+    records = _read_samples(samples_path)
+    suite = _load_suite(claimed["suite"], data_dir)
+    split = claimed["split"]
+    suite.check_split(split)
+    limit = (claimed.get("config") or {}).get("limit")
+    if limit:
+        raise SubmissionError(
+            f"{run_dir} scored only the first {limit} questions of {suite.name}/{split} "
+            f"(--limit {limit}); the leaderboard takes whole splits. Re-run without --limit."
+        )
+    examples = _examples(suite, split)
+    predictions = _predictions_from_samples(records, examples, samples_path)
+    verification = _score(
+        suite, split, examples, predictions, data_dir, workers,
+        source=f"re-scored from {samples_path}", raw=samples_path.read_bytes(),
+    )
+    verification.claimed = claimed
+    _compare_claims(verification, suite)
+    return verification
+
+
+def verify_predictions(
+    path: str | Path,
+    suite_name: str,
+    split: str | None = None,
+    fmt: str | None = None,
+    data_dir: str | Path | None = None,
+    workers: int | None = None,
+) -> Verification:
+    """Execute and score a predictions file (jsonl, BIRD json or Spider lines) for a suite/split."""
+    path = Path(path)
+    if not path.is_file():
+        raise PredictionsError(f"Predictions file not found: {path}")
+    _check_size(path, MAX_SUBMISSION_BYTES, PredictionsError)
+    suite = _load_suite(suite_name, data_dir)
+    split = split or suite.default_split
+    suite.check_split(split)
+    examples = _examples(suite, split)
+    loaded = load_predictions(path, examples, fmt)
+    by_id = {e.question_id: e for e in examples}
+    for qid, prediction in loaded.items():
+        db_id = prediction.meta.get("db_id")
+        if db_id is not None and db_id != by_id[qid].db_id:
+            raise SubmissionError(
+                f"{path}: question {qid} names database {db_id!r} but in {suite.name}/{split} it "
+                f"is about {by_id[qid].db_id!r}. Is the file for another suite or split?"
+            )
+    if not loaded:
+        raise SubmissionError(f"{path} holds no predictions for {suite.name}/{split}.")
+    return _score(
+        suite, split, examples, loaded, data_dir, workers,
+        source=f"predictions file {path.name}", raw=path.read_bytes(),
+    )
+
+
+def _load_suite(name, data_dir) -> Suite:
+    if not isinstance(name, str) or not name:
+        raise SubmissionError("results.json names no suite.")
+    return load_suite(name, data_dir)
+
+
+def _examples(suite: Suite, split: str) -> list[Example]:
+    return suite.load_examples(split)
+
+
+def _check_size(path: Path, limit: int, error=SubmissionError) -> None:
+    size = path.stat().st_size
+    if size > limit:
+        raise error(
+            f"{path} is {size / 2**20:.0f} MiB, over the {limit // 2**20} MiB limit for a "
+            f"submission file."
+        )
+
+
+def _read_results(path: Path) -> dict:
+    if not path.is_file():
+        raise SubmissionError(
+            f"{path.parent} has no results.json; is it a run folder written by harness eval or "
+            f"harness run?"
+        )
+    _check_size(path, MAX_RESULTS_BYTES)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SubmissionError(f"{path} is not valid JSON ({exc}).") from exc
+    if not isinstance(data, dict):
+        raise SubmissionError(f"{path} must hold a JSON object.")
+    version = data.get("schema_version")
+    if version not in SCHEMA_VERSIONS:
+        raise SubmissionError(
+            f"{path} has schema_version {version!r}; this harness reads "
+            f"{', '.join(map(str, SCHEMA_VERSIONS))}. Re-score it with this harness version."
+        )
+    for key in ("suite", "split"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise SubmissionError(f"{path} names no {key}.")
+    return data
+
+
+def _read_samples(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise SubmissionError(f"{path.parent} has no samples.jsonl with the predictions.")
+    _check_size(path, MAX_SUBMISSION_BYTES)
+    records = []
+    with open(path, encoding="utf-8", errors="strict") as f:
+        try:
+            lines = list(f)
+        except UnicodeDecodeError as exc:
+            raise SubmissionError(f"{path} is not UTF-8 text ({exc}).") from exc
+    for line_no, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SubmissionError(f"{path}:{line_no}: not valid JSON ({exc.msg}).") from exc
+        qid = record.get("question_id") if isinstance(record, dict) else None
+        if not isinstance(qid, int) or isinstance(qid, bool):
+            raise SubmissionError(
+                f'{path}:{line_no}: each line must be an object with an integer "question_id".'
+            )
+        sql = record.get("pred_sql")
+        if sql is not None and not isinstance(sql, str):
+            raise SubmissionError(f'{path}:{line_no}: "pred_sql" must be a string or null.')
+        records.append(record)
+    return records
+
+
+def _predictions_from_samples(
+    records: list[dict], examples: list[Example], path: Path
+) -> dict[int, Prediction]:
+    by_id = {e.question_id: e for e in examples}
+    unknown = [r["question_id"] for r in records if r["question_id"] not in by_id]
+    if unknown:
+        ids = sorted(by_id)
+        raise SubmissionError(
+            f"{path}: {len(unknown)} question_id(s) are not in this split (first: "
+            f"{', '.join(map(str, unknown[:5]))}; its ids span {ids[0]}…{ids[-1]}). "
+            f"Is the run for another suite or split?"
+        )
+    predictions: dict[int, Prediction] = {}
+    seen: set[int] = set()
+    for r in records:
+        qid, example = r["question_id"], by_id[r["question_id"]]
+        if qid in seen:
+            raise SubmissionError(f"{path}: question_id {qid} appears twice.")
+        seen.add(qid)
+        if r.get("db_id") is not None and r["db_id"] != example.db_id:
+            raise SubmissionError(
+                f"{path}: question {qid} is about database {r['db_id']!r} in the run but about "
+                f"{example.db_id!r} here. Is the run for another suite, split or data version?"
+            )
+        if r.get("pred_sql") is None:
+            continue  # scored as a missing prediction
+        meta = r.get("generation") if isinstance(r.get("generation"), dict) else {}
+        predictions[qid] = Prediction(qid, r["pred_sql"], meta)
+    if not predictions:
+        raise SubmissionError(f"{path} holds no predictions (every pred_sql is missing).")
+    return predictions
+
+
+def _score(
+    suite: Suite,
+    split: str,
+    examples: list[Example],
+    predictions: dict[int, Prediction],
+    data_dir,
+    workers: int | None,
+    source: str,
+    raw: bytes,
+) -> Verification:
+    config = EvalConfig(split=split, workers=workers)
+    results, scored = evaluate(suite, config, predictions=predictions, source=source)
+    results["predictions"]["sha256"] = hashlib.sha256(raw).hexdigest()
+    if results["counts"]["scored"] == 0:
+        reasons = ", ".join(f"{n} × {r}" for r, n in results["unscorable"].items())
+        raise SubmissionError(
+            f"None of the {len(examples)} questions of {suite.name}/{split} can be scored here "
+            f"({reasons}). Point --data-dir at the benchmark data, then submit again."
+        )
+    samples = []
+    for sample in scored:
+        record = sample_record(sample)
+        record["latency_s"] = _latency_s(record.get("generation"))
+        samples.append(record)
+    return Verification(
+        suite=suite.name,
+        split=split,
+        results=results,
+        samples=samples,
+        predictions={qid: p.sql for qid, p in predictions.items()},
+        data_hash=results["data"]["split_sha256"],
+    )
+
+
+def _latency_s(generation) -> float | None:
+    """A sample's generation latency in seconds, from what the method recorded."""
+    if not isinstance(generation, dict):
+        return None
+    for key, scale in (("latency_s", 1.0), ("seconds", 1.0), ("latency_ms", 1e-3)):
+        value = generation.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value) * scale
+    return None
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.2f}%"
+
+
+def _compare_claims(v: Verification, suite: Suite) -> None:
+    """Flag every claimed number that the re-scoring does not reproduce."""
+    claimed, ours = v.claimed or {}, v.results
+    run_hash = (claimed.get("data") or {}).get("split_sha256")
+    if run_hash and run_hash != v.data_hash:
+        v.flags.append(
+            f"{v.label}: the run was scored on other data (split hash {str(run_hash)[:12]}, "
+            f"ours {v.data_hash[:12]}); the stored numbers are ours."
+        )
+    rule = claimed.get("rule")
+    if rule and rule != ours["rule"]:
+        v.notes.append(
+            f"{v.label}: the run used rule {rule!r}; re-scored with the official {ours['rule']!r}."
+        )
+        return
+    cm, om = claimed.get("metrics"), ours["metrics"]
+    if not isinstance(cm, dict):
+        return
+    checks = [("EX", cm.get("ex"), om.get("ex")), ("strict EX", cm.get("strict_ex"),
+              om.get("strict_ex")), ("EX over all", cm.get("ex_over_total"),
+              om.get("ex_over_total"))]
+    claimed_levels = cm.get("by_difficulty") if isinstance(cm.get("by_difficulty"), dict) else {}
+    for level, block in claimed_levels.items():
+        mine = (om.get("by_difficulty") or {}).get(level) or {}
+        value = block.get("ex") if isinstance(block, dict) else block
+        checks.append((f"{level} EX", value, mine.get("ex")))
+    mismatches = []
+    for label, claim, actual in checks:
+        if claim is None:
+            continue
+        number = _number(claim)
+        if number is None:
+            mismatches.append(f"{label} claimed as {str(claim)[:40]!r}, not a number")
+        elif actual is None or abs(number - actual) > TOLERANCE:
+            mismatches.append(f"{label} claimed {_pct(number)}, re-scored {_pct(actual)}")
+    claimed_correct = (claimed.get("counts") or {}).get("correct")
+    if claimed_correct is not None and claimed_correct != ours["counts"]["correct"]:
+        mismatches.append(
+            f"{str(claimed_correct)[:20]} correct claimed, {ours['counts']['correct']} re-scored"
+        )
+    if mismatches:
+        v.flags.append(
+            f"{v.label}: the run's claims differ from re-scoring ({'; '.join(mismatches)}); "
+            f"the stored numbers are the re-scored ones."
+        )
+
+
+# -- storing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SubmitOutcome:
+    """What was stored: the id, our numbers beside the claims, and any flags."""
+
+    submission_id: int
+    name: str
+    verifications: list[Verification]
+    flags: list[str]
+    notes: list[str]
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
+
+    def summary(self) -> list[dict]:
+        out = []
+        for v in self.verifications:
+            m, c = v.results["metrics"], v.results["counts"]
+            out.append({
+                "suite": v.suite, "split": v.split, "ex": m["ex"], "ex_ci95": m["ex_ci95"],
+                "correct": c["correct"], "scored": c["scored"], "total": c["total"],
+                "claimed_ex": v.claimed_ex,
+            })
+        return out
+
+
+def fingerprint(verifications: list[Verification]) -> str:
+    """SHA-256 over the predictions of each suite/split and the data they were scored on.
+
+    Names and metadata are left out on purpose: the same predictions under a new name are
+    still the same submission.
+    """
+    parts = sorted(
+        (
+            {
+                "suite": v.suite,
+                "split": v.split,
+                "data": v.data_hash,
+                "predictions": sorted(v.predictions.items()),
+            }
+            for v in verifications
+        ),
+        key=lambda p: (p["suite"], p["split"]),
+    )
+    canonical = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def submit_runs(
+    store: Store,
+    run_dirs: list[str | Path],
+    meta: SubmissionMeta,
+    data_dir: str | Path | None = None,
+    workers: int | None = None,
+) -> SubmitOutcome:
+    """Verify one or more run folders (one per suite/split) and store them as one submission."""
+    if not run_dirs:
+        raise SubmissionError("Give at least one run folder.")
+    verifications = [verify_run(d, data_dir, workers) for d in run_dirs]
+    return _store(store, verifications, meta)
+
+
+def submit_predictions(
+    store: Store,
+    path: str | Path,
+    suite: str,
+    split: str | None,
+    meta: SubmissionMeta,
+    fmt: str | None = None,
+    data_dir: str | Path | None = None,
+    workers: int | None = None,
+) -> SubmitOutcome:
+    """Verify a predictions file for ``suite``/``split`` and store it."""
+    verification = verify_predictions(path, suite, split, fmt, data_dir, workers)
+    return _store(store, [verification], meta)
+
+
+def _store(store: Store, verifications: list[Verification], meta: SubmissionMeta) -> SubmitOutcome:
+    labels = [v.label for v in verifications]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise SubmissionError(
+            f"Two runs of the same suite/split ({', '.join(repeated)}) in one submission; "
+            f"submit them separately."
+        )
+    fp = fingerprint(verifications)
+    existing = store.find(fp)
+    if existing is not None:
+        raise SubmissionError(
+            f"This submission is already on the leaderboard as #{existing} (same predictions "
+            f"for the same suite, split and data; fingerprint {fp[:12]}). Nothing was stored."
+        )
+    claims = [v.claimed for v in verifications if v.claimed]
+    run = run_description(claims)
+    flags = [f for v in verifications for f in v.flags]
+    notes = [n for v in verifications for n in v.notes]
+    results = [
+        ResultRecord(
+            suite=v.suite,
+            split=v.split,
+            metrics=v.results["metrics"],
+            counts=v.results["counts"],
+            rule=v.results["rule"],
+            # Timings cannot be re-checked: this is the run's own throughput figure.
+            s_per_sample=_number((((v.claimed or {}).get("latency")) or {}).get("s_per_sample")),
+            claimed_ex=v.claimed_ex,
+            note="; ".join(v.notes) or None,
+            samples=v.samples,
+            claimed_results=v.claimed,
+            verified_results=v.results,
+        )
+        for v in verifications
+    ]
+    record = SubmissionRecord(
+        name=meta.name,
+        fingerprint=fp,
+        status="verified",
+        verified=True,
+        results=results,
+        flags=flags,
+        method=meta.method or run["method"],
+        base_model=meta.base_model or run["base_model"],
+        params_b=meta.params_b if meta.params_b is not None else run["params_b"],
+        decoding=meta.decoding or run["decoding"],
+        training_data=meta.training_data or run["training_data"],
+        hardware=meta.hardware or run["hardware"],
+        backend=run["backend"],
+        s_per_sample=results[0].s_per_sample if len(results) == 1 else None,
+        p50_s=run["p50_s"],
+        p95_s=run["p95_s"],
+        samples_per_s=run["samples_per_s"],
+        tokens_per_s=run["tokens_per_s"],
+        latency=run["latency"],
+        method_info=run["method_info"],
+        link=meta.link,
+        source="harness submit",
+        harness_version=_text(", ".join(sorted({str(c.get("harness_version")) for c in claims
+                                                  if c.get("harness_version")}))),
+        git_commit=_text(next((c.get("git_commit") for c in claims if c.get("git_commit")), None)),
+        verifier_version=__version__,
+        data_hashes={
+            v.label: {
+                "run": ((v.claimed or {}).get("data") or {}).get("split_sha256"),
+                "verified": v.data_hash,
+            }
+            for v in verifications
+        },
+        claimed_metrics={v.label: v.claimed.get("metrics") for v in verifications if v.claimed}
+        or None,
+        recomputed_metrics={v.label: v.results["metrics"] for v in verifications},
+    )
+    submission_id = store.add(record)
+    return SubmitOutcome(submission_id, meta.name, verifications, flags, notes)
+
+
+def run_description(claims: list[dict]) -> dict:
+    """What the runs' results.json files say about the model, read defensively.
+
+    ``harness run`` writes ``method`` (``method``/``name``, ``config``, ``model_identity``,
+    ``backend``, ``hardware``…), ``latency`` (``s_per_sample``, ``latency_p50_s``/``p50_s``,
+    ``tokens_per_s``…) and ``decoding``; every key is optional, and none of it can be re-checked.
+    """
+    method = _first_dict(c.get("method") for c in claims)
+    latency = _first_dict(c.get("latency") for c in claims)
+    config = _first_dict([method.get("config")])
+    identity = _first_dict([method.get("model_identity")])
+    places = (method, identity, config)
+    return {
+        "method": _text(method.get("name") or method.get("method")),
+        "base_model": _text(
+            _pick(places, "base_model", "model", "model_id") or _pick((identity,), "name")
+        ),
+        "params_b": next((p for p in map(_params_from_method, places) if p is not None), None),
+        "decoding": _text(next((c["decoding"] for c in claims
+                                if isinstance(c.get("decoding"), str)), None)),
+        "training_data": _text(_pick(places, "training_data")),
+        "hardware": _hardware_text(latency.get("hardware") or method.get("hardware")),
+        "backend": _text(latency.get("backend") or method.get("backend")
+                         or identity.get("backend")),
+        "p50_s": _number(latency.get("p50_s", latency.get("latency_p50_s"))),
+        "p95_s": _number(latency.get("p95_s", latency.get("latency_p95_s"))),
+        "samples_per_s": _number(latency.get("samples_per_s")),
+        "tokens_per_s": _number(latency.get("tokens_per_s")),
+        "latency": latency or None,
+        "method_info": method or None,
+    }
+
+
+def _pick(places: tuple[dict, ...], *keys: str):
+    """The first value of the first key found, looking through ``places`` in order."""
+    for key in keys:
+        for place in places:
+            value = place.get(key)
+            if value not in (None, "") and not isinstance(value, dict | list):
+                return value
+    return None
+
+
+def _hardware_text(value) -> str | None:
+    """"2× NVIDIA H100" or the CPU model, from a hardware dict or a string."""
+    if isinstance(value, dict):
+        gpus = [str(g) for g in value.get("gpus") or []]
+        if gpus:
+            names = sorted(set(gpus))
+            return _text(", ".join(f"{gpus.count(n)}× {n}" for n in names))
+        cpu = value.get("cpu")
+        cores = value.get("cpu_count")
+        return _text(f"{cpu} ({cores} cores)" if cpu and cores else cpu)
+    return _text(value)
+
+
+def _first_dict(values) -> dict:
+    return next((v for v in values if isinstance(v, dict)), {})
+
+
+def _text(value, limit: int = MAX_TEXT_CHARS) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    value = str(value).strip()
+    return value[:limit] or None
+
+
+def _params_from_method(block: dict) -> float | None:
+    """Parameters in billions from a block of run metadata (a raw count or billions)."""
+    for key in ("params_b", "parameters_b", "parameter_count", "num_parameters", "parameters",
+                "params", "n_params"):
+        value = _number(block.get(key))
+        if value is not None and value > 0:
+            return round(value / 1e9, 6) if value >= 1e4 else value
+    return None
+
+
+__all__ = [
+    "MAX_SUBMISSION_BYTES",
+    "SubmissionMeta",
+    "SubmitOutcome",
+    "Verification",
+    "fingerprint",
+    "parse_model_size",
+    "submit_predictions",
+    "submit_runs",
+    "verify_predictions",
+    "verify_run",
+]

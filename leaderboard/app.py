@@ -1,0 +1,35 @@
+"""The leaderboard app's router and frame: ``harness leaderboard`` (or ``streamlit run`` this file).
+
+Pages are small files beside this one; all data comes through ``leaderboard.data``. Everything a
+submitter wrote (names, SQL, questions, links) is shown as text or in tables, never as HTML.
+"""
+
+import streamlit as st
+
+from harness.errors import HarnessError
+from leaderboard import data
+
+st.set_page_config(page_title="Text-to-SQL leaderboard", page_icon="📊", layout="wide")
+
+page = st.navigation(
+    [
+        st.Page("board.py", title="Leaderboard", icon=":material/leaderboard:", default=True),
+        st.Page("plots.py", title="Plots", icon=":material/scatter_plot:"),
+        st.Page("compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("sample.py", title="Sample", icon=":material/search:"),
+        st.Page("submit.py", title="Submit", icon=":material/upload:"),
+    ]
+)
+
+url = data.store_url()
+with st.sidebar:
+    st.caption("Results store")
+    st.code(data.display_url(url), language=None, wrap_lines=True)
+try:
+    data.get_store(url)
+except HarnessError as exc:
+    st.error("The leaderboard database cannot be opened.")
+    st.code(str(exc), language=None, wrap_lines=True)
+    st.stop()
+
+page.run()

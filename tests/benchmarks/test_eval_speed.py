@@ -1,0 +1,133 @@
+"""How fast is gold-vs-gold Spider dev, against raw sqlite3 on the same queries?
+
+The baseline is the floor any evaluator pays: every prediction and every gold executed once, in
+one process, with one read-only connection per database and no checks at all. We measure, in the
+same run: ``harness`` scoring in-process and as a whole ``harness eval`` process, each with a warm
+and a cold gold cache. Ratios land in the benchmark's ``extra_info`` (and are printed with -s).
+
+Run: ``pytest tests/benchmarks --benchmark-enable --benchmark-only -s``
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.runner import EvalConfig, evaluate
+from harness.suite import load_suite
+
+pytestmark = pytest.mark.benchmark
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _raw_seconds(pairs: list[tuple[Path, str, str]]) -> float:
+    start = time.perf_counter()
+    connections: dict[Path, sqlite3.Connection] = {}
+    for path, pred, gold in pairs:
+        conn = connections.get(path)
+        if conn is None:
+            conn = connections[path] = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn.execute(pred).fetchall()
+        conn.execute(gold).fetchall()
+    for conn in connections.values():
+        conn.close()
+    return time.perf_counter() - start
+
+
+@pytest.fixture(scope="module")
+def spider(data_dir):
+    return load_suite("spider", data_dir)
+
+
+@pytest.fixture(scope="module")
+def raw_baseline(spider) -> float:
+    """Median of 7 raw runs over the 972 scorable dev pairs (pred = gold)."""
+    pairs = [
+        (spider.database(e.db_id).path, e.gold_sql, e.gold_sql)
+        for e in spider.load_examples("dev")
+        if spider.database(e.db_id).path.exists()
+    ]
+    assert len(pairs) == 972
+    return statistics.median(_raw_seconds(pairs) for _ in range(7))
+
+
+def _record(benchmark, raw: float, seconds: float, label: str) -> float:
+    ratio = seconds / raw
+    benchmark.extra_info.update(raw_s=round(raw, 4), ratio_to_raw=round(ratio, 2))
+    print(f"\n{label}: {seconds:.3f} s vs raw {raw:.3f} s = {ratio:.2f}x")
+    return ratio
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("cache", ["warm", "cold"])
+def test_in_process_gold_vs_gold(benchmark, spider, raw_baseline, tmp_path, cache, monkeypatch):
+    cache_root = tmp_path / "cache"
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(cache_root))
+    config = EvalConfig(split="dev")
+    evaluate(spider, config)  # warms the gold cache (and hardness labels)
+
+    def run():
+        if cache == "cold":
+            (cache_root / "gold-results.sqlite").unlink()
+            for extra in cache_root.glob("gold-results.sqlite-*"):
+                extra.unlink()
+        results, _ = evaluate(spider, config)
+        assert results["metrics"]["ex"] == 1.0
+
+    benchmark.pedantic(run, rounds=5, iterations=1)
+    seconds = statistics.median(_timed(run) for _ in range(3))
+    ratio = _record(benchmark, raw_baseline, seconds, f"in-process, {cache} cache")
+    assert ratio < (4 if cache == "warm" else 12)  # generous: shared 2-core machines are noisy
+
+
+def test_in_process_equivalent_but_different_text(benchmark, spider, raw_baseline, tmp_path,
+                                                  monkeypatch):
+    """Predictions whose text differs from the gold (a trailing comment), so that each one is
+    executed and compared in full rather than shared with its gold: the everyday case."""
+    from harness.core import Prediction
+
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    examples = spider.load_examples("dev")
+    preds = {e.question_id: Prediction(e.question_id, e.gold_sql + " -- p") for e in examples}
+    config = EvalConfig(split="dev")
+    evaluate(spider, config, predictions=preds)  # warm gold cache
+
+    def run():
+        results, _ = evaluate(spider, config, predictions=preds)
+        assert results["metrics"]["ex"] == 1.0
+
+    benchmark.pedantic(run, rounds=5, iterations=1)
+    seconds = statistics.median(_timed(run) for _ in range(3))
+    ratio = _record(benchmark, raw_baseline, seconds, "in-process, warm cache, distinct texts")
+    assert ratio < 6
+
+
+@pytest.mark.parametrize("cache", ["warm", "cold"])
+def test_harness_eval_process(benchmark, data_dir, raw_baseline, tmp_path, cache):
+    env = {**os.environ, "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    cmd = [sys.executable, "-m", "harness", "eval", "--suite", "spider", "--split", "dev",
+           "--gold", "--data-dir", str(data_dir), "--out", str(tmp_path / "run"), "--json"]
+    subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=REPO)  # warm everything
+
+    def run():
+        if cache == "cold":
+            for path in (tmp_path / "cache").glob("gold-results.sqlite*"):
+                path.unlink()
+        subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=REPO)
+
+    benchmark.pedantic(run, rounds=5, iterations=1)
+    seconds = statistics.median(_timed(run) for _ in range(3))
+    ratio = _record(benchmark, raw_baseline, seconds, f"harness eval process, {cache} cache")
+    assert ratio < (10 if cache == "warm" else 25)

@@ -1,0 +1,169 @@
+"""Shared by the leaderboard tests: real run folders on the sample suite, and store fixtures.
+
+A test module imports the ``*_fixture`` functions it needs; pytest registers them under their
+``name`` (``runs``, ``lb_cache``, ``pg_url``).
+
+Run folders come from ``runner.evaluate`` on the embedded sample suite (dev, 57 questions), with
+the gold SQL as predictions or deliberately perturbed: every k-th question answered
+``SELECT 0`` (a wrong result), so each perturbation is a different, honest run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from harness.core import Prediction
+from harness.records import write_run
+from harness.runner import EvalConfig, evaluate
+from harness.suite import load_suite
+
+WRONG_SQL = "SELECT 0"
+
+
+def make_run(
+    out: Path,
+    wrong_every: int = 0,
+    offset: int = 0,
+    latency: float | None = None,
+    split: str = "dev",
+    method: dict | None = None,
+) -> Path:
+    """A real run folder of the sample suite; every ``wrong_every``-th prediction is wrong."""
+    suite = load_suite("sample")
+    examples = suite.load_examples(split)
+    predictions = {}
+    for i, e in enumerate(examples):
+        sql = e.gold_sql
+        if wrong_every and (i + offset) % wrong_every == 0:
+            sql = WRONG_SQL
+        meta = {"latency_s": round(0.05 * (1 + i % 4), 3)} if latency else {}
+        predictions[e.question_id] = Prediction(e.question_id, sql, meta)
+    source = "gold" if not wrong_every else "test"
+    results, samples = evaluate(
+        suite, EvalConfig(split=split, workers=1), predictions=predictions, source=source
+    )
+    if latency is not None:
+        results["latency"] = {
+            "s_per_sample": latency, "p50_s": latency, "p95_s": 2 * latency,
+            "hardware": "test CPU", "backend": "none",
+        }
+        results["decoding"] = "greedy"
+    if method is not None:
+        results["method"] = method
+    write_run(out, results, samples)
+    return out
+
+
+def rewrite_json(path: Path, change) -> None:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def rewrite_samples(path: Path, change) -> None:
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = [r for r in (change(r) for r in records) if r is not None]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+@pytest.fixture(scope="module", name="lb_cache")
+def lb_cache_fixture(tmp_path_factory):
+    """A private cache folder (sample databases, gold cache) for the whole module."""
+    cache = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HARNESS_CACHE_DIR", str(cache))
+        mp.delenv("HARNESS_LEADERBOARD_DB", raising=False)
+        yield cache
+
+
+@pytest.fixture(scope="module", name="runs")
+def runs_fixture(lb_cache, tmp_path_factory) -> dict[str, Path]:
+    """Run folders: gold, two perturbed (with latency), and one more for the Pareto plot."""
+    root = tmp_path_factory.mktemp("runs")
+    return {
+        "gold": make_run(root / "gold"),
+        "a": make_run(root / "a", wrong_every=3, latency=0.5,
+                      method={"name": "prompting", "model": "Qwen2.5-Coder-0.5B",
+                              "parameters": 494_000_000}),
+        "b": make_run(root / "b", wrong_every=4, offset=1, latency=0.2),
+        "c": make_run(root / "c", wrong_every=2, latency=0.1),
+    }
+
+
+def postgres_url() -> str:
+    """$HARNESS_TEST_POSTGRES_URL, or skip (fail under HARNESS_REQUIRE_ALL=1)."""
+    url = os.environ.get("HARNESS_TEST_POSTGRES_URL")
+    if not url:
+        message = (
+            "HARNESS_TEST_POSTGRES_URL is not set: start a server with "
+            "`scripts/start_postgres.sh` and export the URL it prints."
+        )
+        if os.environ.get("HARNESS_REQUIRE_ALL") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture(name="pg_url")
+def pg_url_fixture():
+    """A fresh, empty PostgreSQL database on the test server, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(postgres_url())
+    if base.drivername == "postgresql":
+        base = base.set(drivername="postgresql+psycopg2")
+    name = f"harness_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def concurrent_submitter(args: tuple) -> dict:
+    """One of N processes: open the store (maybe creating it), wait for all, then submit its own
+    run and the shared one. Returns what happened (runs in a spawned process)."""
+    url, own_run, shared_run, index, barrier, cache = args
+    os.environ["HARNESS_CACHE_DIR"] = cache
+    from harness.errors import SubmissionError
+    from harness.store import open_store
+    from harness.submit import SubmissionMeta, submit_runs
+
+    store = open_store(url)
+    barrier.wait(timeout=60)
+    out = {"index": index, "own": None, "shared": None}
+    out["own"] = submit_runs(
+        store, [own_run], SubmissionMeta(f"worker {index}", "1B"), workers=1
+    ).submission_id
+    try:
+        out["shared"] = submit_runs(
+            store, [shared_run], SubmissionMeta(f"shared by {index}", "1B"), workers=1
+        ).submission_id
+    except SubmissionError as exc:
+        out["shared"] = str(exc)
+    store.close()
+    return out
+
+
+def run_concurrently(url: str, own_runs: list[Path], shared_run: Path, cache: Path) -> list[dict]:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Manager() as manager:
+        barrier = manager.Barrier(len(own_runs))
+        jobs = [
+            (url, str(run), str(shared_run), i, barrier, str(cache))
+            for i, run in enumerate(own_runs)
+        ]
+        with ctx.Pool(len(own_runs)) as pool:
+            return pool.map(concurrent_submitter, jobs)
