@@ -45,23 +45,41 @@ def _help(text: str) -> dict[str, str]:
 
 @dataclasses.dataclass
 class GRPOMethodConfig(TrainingConfig):
-    """GRPO knobs (TRL ``GRPOConfig`` names); defaults follow the FINER-SQL 0.5B recipe where it
-    is set, else TRL's (reference/finer-sql.md §3)."""
+    """GRPO knobs (TRL ``GRPOConfig`` names).
+
+    The defaults are a CPU recipe for the packaged SmolLM2-135M on the sample suite (G = 4, short
+    completions, a few LoRA steps, no KL term); ``configs/grpo-1.5b.yaml`` holds FINER-SQL's
+    optimiser settings (G = 16, one prompt per step, lr 5e-6, β 0.04, reference/finer-sql.md §3).
+    """
+
+    max_prompt_tokens: int | None = dataclasses.field(
+        default=320, metadata=_help("Prompt token budget (the schema is cut to fit).")
+    )
+    max_new_tokens: int = dataclasses.field(
+        default=64, metadata=_help("Completion budget per candidate at evaluation.")
+    )
+    learning_rate: float = dataclasses.field(default=5e-5, metadata=_help("Peak learning rate."))
+    max_steps: int = dataclasses.field(
+        default=6, metadata=_help("Optimizer steps (-1: run num_train_epochs epochs).")
+    )
+    per_device_train_batch_size: int = dataclasses.field(
+        default=4, metadata=_help("Completions per device per forward pass.")
+    )
 
     # > Rollouts
     num_generations: int = dataclasses.field(
-        default=8,
+        default=4,
         metadata=_help("Completions per prompt (G); a step uses batch x accum / G prompts."),
     )
     max_completion_length: int = dataclasses.field(
-        default=512, metadata=_help("Most tokens generated per completion during training.")
+        default=48, metadata=_help("Most tokens generated per completion during training.")
     )
     train_temperature: float = dataclasses.field(
         default=1.0, metadata=_help("Sampling temperature of the rollouts.")
     )
     # > Loss
     beta: float = dataclasses.field(
-        default=0.04, metadata=_help("KL coefficient (0: no ref model).")
+        default=0.0, metadata=_help("KL coefficient (0: no reference model; FINER-SQL 0.04).")
     )
     loss_type: str = dataclasses.field(
         default="dapo", metadata=_help("TRL loss: dapo, grpo, dr_grpo, bnpo.")

@@ -41,7 +41,29 @@ TRACE_SOURCES = ("none", "template", "dataset")
 
 @dataclasses.dataclass
 class SFTMethodConfig(TrainingConfig):
-    """Configuration of :class:`SFTMethod` (the paper's SQL-Writer recipe: lr 2e-5, 2 epochs)."""
+    """Configuration of :class:`SFTMethod`.
+
+    The defaults are the CPU recipe for the packaged SmolLM2-135M (LoRA, a high learning rate,
+    32 steps of 4 examples, prompts without sample values); ``configs/sft-0.5b.yaml`` and
+    ``sft-3b.yaml`` hold the paper's SQL-Writer recipe (lr 2e-5, 2 epochs, batch 128).
+    """
+
+    max_prompt_tokens: int | None = dataclasses.field(
+        default=320, metadata={"help": "Prompt token budget (the schema is cut to fit)."}
+    )
+    max_new_tokens: int = dataclasses.field(
+        default=64, metadata={"help": "Completion budget per candidate at evaluation."}
+    )
+    learning_rate: float = dataclasses.field(default=1e-3, metadata={"help": "Peak learning rate."})
+    lr_scheduler_type: str = dataclasses.field(
+        default="cosine", metadata={"help": "transformers scheduler: linear, cosine, constant, ..."}
+    )
+    warmup_steps: float = dataclasses.field(
+        default=0.1, metadata={"help": "Warm-up steps, or a share of all steps when below 1."}
+    )
+    max_steps: int = dataclasses.field(
+        default=32, metadata={"help": "Optimizer steps (-1: run num_train_epochs epochs)."}
+    )
 
     traces: str = dataclasses.field(
         default="none",
@@ -51,7 +73,7 @@ class SFTMethodConfig(TrainingConfig):
         default=None, metadata={"help": "traces=dataset: JSONL with question_id and trace."}
     )
     max_length: int = dataclasses.field(
-        default=1024, metadata={"help": "Longest prompt + answer in tokens; longer are cut."}
+        default=512, metadata={"help": "Longest prompt + answer in tokens; longer are cut."}
     )
 
     def __post_init__(self) -> None:

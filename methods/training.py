@@ -69,7 +69,7 @@ class TrainingConfig(PromptingConfig):
     weight_decay: float = dataclasses.field(default=0.0, metadata=_help("AdamW weight decay."))
     max_grad_norm: float = dataclasses.field(default=1.0, metadata=_help("Gradient clipping."))
     per_device_train_batch_size: int = dataclasses.field(
-        default=8, metadata=_help("Sequences per device per forward pass.")
+        default=4, metadata=_help("Sequences per device per forward pass.")
     )
     gradient_accumulation_steps: int = dataclasses.field(
         default=1, metadata=_help("Forward passes per optimizer step.")

@@ -49,7 +49,22 @@ def _help(text: str) -> dict[str, str]:
 
 @dataclasses.dataclass
 class FinerSQLConfig(GRPOMethodConfig):
-    """FINER-SQL: GRPO settings (inherited), reward terms and weights, memory, warm start."""
+    """FINER-SQL: GRPO settings (inherited), reward terms and weights, memory, warm start.
+
+    The reward defaults are the paper's (S3 shaping, all weights 1, memory on as in the first
+    commit); the training defaults are the CPU recipe for SmolLM2-135M on the sample suite.
+    ``configs/finer-sql-{0.5b,3b}.yaml`` reproduce the released scripts (memory off).
+    """
+
+    max_new_tokens: int = dataclasses.field(
+        default=160, metadata=_help("Completion budget at evaluation (reasoning + SQL).")
+    )
+    max_completion_length: int = dataclasses.field(
+        default=128, metadata=_help("Most tokens generated per completion during training.")
+    )
+    max_steps: int = dataclasses.field(
+        default=4, metadata=_help("GRPO optimizer steps (-1: run num_train_epochs epochs).")
+    )
 
     schema_format: str = dataclasses.field(
         default="columns",
@@ -118,17 +133,17 @@ class FinerSQLConfig(GRPOMethodConfig):
         default=None, metadata=_help("warm_start=dataset: JSONL with question_id and trace.")
     )
     warm_start_steps: int = dataclasses.field(
-        default=-1, metadata=_help("Warm-start optimizer steps (-1: warm_start_epochs epochs).")
+        default=32, metadata=_help("Warm-start optimizer steps (-1: warm_start_epochs epochs).")
     )
     warm_start_epochs: float = dataclasses.field(default=2.0, metadata=_help("Warm-start epochs."))
     warm_start_learning_rate: float = dataclasses.field(
-        default=2e-5, metadata=_help("Warm-start learning rate (the SQL-Writer recipe: 2e-5).")
+        default=1e-3, metadata=_help("Warm-start learning rate (SQL-Writer, full: 2e-5).")
     )
     warm_start_batch_size: int = dataclasses.field(
-        default=8, metadata=_help("Warm-start sequences per optimizer step.")
+        default=4, metadata=_help("Warm-start sequences per optimizer step.")
     )
     warm_start_max_length: int = dataclasses.field(
-        default=2048, metadata=_help("Warm-start longest prompt + answer in tokens.")
+        default=640, metadata=_help("Warm-start longest prompt + answer in tokens.")
     )
 
     def __post_init__(self) -> None:
