@@ -1,0 +1,68 @@
+"""Training configurations: presets load, cross-field rules give TRL-style messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.errors import ConfigError
+from harness.method import METHODS
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+def method_of(path: Path) -> str:
+    name = path.stem
+    return "finer-sql" if "finer-sql" in name else "grpo" if "grpo" in name else "sft"
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_preset_builds_its_config(path):
+    cls = METHODS.get(method_of(path))
+    config = cls.config_class(**yaml.safe_load(path.read_text()))
+    assert config.model
+
+
+def test_paper_presets_carry_the_released_settings():
+    cls = METHODS.get("finer-sql").config_class
+    three = cls(**yaml.safe_load((CONFIGS / "finer-sql-3b.yaml").read_text()))
+    assert (three.num_generations, three.gradient_accumulation_steps) == (16, 16)
+    assert (three.learning_rate, three.beta, three.max_steps) == (5e-6, 0.04, 1000)
+    assert not three.memory and three.use_vllm and three.vllm_mode == "server"
+    half = cls(**yaml.safe_load((CONFIGS / "finer-sql-0.5b.yaml").read_text()))
+    assert (half.num_generations, half.gradient_accumulation_steps, half.max_steps) == (32, 32, 1500)
+    assert half.vllm_mode == "colocate" and half.vllm_enable_sleep_mode
+
+
+def test_generation_batch_must_divide_by_num_generations():
+    cls = METHODS.get("grpo").config_class
+    with pytest.raises(ConfigError, match=r"\(6\) must be divisible by num_generations \(4\)"):
+        cls(per_device_train_batch_size=3, gradient_accumulation_steps=2, num_generations=4)
+    with pytest.raises(ConfigError, match="num_generations must be >= 2"):
+        cls(num_generations=1, per_device_train_batch_size=2)
+
+
+def test_finer_sql_settings_are_checked():
+    cls = METHODS.get("finer-sql").config_class
+    with pytest.raises(ConfigError, match="warm_start 'teacher' is unknown"):
+        cls(warm_start="teacher")
+    with pytest.raises(ConfigError, match="needs warm_start_traces_path"):
+        cls(warm_start="dataset")
+    with pytest.raises(ConfigError, match="custom needs"):
+        cls(atomic_shaping="custom", atomic_e=0.1)
+    custom = cls(atomic_shaping="custom", atomic_e=1.0, atomic_beta=0.0, atomic_gamma=1.0)
+    assert custom.shaping(0.4) == pytest.approx(0.4)
+    assert cls().weights == {"format": 1.0, "execution": 1.0, "atomic": 1.0, "memory": 1.0}
+    assert cls(memory_weight=0).uses_memory is False
+
+
+def test_training_settings_are_checked():
+    cls = METHODS.get("sft").config_class
+    with pytest.raises(ConfigError, match="max_steps must be -1"):
+        cls(max_steps=0)
+    with pytest.raises(ConfigError, match="traces=dataset needs traces_path"):
+        cls(traces="dataset")
+    with pytest.raises(ConfigError, match="train_dtype"):
+        cls(train_dtype="float8")
