@@ -32,7 +32,8 @@ def test_paper_presets_carry_the_released_settings():
     assert (three.learning_rate, three.beta, three.max_steps) == (5e-6, 0.04, 1000)
     assert not three.memory and three.use_vllm and three.vllm_mode == "server"
     half = cls(**yaml.safe_load((CONFIGS / "finer-sql-0.5b.yaml").read_text()))
-    assert (half.num_generations, half.gradient_accumulation_steps, half.max_steps) == (32, 32, 1500)
+    assert half.num_generations == half.gradient_accumulation_steps == 32
+    assert half.max_steps == 1500
     assert half.vllm_mode == "colocate" and half.vllm_enable_sleep_mode
 
 
