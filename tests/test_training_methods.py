@@ -35,10 +35,12 @@ def _smollm2_installed():
 
 
 def make_method(name: str, preset: str, **overrides):
+    from harness.config import build
+
     cls = METHODS.get(name)
     values = yaml.safe_load((CONFIGS / preset).read_text())
-    values.update(overrides)
-    return cls(cls.config_class(**values))
+    assert values.pop("method") == name
+    return cls(build(cls, values, overrides)[1])
 
 
 def weights(folder: Path, name: str = "model.layers.0.self_attn.q_proj.weight"):
