@@ -384,7 +384,6 @@ class TrainedMethod(PromptingMethod):
             self._generator.close()
             self._generator = None
         self.checkpoint = checkpoint
-        self.config = dataclasses.replace(self.config, model=str(checkpoint))
         stats = checkpoint / STATS_FILE
         if stats.is_file() and not self.record:
             self.record = json.loads(stats.read_text())
@@ -413,10 +412,20 @@ class TrainedMethod(PromptingMethod):
         raise NotImplementedError
 
     @property
+    def generator(self):
+        """The base model before training, the checkpoint after (config.model stays the base)."""
+        if self._generator is None:
+            from methods.prompting import _load
+
+            config = self.config
+            if self.checkpoint is not None:
+                config = dataclasses.replace(config, model=str(self.checkpoint))
+            self._generator = _load(config)
+        return self._generator
+
+    @property
     def base_model(self) -> str:
-        return self.record.get("base_model") or (
-            self.config.model if self.checkpoint is None else str(self.checkpoint)
-        )
+        return self.config.model
 
     def predict(self, examples: Sequence[Example], suite: Suite) -> Iterator[Prediction]:
         yield from super().predict(examples, suite)

@@ -83,7 +83,10 @@ def test_ci_preset_runs_end_to_end(name, suite, tmp_path):
         evaluate(method, suite, 2, tmp_path)
         provenance = method.provenance()
         assert provenance["training"]["checkpoint"] == str(checkpoint)
-        assert provenance["config"]["max_steps"] == record["config"]["max_steps"]
+        assert provenance["config"] == record["config"]
+        assert provenance["config"]["model"] == "smollm2-135m"  # the base, as configured
+        # ... while the predictions came from the checkpoint.
+        assert str(checkpoint.resolve()) in json.dumps(provenance.get("model_identity"))
     finally:
         method.close()
     # A finished training is not repeated: the marker short-cuts train().
