@@ -10,7 +10,7 @@ one executor call per batch of completions, gold results from the cache, the sco
 
 Scaling up needs no new code: ``use_vllm`` with ``vllm_mode`` ``colocate`` or ``server`` (start
 ``trl vllm-serve --model …`` first), ``accelerate launch --config_file
-configs/accelerate/<file>.yaml -m harness.cli train …`` for several GPUs and DeepSpeed.
+configs/accelerate/<file>.yaml -m harness train …`` for several GPUs and DeepSpeed.
 """
 
 from __future__ import annotations

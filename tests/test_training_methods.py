@@ -169,3 +169,23 @@ def test_cpu_preset_full_run(name, suite, tmp_path):
         method.close()
     print(f"{name}: EX {before:.3f} -> {after:.3f}")
     assert after >= before
+
+
+def test_interrupted_training_resumes_from_its_last_checkpoint(suite, tmp_path):
+    """A run that stopped after step 1 (its checkpoint saved, no COMPLETE marker) continues
+    from that step instead of starting over."""
+    out = tmp_path / "checkpoint"
+    first = make_method(
+        "sft", "ci-sft.yaml", max_steps=1, save_steps=1, keep_trainer_checkpoints=True
+    )
+    first.train(suite, "train", out)
+    assert (out / "trainer" / "checkpoint-1").is_dir()
+    (out / "COMPLETE").unlink()  # as if the process had died before finishing
+
+    second = make_method("sft", "ci-sft.yaml", max_steps=2, save_steps=1)
+    second.train(suite, "train", out)
+    record = json.loads((out / "training.json").read_text())
+    assert record["steps"] == 2
+    steps_logged = [h["step"] for h in record["log_history"] if "loss" in h]
+    assert steps_logged == [1, 2] or steps_logged == [2]  # step 1 came from the checkpoint
+    assert not (out / "trainer" / "checkpoint-1").exists()  # cleaned after COMPLETE
