@@ -63,7 +63,7 @@ class GRPOMethodConfig(TrainingConfig):
         default=6, metadata=_help("Optimizer steps (-1: run num_train_epochs epochs).")
     )
     per_device_train_batch_size: int = dataclasses.field(
-        default=4, metadata=_help("Completions per device per forward pass.")
+        default=8, metadata=_help("Completions per device per forward pass.")
     )
 
     # > Rollouts

@@ -48,6 +48,11 @@ def _help(text: str) -> dict[str, str]:
 class TrainingConfig(PromptingConfig):
     """Knobs shared by the training methods; the prompting fields govern evaluation."""
 
+    batch_size: int = dataclasses.field(
+        default=64,
+        metadata=_help("Questions per generation call at evaluation (CPU decoding is memory-bound: "
+                       "one large batch is much faster than many small ones)."),
+    )
     # > Training data
     train_limit: int | None = dataclasses.field(
         default=None, metadata=_help("Train on the first N examples of the train split only.")

@@ -63,6 +63,24 @@ def evaluate(method, suite, n: int, tmp_path: Path):
     return sum(s.verdict.correct for s in samples) / len(samples)
 
 
+def check_finer_sql_record(record: dict, checkpoint: Path) -> None:
+    """Every reward term logged (finite) per GRPO step; warm start and memory on disk."""
+    grpo_logs = [h for h in record["log_history"] if "rewards/finer_format/mean" in h]
+    assert grpo_logs, record["log_history"]
+    for term in ("format", "execution", "atomic", "memory"):
+        values = [h[f"rewards/finer_{term}/mean"] for h in grpo_logs]
+        assert all(math.isfinite(v) for v in values), (term, values)
+    assert record["reward_weights"] == [1.0, 1.0, 1.0, 1.0]
+    assert record["warm_start"]["steps"] == 1
+    assert record["memory_sizes"]["reasoning_paths"] >= 1  # seeded with the warm-start traces
+    assert (checkpoint / "memory" / "reasoning_paths.npy").is_file()
+    # The warm start changed the model.
+    from methods.training import model_folder
+
+    base = weights(Path(model_folder("smollm2-135m")))
+    assert not base.equal(weights(checkpoint / "warm_start"))
+
+
 @pytest.fixture(scope="module")
 def suite():
     return load_suite("sample")
@@ -80,6 +98,8 @@ def test_ci_preset_runs_end_to_end(name, suite, tmp_path):
         assert record["steps"] >= 1 and record["wall_s"] > 0
         assert record["base_model"] == "smollm2-135m"
         assert all(math.isfinite(v) for v in record["reward_means"].values())
+        if name == "finer-sql":
+            check_finer_sql_record(record, checkpoint)
         evaluate(method, suite, 2, tmp_path)
         provenance = method.provenance()
         assert provenance["training"]["checkpoint"] == str(checkpoint)
@@ -93,25 +113,6 @@ def test_ci_preset_runs_end_to_end(name, suite, tmp_path):
     again = make_method(name, f"ci-{name}.yaml")
     assert again.train(suite, "train", tmp_path / "checkpoint") == checkpoint
     assert again.checkpoint == checkpoint
-
-
-def test_finer_sql_logs_every_reward_term(suite, tmp_path):
-    method = make_method("finer-sql", "ci-finer-sql.yaml")
-    checkpoint = method.train(suite, "train", tmp_path / "checkpoint")
-    record = json.loads((checkpoint / "training.json").read_text())
-    grpo_logs = [h for h in record["log_history"] if "rewards/finer_format/mean" in h]
-    assert grpo_logs, record["log_history"]
-    for term in ("format", "execution", "atomic", "memory"):
-        values = [h[f"rewards/finer_{term}/mean"] for h in grpo_logs]
-        assert all(math.isfinite(v) for v in values), (term, values)
-    assert record["reward_weights"] == [1.0, 1.0, 1.0, 1.0]
-    assert record["warm_start"]["steps"] == 1
-    assert (checkpoint / "memory" / "reasoning_paths.npy").is_file()
-    # The warm start changed the model.
-    from methods.training import model_folder
-
-    base = weights(Path(model_folder("smollm2-135m")))
-    assert not base.equal(weights(checkpoint / "warm_start"))
 
 
 def test_grpo_steps_change_the_weights(suite, tmp_path):

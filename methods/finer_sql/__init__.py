@@ -56,6 +56,9 @@ class FinerSQLConfig(GRPOMethodConfig):
     ``configs/finer-sql-{0.5b,3b}.yaml`` reproduce the released scripts (memory off).
     """
 
+    max_prompt_tokens: int | None = dataclasses.field(
+        default=256, metadata=_help("Prompt token budget (the schema is cut to fit).")
+    )
     max_new_tokens: int = dataclasses.field(
         default=160, metadata=_help("Completion budget at evaluation (reasoning + SQL).")
     )
@@ -63,7 +66,7 @@ class FinerSQLConfig(GRPOMethodConfig):
         default=128, metadata=_help("Most tokens generated per completion during training.")
     )
     max_steps: int = dataclasses.field(
-        default=4, metadata=_help("GRPO optimizer steps (-1: run num_train_epochs epochs).")
+        default=3, metadata=_help("GRPO optimizer steps (-1: run num_train_epochs epochs).")
     )
 
     schema_format: str = dataclasses.field(
@@ -133,7 +136,7 @@ class FinerSQLConfig(GRPOMethodConfig):
         default=None, metadata=_help("warm_start=dataset: JSONL with question_id and trace.")
     )
     warm_start_steps: int = dataclasses.field(
-        default=32, metadata=_help("Warm-start optimizer steps (-1: warm_start_epochs epochs).")
+        default=24, metadata=_help("Warm-start optimizer steps (-1: warm_start_epochs epochs).")
     )
     warm_start_epochs: float = dataclasses.field(default=2.0, metadata=_help("Warm-start epochs."))
     warm_start_learning_rate: float = dataclasses.field(
@@ -143,7 +146,7 @@ class FinerSQLConfig(GRPOMethodConfig):
         default=4, metadata=_help("Warm-start sequences per optimizer step.")
     )
     warm_start_max_length: int = dataclasses.field(
-        default=640, metadata=_help("Warm-start longest prompt + answer in tokens.")
+        default=512, metadata=_help("Warm-start longest prompt + answer in tokens.")
     )
 
     def __post_init__(self) -> None:
