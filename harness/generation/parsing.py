@@ -43,7 +43,10 @@ class ParsedSQL:
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _ANSWER = re.compile(r"<answer>(.*?)(?:</answer>|\Z)", re.DOTALL | re.IGNORECASE)
-_BARE_START = re.compile(r"(?:^|(?<=[\s(:`\"'>]))(SELECT|WITH)\b", re.IGNORECASE)
+_BARE_START = re.compile(
+    r"(?:^|(?<=[\s(:`\"'>]))(SELECT\b|WITH\s+(?:RECURSIVE\s+)?[\w`\"]+(?:\s*\([^)]*\))?\s+AS\s*\()",
+    re.IGNORECASE,
+)
 _ANY_START = re.compile(
     r"^\s*\(*\s*(SELECT|WITH|VALUES|INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|PRAGMA|EXPLAIN)\b",
     re.IGNORECASE,
@@ -99,15 +102,38 @@ def extract_sql(completion: str) -> ParsedSQL:
     elif source == "answer" and _ANY_START.match(text):
         pass
     else:
-        bare = _BARE_START.search(text)
-        if not bare:
+        start = _bare_start(text)
+        if start is None:
             return ParsedSQL("", "none", "no SQL found in the completion", raw)
-        text = text[bare.start() :]
+        text = _inline_code(text, start)
 
     sql = _first_statement(text)
     if not sql:
         return ParsedSQL("", "none", "no SQL found in the completion", raw)
     return ParsedSQL(sql, source, None, raw)
+
+
+def _bare_start(text: str) -> int | None:
+    """Where bare SQL starts: the first SELECT/WITH written in capitals or opening a line, else
+    the first at all ("To select rows:" is prose; "select name from t" alone is SQL)."""
+    matches = list(_BARE_START.finditer(text))
+    if not matches:
+        return None
+    for m in matches:
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if m.group(1)[:6].isupper() or not text[line_start : m.start()].strip():
+            return m.start()
+    return matches[0].start()
+
+
+def _inline_code(text: str, start: int) -> str:
+    """SQL quoted as inline code (`SELECT ...`) ends at the line's last backtick."""
+    if start == 0 or text[start - 1] != "`":
+        return text[start:]
+    line_end = text.find("\n", start)
+    line = text[start : len(text) if line_end < 0 else line_end]
+    close = line.rfind("`")
+    return line[:close] if close > 0 else text[start:]
 
 
 def _pick_fence(text: str) -> str | None:
