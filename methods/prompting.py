@@ -28,6 +28,7 @@ Latency
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -371,7 +372,7 @@ class PromptingMethod(Method):
             raise ConfigError(
                 f"Voting needs the harness executor (harness.execution): {exc}"
             ) from exc
-        executor = Executor(ExecutionSettings(), workers=None)
+        executor = Executor(ExecutionSettings(), workers=os.cpu_count() or 1)
         try:
             return executor.run([Query(path, sql) for path, sql in queries])
         finally:

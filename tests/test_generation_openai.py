@@ -204,3 +204,33 @@ def test_retries_429_and_5xx_then_succeeds():
 def test_endpoint_must_be_http():
     with pytest.raises(GenerationError, match="must start with http"):
         OpenAIGenerator("x", endpoint="localhost:8000")
+
+
+def test_streaming_several_choices(server):
+    """n > 1 with stream: every choice arrives as its own chunks, then usage and [DONE]."""
+    body = {
+        "model": "tiny",
+        "messages": MSG,
+        "n": 2,
+        "temperature": 1.0,
+        "seed": 3,
+        "max_tokens": 4,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    req = urllib.request.Request(
+        server.url + "/chat/completions",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req) as resp:
+        lines = [ln.decode().strip() for ln in resp if ln.strip()]
+    assert lines[-1] == "data: [DONE]"
+    chunks = [json.loads(ln[5:]) for ln in lines[:-1]]
+    finished = {
+        c["choices"][0]["index"]
+        for c in chunks
+        if c["choices"] and c["choices"][0]["finish_reason"]
+    }
+    assert finished == {0, 1}
+    assert chunks[-1]["usage"]["completion_tokens"] >= 2

@@ -111,5 +111,6 @@ def cached_generate(
         for i, completions in zip(misses, fresh):
             results[i] = completions
             cache.put(keys[i], completions, model)
-    hit = [i not in set(misses) for i in range(len(prompts))]
+    missed = set(misses)
+    hit = [i not in missed for i in range(len(prompts))]
     return [r or [] for r in results], hit, elapsed
