@@ -291,9 +291,13 @@ class PromptingMethod(Method):
         parse_s = time.perf_counter() - generated_at
         selections: dict[int, Selection] = {}
         selection_s = 0.0
+        selection_failure: str | None = None
         if params.n > 1 and parsed:
             started = time.perf_counter()
-            selections = self._vote(batch, parsed, suite)
+            try:
+                selections = self._vote(batch, parsed, suite)
+            except Exception as exc:  # noqa: BLE001 - keep the batch's completions all the same
+                selection_failure = f"selection_failed: {type(exc).__name__}: {exc}"
             selection_s = time.perf_counter() - started
 
         for i, example in enumerate(batch):
@@ -328,7 +332,7 @@ class PromptingMethod(Method):
                     sql = chosen.sql if chosen else ""
                     meta["selection"] = chosen.to_dict() if chosen else None
                     if not sql:
-                        meta["error"] = "no_candidate_executed"
+                        meta["error"] = selection_failure or "no_candidate_executed"
                 else:
                     sql = cands[0].sql
                     meta["error"] = cands[0].reason

@@ -243,3 +243,15 @@ def test_provenance_hides_the_api_key():
     prov = method.provenance()
     assert prov["config"]["api_key"] == "***"
     assert prov["sampling"]["temperature"] == 0.0 and prov["batch_size"] == 8
+
+
+def test_a_failing_executor_is_recorded(spider, examples):
+    def broken(queries):
+        raise OSError("database is locked")
+
+    method = PromptingMethod(
+        PromptingConfig(samples=2, cache=False), generator=ScriptedGenerator(), execute=broken
+    )
+    p = next(iter(method.predict(examples, spider)))
+    assert p.sql == "" and p.meta["error"] == "selection_failed: OSError: database is locked"
+    assert p.meta["candidates"] == ["SELECT count(*) FROM singer"] * 2

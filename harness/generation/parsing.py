@@ -212,4 +212,6 @@ def _parses(sql: str) -> bool:
         parsed = sqlglot.parse(sql, read="sqlite")
     except (SqlglotError, ValueError, RecursionError):
         return False
+    except Exception:  # noqa: BLE001 - a parser bug on odd model output must not end a run
+        return False
     return len(parsed) == 1 and parsed[0] is not None
