@@ -60,7 +60,10 @@ class TransformersGenerator:
         self.source: ModelSource = resolve_model(self.name, gguf_file)
         self.device = _pick_device(device)
         self.torch_dtype = _pick_dtype(dtype, self.device)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one generate() at a time
+        # The Rust tokenizer raises 'Already borrowed' when padded and unpadded encodes overlap
+        # (the server counts tokens while another request generates).
+        self._tok_lock = threading.Lock()
         started = time.perf_counter()
         load_from: str
         load_kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
@@ -139,7 +142,9 @@ class TransformersGenerator:
         return "\n\n".join(lines) + "\n\nAssistant:"
 
     def count_tokens(self, messages: Messages) -> int:
-        return len(self.tokenizer(self.render(messages), add_special_tokens=False).input_ids)
+        text = self.render(messages)
+        with self._tok_lock:
+            return len(self.tokenizer(text, add_special_tokens=False).input_ids)
 
     def generate(self, prompts: list[Messages], params: SamplingParams) -> list[list[Completion]]:
         started = time.perf_counter()
@@ -187,7 +192,8 @@ class TransformersGenerator:
         from transformers import LogitsProcessorList
 
         texts = [self.render(m) for m in prompts]
-        enc = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        with self._tok_lock:
+            enc = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
         enc = {k: v.to(self.device) for k, v in enc.items()}
         timer = _FirstStepTimer()
         torch.manual_seed(params.seed)
@@ -240,9 +246,10 @@ class TransformersGenerator:
         if params.n != 1:
             raise GenerationError("Streaming generates one completion per request (n=1).")
         started = time.perf_counter()
-        enc = self.tokenizer(
-            [self.render(messages)], return_tensors="pt", add_special_tokens=False
-        ).to(self.device)
+        text = self.render(messages)
+        with self._tok_lock:
+            enc = self.tokenizer([text], return_tensors="pt", add_special_tokens=False)
+        enc = enc.to(self.device)
         streamer = _TokenQueue()
         stop_event = threading.Event()
         kwargs = self._generate_kwargs(params)
