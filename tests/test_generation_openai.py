@@ -12,9 +12,7 @@ from harness.errors import GenerationError
 from harness.generation import load_generator
 from harness.generation.base import SamplingParams
 from harness.generation.openai_backend import OpenAIGenerator
-from tests.generation_support import requires_smollm2, tiny_llama
-
-pytestmark = requires_smollm2  # the tiny model borrows SmolLM2's tokenizer and chat template
+from tests.generation_support import need_smollm2, tiny_llama
 
 MSG = [{"role": "user", "content": "How many singers are there?"}]
 
@@ -56,6 +54,7 @@ class LoopbackServer:
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
+    need_smollm2()  # the tiny model borrows SmolLM2's tokenizer and chat template
     folder = tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
     gen = load_generator(str(folder), backend="transformers", batch_size=4)
     yield gen

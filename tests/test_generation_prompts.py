@@ -17,7 +17,7 @@ from harness.generation.prompts import (
     template_hash,
     user_message,
 )
-from tests.generation_support import requires_smollm2, spider_suite
+from tests.generation_support import need_smollm2, spider_suite
 
 
 @pytest.fixture(scope="module")
@@ -225,8 +225,8 @@ def test_fit_schema_keeps_the_most_relevant_table():
     assert text == "CREATE TABLE singer (\n  y INT\n);"
 
 
-@requires_smollm2
 def test_real_tokenizer_budget(spider, dev):
+    need_smollm2()
     from transformers import AutoTokenizer
 
     from harness.generation.models import converted_model_dir

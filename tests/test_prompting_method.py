@@ -12,7 +12,7 @@ from harness.generation.cache import GenerationCache
 from harness.generation.latency import summarize_latency
 from harness.method import METHODS
 from methods.prompting import PromptingConfig, PromptingMethod
-from tests.generation_support import requires_smollm2, spider_suite
+from tests.generation_support import need_smollm2, spider_suite
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +76,8 @@ class ScriptedGenerator:
 
 
 # -- real model -----------------------------------------------------------------------------------
-@requires_smollm2
 def test_smollm2_end_to_end_then_from_cache(spider, examples, tmp_path):
+    need_smollm2()
     cache_path = tmp_path / "gen.sqlite"
     config = PromptingConfig(
         model="smollm2-135m", backend="transformers", batch_size=2, max_new_tokens=24
