@@ -139,7 +139,8 @@ class PromptingConfig(MethodConfig):
             )
         if self.schema_format not in SCHEMA_FORMATS:
             raise ConfigError(
-                f"schema_format '{self.schema_format}' is unknown; choose one of {', '.join(SCHEMA_FORMATS)}."
+                f"schema_format '{self.schema_format}' is unknown; "
+                f"choose one of {', '.join(SCHEMA_FORMATS)}."
             )
         if self.vote not in STRATEGIES:
             raise ConfigError(
@@ -160,7 +161,8 @@ class PromptingConfig(MethodConfig):
             self.temperature = 0.0 if self.samples == 1 else 1.0
         if self.temperature < 0 or not 0 < self.top_p <= 1:
             raise ConfigError(
-                f"temperature must be >= 0 and top_p in (0, 1]; got {self.temperature}, {self.top_p}."
+                f"temperature must be >= 0 and top_p in (0, 1]; "
+                f"got {self.temperature}, {self.top_p}."
             )
         if self.samples > 1 and self.temperature == 0:
             raise ConfigError(

@@ -3,52 +3,26 @@
 from __future__ import annotations
 
 import os
-import sys
-import types
 from pathlib import Path
 
-import pytest
+from tests.support import require, shared_data_dir
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def require(condition: bool, why: str) -> None:
-    """Skip when a resource is missing, or fail when HARNESS_REQUIRE_ALL=1 (as in CI)."""
-    if condition:
-        return
-    if os.environ.get("HARNESS_REQUIRE_ALL") == "1":
-        pytest.fail(f"{why} (HARNESS_REQUIRE_ALL=1 forbids skipping)")
-    pytest.skip(why)
-
 
 def data_dir() -> Path | None:
-    """The shared benchmark data ($HARNESS_DATA_DIR, else ``shared/data`` beside the repo)."""
-    candidates = [
-        os.environ.get("HARNESS_DATA_DIR"),
-        REPO.parent / "shared" / "data",
-        Path("/work/shared/data"),
-    ]
-    for c in candidates:
-        if c and (Path(c) / "spider" / "dev.json").is_file():
-            return Path(c)
-    return None
+    """The shared benchmark data, or None when it is not on this machine."""
+    root = shared_data_dir()
+    return root if (root / "spider" / "dev.json").is_file() else None
 
 
 def spider_suite():
     """The real Spider suite, or skip when the data is not on this machine."""
     root = data_dir()
     require(
-        root is not None, "Spider data not found: set HARNESS_DATA_DIR or put shared/data beside"
+        root is not None, f"Spider data not found under {shared_data_dir()}: set HARNESS_DATA_DIR"
     )
-    try:
-        import harness.hardness  # noqa: F401
-    except ImportError:  # the hardness module lands separately; difficulty is not needed here
-        stub = types.ModuleType("harness.hardness")
-        stub.cached_hardness = lambda golds: [None] * len(golds)
-        sys.modules["harness.hardness"] = stub
     from harness.suite import load_suite
 
     return load_suite("spider", root)
@@ -66,7 +40,7 @@ def need_smollm2() -> None:
 
 
 def tiny_llama(folder: Path) -> Path:
-    """A random-init 2-layer Llama with SmolLM2's tokenizer and chat template, saved to ``folder``."""
+    """A random-init 2-layer Llama with SmolLM2's tokenizer and chat template, in ``folder``."""
     import torch
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 

@@ -64,7 +64,10 @@ def test_sampling_with_a_seed_is_reproducible(smol):
     a = smol.generate(PROMPTS, params)
     b = smol.generate(PROMPTS, params)
     c = smol.generate(PROMPTS, SamplingParams(temperature=1.0, n=3, seed=12, max_new_tokens=10))
-    texts = lambda r: [[x.text for x in row] for row in r]
+
+    def texts(r):
+        return [[x.text for x in row] for row in r]
+
     assert [len(row) for row in a] == [3, 3]
     assert texts(a) == texts(b)
     assert texts(a) != texts(c)
@@ -101,7 +104,7 @@ def test_conversion_is_cached():
     assert time.perf_counter() - started < 2.0
 
 
-# -- resolution and errors --------------------------------------------------------------------------
+# -- resolution and errors -------------------------------------------------------------------------
 def test_resolve_kinds(tmp_path):
     assert resolve_model("Qwen/Qwen2.5-Coder-0.5B-Instruct").kind == "hub"
     (tmp_path / "config.json").write_text("{}")

@@ -26,7 +26,7 @@ ERR = Execution(rows=None, error="no such column: x")
 TIMEOUT = Execution(rows=None, error="interrupted", timed_out=True)
 
 
-# -- keys ---------------------------------------------------------------------------------------------
+# -- keys ------------------------------------------------------------------------------------------
 def test_key_ignores_headers_column_order_row_order_and_duplicates():
     assert result_key([(1, "a"), (2, "b")]) == result_key([("b", 2), ("a", 1), ("a", 1)])
 
@@ -61,7 +61,7 @@ def test_empty_or_zero(key, skip):
     assert is_empty_or_zero(key) is skip
 
 
-# -- value-aware voting ---------------------------------------------------------------------------------
+# -- value-aware voting ----------------------------------------------------------------------------
 def test_vav_skips_all_zero_group_even_when_largest():
     cands = ["z0", "z1", "z2", "a", "b"]
     execs = [ok((0,)), ok((0,)), ok((0,)), ok((7,)), ok((7,))]
@@ -173,7 +173,7 @@ def test_vav_on_real_executions():
     assert majority_vote(cands, execs).index == 0  # three zeros outvote two sixes
 
 
-# -- pass@k --------------------------------------------------------------------------------------------
+# -- pass@k ----------------------------------------------------------------------------------------
 def test_pass_at_k():
     assert pass_at_k([False] * 5, 1) == 0.0
     assert pass_at_k([True] * 5, 3) == 1.0

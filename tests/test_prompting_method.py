@@ -109,7 +109,7 @@ def test_smollm2_end_to_end_then_from_cache(spider, examples, tmp_path):
     method.close()
 
 
-# -- voting -----------------------------------------------------------------------------------------
+# -- voting ----------------------------------------------------------------------------------------
 def test_samples_are_voted_on_by_execution(spider, examples):
     texts = [
         "SELECT count(*) FROM singer WHERE Country = 'Mars'",  # 0: skipped by vav
@@ -148,7 +148,7 @@ def test_no_candidate_executes(spider, examples):
     assert p.meta["parse_reasons"] == [None, "no SQL found in the completion"]
 
 
-# -- failures become per-sample reasons -------------------------------------------------------------------
+# -- failures become per-sample reasons ------------------------------------------------------------
 def test_prompt_over_budget_is_recorded_not_sent(spider, examples):
     gen = ScriptedGenerator()
     method = PromptingMethod(PromptingConfig(max_prompt_tokens=20, cache=False), generator=gen)
@@ -192,7 +192,7 @@ def test_an_unreachable_model_stops_after_the_finished_batches(spider, examples)
     assert len(got) == 1 and got[0].sql  # the finished sample was handed over first
 
 
-# -- configuration ----------------------------------------------------------------------------------
+# -- configuration ---------------------------------------------------------------------------------
 def test_config_defaults_and_validation():
     assert PromptingConfig().temperature == 0.0
     assert PromptingConfig(samples=4).temperature == 1.0

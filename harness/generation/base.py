@@ -1,9 +1,9 @@
 """The generation interface every backend implements: sampling parameters in, completions out.
 
-A backend is chosen by name (``transformers``, ``vllm``, ``openai``; ``auto`` picks vLLM when a CUDA
-GPU and the vllm package are present, else transformers) through :func:`load_generator`. Prompts are
-chat messages (``[{"role": "system", "content": ...}, {"role": "user", ...}]``); each backend applies
-the model's chat template itself.
+A backend is chosen by name (``transformers``, ``vllm``, ``openai``; ``auto`` picks vLLM when a
+CUDA GPU and the vllm package are present, else transformers) through :func:`load_generator`.
+Prompts are chat messages (``[{"role": "system", "content": ...}, {"role": "user", ...}]``); each
+backend applies the model's chat template itself.
 
 Timing fields of :class:`Completion` are measured from the moment ``generate()`` was called, so a
 caller that submits one batch per call reads them directly as "time since the batch was submitted".

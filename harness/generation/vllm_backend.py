@@ -38,7 +38,8 @@ class VLLMGenerator:
         tensor_parallel_size: GPUs to shard the model over.
         max_model_len: context to reserve KV cache for (default: the model's).
         enforce_eager: skip CUDA graph capture (faster start; needed on CPU).
-        **engine_kwargs: passed to ``vllm.LLM`` (``gpu_memory_utilization``, ``enable_prefix_caching``…).
+        **engine_kwargs: passed to ``vllm.LLM`` (``gpu_memory_utilization``,
+            ``enable_prefix_caching``…).
     """
 
     def __init__(
