@@ -27,3 +27,9 @@ def cache_dir() -> Path:
         return Path(env).expanduser().resolve()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "text2sql-harness"
+
+
+def models_dir() -> Path:
+    """Converted model weights (kept apart so tests with a throwaway cache can share them)."""
+    env = os.environ.get("HARNESS_MODELS_DIR")
+    return Path(env).expanduser().resolve() if env else cache_dir() / "models"

@@ -10,23 +10,7 @@ import pytest
 
 from harness.core import Database, Example
 from harness.suite import Suite
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_data_dir() -> Path:
-    """Where the real Spider/BIRD data is: $HARNESS_DATA_DIR, else ../shared/data."""
-    env = os.environ.get("HARNESS_DATA_DIR")
-    return Path(env) if env else (REPO / ".." / "shared" / "data").resolve()
-
-
-def require(condition: bool, why: str) -> None:
-    """Skip when a resource is missing, or fail when HARNESS_REQUIRE_ALL=1 (as in CI)."""
-    if condition:
-        return
-    if os.environ.get("HARNESS_REQUIRE_ALL") == "1":
-        pytest.fail(f"{why} (HARNESS_REQUIRE_ALL=1 forbids skipping)")
-    pytest.skip(why)
+from tests.support import require, shared_data_dir
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +26,11 @@ def data_dir() -> Path:
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory):
-    """Tests never read or write the user's cache (gold results, built sample databases)."""
+    """Tests never read or write the user's cache (gold results, built sample databases,
+    generations); only converted model weights are shared, as converting takes half a minute."""
+    from harness.paths import models_dir
+
+    os.environ.setdefault("HARNESS_MODELS_DIR", str(models_dir()))
     previous = os.environ.get("HARNESS_CACHE_DIR")
     os.environ["HARNESS_CACHE_DIR"] = str(tmp_path_factory.mktemp("harness-cache"))
     yield

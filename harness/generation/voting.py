@@ -1,0 +1,207 @@
+"""Choosing one SQL among N sampled candidates by their execution results, and pass@N helpers.
+
+Pure functions over the candidates and their :class:`~harness.core.Execution` values (computed by
+the same executor that scores runs), so voting never has its own notion of a result.
+
+Two strategies, both from FINER-SQL's ``evaluation/majority_voting.py`` (reference/finer-sql.md §6):
+
+``majority``     the largest group of candidates with the same result; a tie goes to the group
+                 whose first member comes first; that member is returned.
+``value-aware``  ("vav") the same groups, but groups whose values are all empty or all zero are
+                 skipped; the largest remaining group wins, a tie going to the lexicographically
+                 larger result key; with nothing left, the largest group overall (same
+                 tie-break); with no candidate executed, ``""``. The lowest-index SQL of the chosen
+                 group is returned.
+
+Results are grouped by :func:`result_key`: header- and column-order-agnostic, a *set* of rows,
+cut to 200 characters, exactly as upstream (so two results that share their first 200 characters
+vote together).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from harness.core import Execution
+
+STRATEGIES = ("majority", "value-aware")
+KEY_PREFIX = "SUCCESS_VALUES:"
+KEY_CHARS = 200
+
+
+def result_key(rows: Sequence[Sequence]) -> str:
+    """The grouping key of a result: per row, values as text (None → ""), sorted, joined by ``|``;
+    distinct rows sorted and joined by ``;``; cut to 200 characters.
+
+    >>> result_key([(2, "b"), ("b", 2), (None, 1)])
+    'SUCCESS_VALUES:2|b;|1'
+    """
+    row_strings = {"|".join(sorted("" if v is None else str(v) for v in row)) for row in rows}
+    return KEY_PREFIX + ";".join(sorted(row_strings))[:KEY_CHARS]
+
+
+_NUMBER = re.compile(r"^[\s\-+]?(\d+(\.\d+)?)$")
+
+
+def _key_values(key: str) -> list[str]:
+    body = key[len(KEY_PREFIX) :]
+    return [t.strip() for t in body.split(";") if t.strip() != ""]
+
+
+def is_empty_or_zero(key: str) -> bool:
+    """True for results vav skips: no non-empty row, or every row a number equal to zero.
+
+    Each row (its ``|``-joined text) is read as one number after a trailing ``%`` is removed;
+    rows that are not a single number are ignored, so ``0|0`` neither counts as zero nor not.
+
+    >>> is_empty_or_zero("SUCCESS_VALUES:"), is_empty_or_zero("SUCCESS_VALUES:0;0.0%")
+    (True, True)
+    >>> is_empty_or_zero("SUCCESS_VALUES:0;3"), is_empty_or_zero("SUCCESS_VALUES:0|0")
+    (False, False)
+    """
+    values = _key_values(key)
+    if not values:
+        return True
+    numbers = []
+    for v in values:
+        t = v[:-1].strip() if v.strip().endswith("%") else v
+        m = _NUMBER.match(t)
+        if m:
+            numbers.append(float(m.group(1)))
+    return bool(numbers) and all(abs(x) < 1e-12 for x in numbers)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The voting outcome for one question.
+
+    ``index`` is the chosen candidate (None when none executed); ``groups`` maps each result key
+    to the candidate indices that produced it, in candidate order; ``skipped`` lists keys vav
+    passed over (empty or zero); ``fallback`` is True when vav had to choose among them anyway.
+    """
+
+    sql: str
+    index: int | None
+    strategy: str
+    key: str | None = None
+    votes: int = 0
+    groups: dict[str, list[int]] = field(default_factory=dict)
+    skipped: tuple[str, ...] = ()
+    fallback: bool = False
+    failed: int = 0  # candidates that did not execute (error, timeout, empty text)
+
+    def to_dict(self) -> dict:
+        return {
+            "strategy": self.strategy,
+            "index": self.index,
+            "votes": self.votes,
+            "key": self.key,
+            "group_sizes": sorted((len(v) for v in self.groups.values()), reverse=True),
+            "groups": {k: v for k, v in self.groups.items()},
+            "skipped": list(self.skipped),
+            "fallback": self.fallback,
+            "failed": self.failed,
+        }
+
+
+def group_results(
+    candidates: Sequence[str], executions: Sequence[Execution]
+) -> dict[str, list[int]]:
+    """Result key → indices of the candidates that executed with that result (insertion order
+    is the order of each group's first member)."""
+    if len(candidates) != len(executions):
+        raise ValueError(f"{len(candidates)} candidates but {len(executions)} executions")
+    groups: dict[str, list[int]] = {}
+    for i, (sql, ex) in enumerate(zip(candidates, executions)):
+        if not (sql or "").strip() or not ex.ok or not ex.is_query:
+            continue
+        groups.setdefault(result_key(ex.rows or []), []).append(i)
+    return groups
+
+
+def majority_vote(candidates: Sequence[str], executions: Sequence[Execution]) -> Selection:
+    """Plain execution-result majority (see the module docstring).
+
+    >>> ok = lambda rows: Execution(rows=rows)
+    >>> majority_vote(["a", "b", "c"], [ok([(0,)]), ok([(1,)]), ok([(0,)])]).sql
+    'a'
+    """
+    groups = group_results(candidates, executions)
+    failed = len(candidates) - sum(len(v) for v in groups.values())
+    if not groups:
+        return Selection("", None, "majority", failed=failed)
+    best = max(groups, key=lambda k: len(groups[k]))  # max keeps the first of equal sizes
+    index = groups[best][0]
+    return Selection(
+        candidates[index], index, "majority", best, len(groups[best]), groups, failed=failed
+    )
+
+
+def value_aware_vote(candidates: Sequence[str], executions: Sequence[Execution]) -> Selection:
+    """FINER-SQL's value-aware voting ("vav"; see the module docstring).
+
+    >>> ok = lambda rows: Execution(rows=rows)
+    >>> value_aware_vote(["z1", "z2", "a"], [ok([(0,)]), ok([(0,)]), ok([(5,)])]).sql
+    'a'
+    """
+    groups = group_results(candidates, executions)
+    failed = len(candidates) - sum(len(v) for v in groups.values())
+    if not groups:
+        return Selection("", None, "value-aware", failed=failed)
+    skipped = tuple(k for k in groups if is_empty_or_zero(k))
+    remaining = [k for k in groups if k not in skipped]
+    fallback = not remaining
+    pool = remaining or list(groups)
+    best = max(pool, key=lambda k: (len(groups[k]), k))
+    index = groups[best][0]
+    return Selection(
+        candidates[index],
+        index,
+        "value-aware",
+        best,
+        len(groups[best]),
+        groups,
+        skipped,
+        fallback,
+        failed,
+    )
+
+
+def select(strategy: str, candidates: Sequence[str], executions: Sequence[Execution]) -> Selection:
+    """Dispatch to :func:`majority_vote` or :func:`value_aware_vote` by name."""
+    if strategy in ("value-aware", "vav"):
+        return value_aware_vote(candidates, executions)
+    if strategy == "majority":
+        return majority_vote(candidates, executions)
+    from harness.errors import UnknownNameError
+
+    raise UnknownNameError("vote strategy", strategy, STRATEGIES)
+
+
+def pass_at_k(correct: Sequence[bool], k: int) -> float:
+    """Unbiased pass@k (Chen et al., 2021) from n candidates of which ``sum(correct)`` are right.
+
+    >>> pass_at_k([True, False, False, False], 1), pass_at_k([True, False, False, False], 4)
+    (0.25, 1.0)
+    """
+    n, c = len(correct), sum(bool(x) for x in correct)
+    if not 1 <= k <= n:
+        raise ValueError(f"k must be in 1..{n}, got {k}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+
+
+def recall_at_n(correct: Sequence[bool]) -> bool:
+    """Whether any of the N candidates is correct (FINER-SQL's Recall@N for one question)."""
+    return any(correct)
+
+
+def mean_pass_at_k(per_question: Sequence[Sequence[bool]], k: int) -> float:
+    """pass@k averaged over questions; Recall@N is ``mean_pass_at_k(x, N)``."""
+    if not per_question:
+        return 0.0
+    return sum(pass_at_k(c, k) for c in per_question) / len(per_question)

@@ -1,0 +1,427 @@
+"""The prompting method: ask an instruction model for SQL, optionally sample N and vote.
+
+    method = PromptingMethod(PromptingConfig(model="smollm2-135m"))
+    for prediction in method.predict(examples, suite): ...
+
+Each batch of ``batch_size`` examples is turned into chat prompts (``harness.generation.prompts``),
+sent to the chosen backend in one call (completions are served from the disk cache when the same
+model, prompt, sampling parameters and seed were seen before), parsed
+(``harness.generation.parsing``) and, with ``samples > 1``, reduced to one SQL by executing every
+candidate and voting (``harness.generation.voting``). Predictions are yielded as each batch
+finishes, so a run that stops keeps what it finished.
+
+Latency
+-------
+* A sample's ``latency_s`` is the wall time from submitting its batch to the backend to having its
+  SQL: parsed, and voted on when several candidates are sampled. It is what a user waiting for that
+  answer experiences when questions arrive in batches of ``batch_size``; with batch size 1 it is the
+  per-question latency.
+* ``generation_s`` is the batch's generation wall time (shared by its samples); ``selection_s`` is
+  the batch's candidate execution + voting time, kept separate from generation.
+* The aggregate "s/sample" is total generation wall time / number of samples (a throughput
+  figure); p50/p95 of ``latency_s`` are reported beside it (``summarize_latency``).
+* Samples served from the cache are flagged ``from_cache`` and excluded from latency aggregates.
+* ``ttft_s`` is the time from submitting the batch to the first generated token (transformers:
+  shared by the batch; vLLM and HTTP: per request).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.core import Example, Execution, Prediction
+from harness.errors import ConfigError, GenerationError
+from harness.generation import BACKENDS, SamplingParams, load_generator, resolve_backend
+from harness.generation.base import Generator
+from harness.generation.cache import GenerationCache, cached_generate
+from harness.generation.latency import hardware, summarize_latency
+from harness.generation.parsing import extract_sql
+from harness.generation.prompts import (
+    PROMPT_TEMPLATE_VERSION,
+    SCHEMA_FORMATS,
+    Prompt,
+    PromptBuilder,
+    template_hash,
+)
+from harness.generation.voting import STRATEGIES, Selection, select
+from harness.method import Method, MethodConfig
+from harness.suite import Suite
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+DEFAULT_ENDPOINT = "http://127.0.0.1:8000/v1"
+
+#: ``execute(queries)`` with ``queries = [(db_path, sql), ...]`` -> one Execution per query.
+ExecuteFn = Callable[[list[tuple[Path, str]]], list[Execution]]
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclasses.dataclass
+class PromptingConfig(MethodConfig):
+    """Configuration of :class:`PromptingMethod`. ``model`` and ``seed`` come from MethodConfig."""
+
+    # > Which model, and where it runs
+    backend: str = dataclasses.field(
+        default="auto",
+        metadata=_help(
+            "auto (vLLM on a CUDA GPU with vllm installed, else transformers), "
+            "transformers, vllm or openai."
+        ),
+    )
+    endpoint: str | None = dataclasses.field(
+        default=None,
+        metadata=_help(f"openai backend: server base URL (default {DEFAULT_ENDPOINT})."),
+    )
+    api_key: str | None = dataclasses.field(
+        default=None, metadata=_help("openai backend: API key (default $OPENAI_API_KEY).")
+    )
+    dtype: str = dataclasses.field(
+        default="auto",
+        metadata=_help("auto (bf16/fp16 on GPU, fp32 on CPU), float32, bfloat16, float16."),
+    )
+    tensor_parallel_size: int = dataclasses.field(
+        default=1, metadata=_help("vllm: GPUs per model.")
+    )
+    concurrency: int = dataclasses.field(default=4, metadata=_help("openai: requests in flight."))
+    # > Sampling and selection
+    samples: int = dataclasses.field(
+        default=1,
+        metadata=_help("Candidates per question (1 = one greedy answer; FINER-SQL uses 30)."),
+    )
+    vote: str = dataclasses.field(
+        default="value-aware",
+        metadata=_help("With samples > 1: value-aware (FINER-SQL vav) or majority."),
+    )
+    temperature: float | None = dataclasses.field(
+        default=None, metadata=_help("Default 0 (greedy) when samples == 1, else 1.0.")
+    )
+    top_p: float = dataclasses.field(default=1.0, metadata=_help("Nucleus sampling threshold."))
+    max_new_tokens: int = dataclasses.field(
+        default=256, metadata=_help("Completion budget per candidate.")
+    )
+    batch_size: int = dataclasses.field(default=8, metadata=_help("Questions per generation call."))
+    # > Prompt
+    few_shot: int = dataclasses.field(
+        default=0,
+        metadata=_help("Train-split examples shown before each question (chosen by seed)."),
+    )
+    schema_format: str = dataclasses.field(
+        default="ddl",
+        metadata=_help("ddl (CREATE TABLE) or columns (table.column: type, samples)."),
+    )
+    max_prompt_tokens: int | None = dataclasses.field(
+        default=None,
+        metadata=_help(
+            "Prompt token budget; the schema is shrunk to fit (default: the model's "
+            "context minus max_new_tokens)."
+        ),
+    )
+    cache: bool = dataclasses.field(
+        default=True, metadata=_help("Reuse and store completions in the on-disk generation cache.")
+    )
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ConfigError(
+                f"backend '{self.backend}' is unknown; choose one of {', '.join(BACKENDS)}."
+            )
+        if self.dtype not in DTYPES:
+            raise ConfigError(
+                f"dtype '{self.dtype}' is unknown; choose one of {', '.join(DTYPES)}."
+            )
+        if self.schema_format not in SCHEMA_FORMATS:
+            raise ConfigError(
+                f"schema_format '{self.schema_format}' is unknown; "
+                f"choose one of {', '.join(SCHEMA_FORMATS)}."
+            )
+        if self.vote not in STRATEGIES:
+            raise ConfigError(
+                f"vote '{self.vote}' is unknown; choose one of {', '.join(STRATEGIES)}."
+            )
+        for name in (
+            "samples",
+            "batch_size",
+            "max_new_tokens",
+            "tensor_parallel_size",
+            "concurrency",
+        ):
+            if int(getattr(self, name)) < 1:
+                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        if self.few_shot < 0:
+            raise ConfigError(f"few_shot must be >= 0, got {self.few_shot}.")
+        if self.temperature is None:
+            self.temperature = 0.0 if self.samples == 1 else 1.0
+        if self.temperature < 0 or not 0 < self.top_p <= 1:
+            raise ConfigError(
+                f"temperature must be >= 0 and top_p in (0, 1]; "
+                f"got {self.temperature}, {self.top_p}."
+            )
+        if self.samples > 1 and self.temperature == 0:
+            raise ConfigError(
+                f"samples ({self.samples}) > 1 with temperature 0 gives identical candidates; "
+                "set temperature > 0 (FINER-SQL uses 1.0) or samples = 1."
+            )
+        if self.max_prompt_tokens is not None and self.max_prompt_tokens < 1:
+            raise ConfigError(f"max_prompt_tokens must be >= 1, got {self.max_prompt_tokens}.")
+        if self.backend == "openai" and self.endpoint is None:
+            self.endpoint = DEFAULT_ENDPOINT
+
+    @property
+    def sampling(self) -> SamplingParams:
+        return SamplingParams(
+            temperature=float(self.temperature or 0.0),
+            top_p=self.top_p,
+            max_new_tokens=self.max_new_tokens,
+            n=self.samples,
+            seed=self.seed,
+        )
+
+
+class PromptingMethod(Method):
+    """Zero- or few-shot prompting, greedy or N samples with execution-based voting.
+
+    Args:
+        config: a :class:`PromptingConfig`.
+        generator: an already loaded Generator (default: loaded from the config on first use).
+        cache: a GenerationCache (default: the one under ``cache_dir()`` when ``config.cache``).
+        execute: runs candidate SQL for voting (default: the harness executor).
+    """
+
+    name = "prompting"
+    description = "Prompt an instruction model (zero/few-shot); optional N-sample voting"
+    config_class = PromptingConfig
+
+    def __init__(
+        self,
+        config: PromptingConfig | None = None,
+        *,
+        generator: Generator | None = None,
+        cache: GenerationCache | None = None,
+        execute: ExecuteFn | None = None,
+    ):
+        super().__init__(config)
+        self.config: PromptingConfig
+        self._generator = generator
+        self._cache = cache
+        self._execute = execute
+        self._run_id = uuid.uuid4().hex[:8]
+        self._batches = 0
+        self.metas: list[dict[str, Any]] = []  # meta of every prediction made, for summaries
+
+    # -- resources --------------------------------------------------------------------------------
+    @property
+    def generator(self) -> Generator:
+        if self._generator is None:
+            self._generator = _load(self.config)
+        return self._generator
+
+    @property
+    def cache(self) -> GenerationCache | None:
+        if self._cache is None and self.config.cache:
+            self._cache = GenerationCache()
+        return self._cache if self.config.cache else None
+
+    def close(self) -> None:
+        if self._generator is not None:
+            self._generator.close()
+            self._generator = None
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+    # -- predictions ------------------------------------------------------------------------------
+    def prompt_builder(self, suite: Suite, examples: Sequence[Example] = ()) -> PromptBuilder:
+        cfg = self.config
+        budget = cfg.max_prompt_tokens
+        ctx = self.generator.context_length
+        if ctx:
+            room = ctx - cfg.max_new_tokens
+            budget = room if budget is None else min(budget, room)
+        return PromptBuilder(
+            suite,
+            schema_format=cfg.schema_format,
+            few_shot=cfg.few_shot,
+            seed=cfg.seed,
+            budget=budget,
+            count_tokens=self.generator.count_tokens if budget is not None else None,
+            exclude=examples,
+        )
+
+    def predict(self, examples: Sequence[Example], suite: Suite) -> Iterator[Prediction]:
+        builder = self.prompt_builder(suite, examples)
+        size = self.config.batch_size
+        for start in range(0, len(examples), size):
+            yield from self._predict_batch(list(examples[start : start + size]), builder, suite)
+
+    def _predict_batch(
+        self, batch: list[Example], builder: PromptBuilder, suite: Suite
+    ) -> Iterator[Prediction]:
+        params = self.config.sampling
+        batch_id = f"{self._run_id}-{self._batches}"
+        self._batches += 1
+        prompts: list[Prompt] = [builder.build(e) for e in batch]
+        ready = [i for i, p in enumerate(prompts) if p.error is None]
+        failure: str | None = None
+        completions: list = []
+        from_cache: list[bool] = []
+        generation_s = 0.0
+        if ready:
+            try:
+                completions, from_cache, generation_s = cached_generate(
+                    self.generator, [prompts[i].messages for i in ready], params, self.cache
+                )
+            except GenerationError:
+                raise  # the model or server is gone: stop; finished batches are already saved
+            except Exception as exc:  # noqa: BLE001 - one bad batch must not end the run
+                failure = f"generation_failed: {type(exc).__name__}: {exc}"
+        generated_at = time.perf_counter()
+        fresh = sum(1 for c in from_cache if not c)
+
+        # Parse every candidate, then (samples > 1) execute them all together and vote.
+        parsed: dict[int, list] = {}
+        for k, i in enumerate(ready):
+            if failure is None:
+                parsed[i] = [extract_sql(c.text) for c in completions[k]]
+        parse_s = time.perf_counter() - generated_at
+        selections: dict[int, Selection] = {}
+        selection_s = 0.0
+        selection_failure: str | None = None
+        if params.n > 1 and parsed:
+            started = time.perf_counter()
+            try:
+                selections = self._vote(batch, parsed, suite)
+            except Exception as exc:  # noqa: BLE001 - keep the batch's completions all the same
+                selection_failure = f"selection_failed: {type(exc).__name__}: {exc}"
+            selection_s = time.perf_counter() - started
+
+        for i, example in enumerate(batch):
+            meta: dict[str, Any] = {
+                "prompt_hash": prompts[i].hash if prompts[i].messages else None,
+                "schema_step": prompts[i].schema_step,
+                "batch_id": batch_id,
+                "batch_size": fresh,
+                "generation_s": generation_s if fresh else 0.0,
+                "selection_s": selection_s,
+                "from_cache": False,
+                "error": prompts[i].error or (failure if i in ready else None),
+            }
+            sql = ""
+            if i in parsed:
+                k = ready.index(i)
+                comps = completions[k]
+                cands = parsed[i]
+                meta.update(
+                    raw=[c.text for c in comps] if params.n > 1 else comps[0].text,
+                    candidates=[p.sql for p in cands],
+                    parse_reasons=[p.reason for p in cands],
+                    prompt_tokens=comps[0].prompt_tokens,
+                    completion_tokens=sum(c.completion_tokens for c in comps),
+                    from_cache=from_cache[k],
+                    finish_reasons=[c.finish_reason for c in comps],
+                )
+                gen_latency = max(c.latency_s for c in comps)
+                ttfts = [c.ttft_s for c in comps if c.ttft_s is not None]
+                if params.n > 1:
+                    chosen = selections.get(i)
+                    sql = chosen.sql if chosen else ""
+                    meta["selection"] = chosen.to_dict() if chosen else None
+                    if not sql:
+                        meta["error"] = selection_failure or "no_candidate_executed"
+                else:
+                    sql = cands[0].sql
+                    meta["error"] = cands[0].reason
+                if from_cache[k]:
+                    meta.update(latency_s=None, ttft_s=None, cached_latency_s=gen_latency)
+                else:
+                    meta.update(
+                        latency_s=gen_latency + parse_s + selection_s,
+                        ttft_s=min(ttfts) if ttfts else None,
+                    )
+            self.metas.append(meta)
+            yield Prediction(example.question_id, sql, meta)
+
+    def _vote(
+        self, batch: list[Example], parsed: dict[int, list], suite: Suite
+    ) -> dict[int, Selection]:
+        queries: list[tuple[Path, str]] = []
+        owners: list[tuple[int, int]] = []
+        for i, cands in parsed.items():
+            db_path = suite.database(batch[i].db_id).path
+            for j, p in enumerate(cands):
+                if p.sql:
+                    queries.append((db_path, p.sql))
+                    owners.append((i, j))
+        results = self._run_queries(queries) if queries else []
+        by_candidate = dict(zip(owners, results))
+        empty = Execution(rows=None, error="empty SQL", is_query=False)
+        selections = {}
+        for i, cands in parsed.items():
+            sqls = [p.sql for p in cands]
+            execs = [by_candidate.get((i, j), empty) for j in range(len(cands))]
+            selections[i] = select(self.config.vote, sqls, execs)
+        return selections
+
+    def _run_queries(self, queries: list[tuple[Path, str]]) -> list[Execution]:
+        if self._execute is not None:
+            return self._execute(queries)
+        try:
+            from harness.execution import ExecutionSettings, Executor, Query
+        except ImportError as exc:  # pragma: no cover - the executor is part of the core
+            raise ConfigError(
+                f"Voting needs the harness executor (harness.execution): {exc}"
+            ) from exc
+        executor = Executor(ExecutionSettings(), workers=os.cpu_count() or 1)
+        try:
+            return executor.run([Query(path, sql) for path, sql in queries])
+        finally:
+            close = getattr(executor, "close", None)
+            if close:
+                close()
+
+    # -- provenance -------------------------------------------------------------------------------
+    def provenance(self) -> dict[str, Any]:
+        out = super().provenance()
+        if out["config"].get("api_key"):
+            out["config"]["api_key"] = "***"
+        out.update(
+            backend=resolve_backend(self.config.backend)
+            if self._generator is None
+            else self._generator.identity.get("backend"),
+            model_identity=self._generator.identity if self._generator is not None else None,
+            dtype=self.config.dtype,
+            batch_size=self.config.batch_size,
+            hardware=hardware(),
+            prompt_template={"version": PROMPT_TEMPLATE_VERSION, "sha256": template_hash()},
+            sampling=self.config.sampling.to_dict(),
+            latency=summarize_latency(self.metas) if self.metas else None,
+        )
+        return out
+
+
+def _load(cfg: PromptingConfig) -> Generator:
+    backend = resolve_backend(cfg.backend)
+    if backend == "transformers":
+        return load_generator(cfg.model, backend, dtype=cfg.dtype, batch_size=cfg.batch_size)
+    if backend == "vllm":
+        return load_generator(
+            cfg.model,
+            backend,
+            dtype=cfg.dtype,
+            tensor_parallel_size=cfg.tensor_parallel_size,
+            seed=cfg.seed,
+        )
+    return load_generator(
+        cfg.model,
+        backend,
+        endpoint=cfg.endpoint or DEFAULT_ENDPOINT,
+        api_key=cfg.api_key,
+        concurrency=cfg.concurrency,
+    )
