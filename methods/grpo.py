@@ -190,8 +190,9 @@ class ExecutionMatchReward:
             [GradeRequest(d, g, s) for d, g, s in zip(db_id, gold_sql, sqls)]
         )
         if log_metric is not None:
-            log_metric("sql_found", sum(s is not None for s in sqls) / max(1, len(sqls)))
-            log_metric("sql_executed", sum(g.pred_executed for g in grades) / max(1, len(grades)))
+            n = max(1, len(sqls))
+            log_metric("execution/sql_found", sum(s is not None for s in sqls) / n)
+            log_metric("execution/sql_executed", sum(g.pred_executed for g in grades) / n)
         return [1.0 if g.correct else 0.0 for g in grades]
 
 

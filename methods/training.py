@@ -304,7 +304,12 @@ def training_stats(trainer, started: float) -> dict[str, Any]:
     history = [h for h in trainer.state.log_history if "loss" in h or "train_loss" in h]
     losses = [h["loss"] for h in history if isinstance(h.get("loss"), (int, float))]
     reward_keys = sorted(
-        {k for h in trainer.state.log_history for k in h if k.startswith(("reward", "rewards/"))}
+        {
+            k
+            for h in trainer.state.log_history
+            for k in h
+            if k.startswith(("reward", "rewards/", "finer/", "execution/"))
+        }
     )
     means = {}
     for key in reward_keys:
