@@ -331,8 +331,16 @@ def finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
 
+def is_main_process() -> bool:
+    """Rank 0 under ``accelerate launch`` / torchrun (and a plain single process)."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def write_complete(out_dir: Path, record: dict[str, Any], keep_checkpoints: bool) -> None:
-    """Write the statistics, drop the resumable checkpoints, then the COMPLETE marker (last)."""
+    """Write the statistics, drop the resumable checkpoints, then the COMPLETE marker (last).
+    Only the main process writes; other ranks of a multi-GPU run return at once."""
+    if not is_main_process():
+        return
     tmp = out_dir / f".{STATS_FILE}"
     tmp.write_text(json.dumps(record, indent=2, default=str))
     os.replace(tmp, out_dir / STATS_FILE)

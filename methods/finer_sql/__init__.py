@@ -30,7 +30,14 @@ from methods.finer_sql.memory import RETRIEVALS, Embedder, GateSettings, Reasoni
 from methods.finer_sql.rewards import TERMS, FinerSQLRewards
 from methods.grpo import GRPOMethod, GRPOMethodConfig, run_grpo
 from methods.sft import TRACE_SOURCES, run_sft, sft_targets
-from methods.training import COMPLETE, STATS_FILE, TrainingConfig, build_prompts, token_counter
+from methods.training import (
+    COMPLETE,
+    STATS_FILE,
+    TrainingConfig,
+    build_prompts,
+    is_main_process,
+    token_counter,
+)
 
 __all__ = ["FinerSQLConfig", "FinerSQLMethod", "REASONING_SYSTEM_PROMPT"]
 
@@ -285,8 +292,9 @@ class FinerSQLMethod(GRPOMethod):
             cfg=warm_cfg,
         )
         record = {k: v for k, v in stats.items() if k != "log_history"}
-        (warm_dir / STATS_FILE).write_text(json.dumps(stats, indent=2, default=str))
-        (warm_dir / COMPLETE).write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")
+        if is_main_process():
+            (warm_dir / STATS_FILE).write_text(json.dumps(stats, indent=2, default=str))
+            (warm_dir / COMPLETE).write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")
         return record
 
     def _seed_memory(self, memory: ReasoningMemory, suite: Suite, split: str) -> int:
