@@ -297,6 +297,7 @@ def export_model(trainer, tokenizer, out_dir: Path) -> None:
     if trainer.accelerator.is_main_process:
         model.save_pretrained(str(out_dir), safe_serialization=True)
         tokenizer.save_pretrained(str(out_dir))
+    trainer.accelerator.wait_for_everyone()  # other ranks may load this folder next
 
 
 def training_stats(trainer, started: float) -> dict[str, Any]:
