@@ -288,14 +288,20 @@ def last_trainer_checkpoint(trainer_dir: Path) -> str | None:
 
 
 def export_model(trainer, tokenizer, out_dir: Path) -> None:
-    """Save the trained model as a plain transformers folder (LoRA adapters merged)."""
-    model = trainer.model
-    model = trainer.accelerator.unwrap_model(model) if hasattr(trainer, "accelerator") else model
-    if hasattr(model, "merge_and_unload"):
-        model = model.merge_and_unload()
+    """Save the trained model as a plain transformers folder (LoRA adapters merged).
+
+    A full fine-tune goes through ``trainer.save_model``, which gathers DeepSpeed ZeRO-3 / FSDP
+    shards; LoRA adapters are merged into the base weights on the main process (merging under
+    ZeRO-3 is not supported: use ZeRO-2 with LoRA).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    if hasattr(model, "merge_and_unload"):
+        if trainer.accelerator.is_main_process:
+            model.merge_and_unload().save_pretrained(str(out_dir), safe_serialization=True)
+    else:
+        trainer.save_model(str(out_dir))
     if trainer.accelerator.is_main_process:
-        model.save_pretrained(str(out_dir), safe_serialization=True)
         tokenizer.save_pretrained(str(out_dir))
     trainer.accelerator.wait_for_everyone()  # other ranks may load this folder next
 
