@@ -146,7 +146,10 @@ def test_grpo_steps_change_the_weights(suite, tmp_path):
 
 
 def test_sft_steps_change_the_weights_and_lower_the_loss(suite, tmp_path):
-    method = make_method("sft", "ci-sft.yaml", max_steps=3, train_limit=2, learning_rate=3e-3)
+    """A full fine-tune (no LoRA): the export path through trainer.save_model."""
+    method = make_method(
+        "sft", "ci-sft.yaml", max_steps=3, train_limit=2, learning_rate=1e-4, lora=False
+    )
     checkpoint = method.train(suite, "train", tmp_path / "checkpoint")
     record = json.loads((checkpoint / "training.json").read_text())
     losses = [h["loss"] for h in record["log_history"] if "loss" in h]
