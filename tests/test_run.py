@@ -117,13 +117,13 @@ SMALL = ["--max-new-tokens", "48", "--batch-size", "4"]
 def test_prompting_with_the_packaged_model_on_sample(tmp_path, capsys):
     need_smollm2()
     out = tmp_path / "run"
-    code = main(["run", "--method", "prompting", "--suite", "sample", "--limit", "8",
+    code = main(["run", "--method", "prompting", "--suite", "sample", "--limit", "6",
                  "--out", str(out), *SMALL])
     assert code == 0, capsys.readouterr().err
     results = read_results(out)
-    assert results["counts"]["total"] == 8
+    assert results["counts"]["total"] == 6
     latency = results["latency"]
-    assert latency["samples"] == 8 and latency["s_per_sample"] > 0
+    assert latency["samples"] == 6 and latency["s_per_sample"] > 0
     assert latency["latency_p50_s"] > 0 and latency["tokens_per_s"] > 0
     assert results["method"]["model_identity"]["backend"] == "transformers"
     samples = read_samples(out)
@@ -140,7 +140,7 @@ def test_sigkill_then_resume_regenerates_nothing_finished(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     cmd = [sys.executable, "-m", "harness", "run", "--method", "prompting", "--suite", "sample",
-           "--limit", "8", "--out", str(out), "--max-new-tokens", "48", "--batch-size", "2",
+           "--limit", "6", "--out", str(out), "--max-new-tokens", "32", "--batch-size", "2",
            "--no-cache"]
     process = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -151,16 +151,16 @@ def test_sigkill_then_resume_regenerates_nothing_finished(tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait()
     before = _lines(out / "predictions.jsonl")
-    assert 2 <= len(before) < 8
+    assert 2 <= len(before) < 6
     finished = [json.loads(line) for line in before]
 
     subprocess.run(cmd, env=env, cwd=REPO, check=True, capture_output=True, timeout=600)
     after = [json.loads(line) for line in _lines(out / "predictions.jsonl")]
-    assert len(after) == 8
+    assert len(after) == 6
     assert after[: len(finished)] == finished  # kept as they were, not regenerated
     results = read_results(out)
     assert results["timing"]["resumed_predictions"] == len(finished)
     # Latency covers every generated sample, those finished before the kill included.
-    assert results["latency"]["samples"] == 8
+    assert results["latency"]["samples"] == 6
     new_batches = {p["meta"]["batch_id"] for p in after[len(finished):]}
     assert not new_batches & {p["meta"]["batch_id"] for p in finished}
