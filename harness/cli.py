@@ -281,7 +281,10 @@ METHOD_FLAGS = [
 def method_options(f):
     for flag, kind, help_text in reversed(METHOD_FLAGS):
         f = click.option(flag, type=kind, default=None, help=help_text)(f)
-    return f
+    return click.option(
+        "--cache/--no-cache", default=None,
+        help="Reuse and store completions in the on-disk generation cache (default: on).",
+    )(f)
 
 
 def run_options(f):

@@ -1,0 +1,166 @@
+"""``harness run``: the pipeline, resuming after a kill, and the packaged model for real."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from harness.cli import main
+from harness.config import RunConfig
+from harness.core import Example, Prediction
+from harness.errors import ConfigError
+from harness.method import Method
+from harness.records import read_results, read_samples
+from harness.runner import run_method
+from harness.suite import Suite, load_suite
+from tests.generation_support import need_smollm2
+from tests.support import REPO
+
+
+class CountingMethod(Method):
+    """Answers with the gold SQL for even question ids and a wrong query for odd ones, and
+    counts what it was asked, so a test can see exactly which examples were (re)predicted."""
+
+    name = "counting"
+
+    def __init__(self, config=None):
+        super().__init__(config)
+        self.asked: list[int] = []
+
+    def predict(self, examples: Sequence[Example], suite: Suite) -> Iterator[Prediction]:
+        for e in examples:
+            self.asked.append(e.question_id)
+            sql = e.gold_sql if e.question_id % 2 == 0 else "SELECT 1"
+            yield Prediction(e.question_id, sql, {"latency_s": 0.01, "generation_s": 0.01,
+                                                  "batch_id": e.question_id})
+
+
+def test_run_scores_and_records_the_method(tmp_path):
+    suite = load_suite("sample")
+    method = CountingMethod()
+    results, samples = run_method(method, suite, RunConfig(), tmp_path / "run", console=str)
+    n = len(suite.load_examples("dev"))
+    assert len(method.asked) == n
+    assert results["counts"]["correct"] == sum(1 for s in samples if s.example.question_id % 2 == 0)
+    assert results["method"]["method"] == "counting" and results["decoding"] == "greedy"
+    assert results["latency"]["samples"] == n
+    assert len(read_samples(tmp_path / "run")) == n
+    assert (tmp_path / "run" / "predictions.jsonl").read_text().count("\n") == n
+
+
+def test_run_resumes_without_repredicting(tmp_path):
+    suite = load_suite("sample")
+    out = tmp_path / "run"
+    first = CountingMethod()
+    stop_after = 5
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupted_predict(examples, suite):
+        for i, prediction in enumerate(CountingMethod.predict(first, examples, suite)):
+            if i == stop_after:
+                raise Interrupted
+            yield prediction
+
+    first.predict = interrupted_predict
+    with pytest.raises(Interrupted):
+        run_method(first, suite, RunConfig(), out, console=str)
+    # A kill can also leave half a line behind.
+    with open(out / "predictions.jsonl", "a") as f:
+        f.write('{"question_id": 9')
+    second = CountingMethod()
+    results, _ = run_method(second, suite, RunConfig(), out, console=str)
+    done = first.asked[:stop_after]
+    assert not set(done) & set(second.asked)
+    assert len(second.asked) == len(suite.load_examples("dev")) - stop_after
+    assert results["timing"]["resumed_predictions"] == stop_after
+
+
+def test_resume_refuses_other_settings(tmp_path):
+    suite = load_suite("sample")
+    run_method(CountingMethod(), suite, RunConfig(limit=3), tmp_path / "run", console=str)
+    with pytest.raises(ConfigError, match="holds a run with other settings"):
+        run_method(CountingMethod(), suite, RunConfig(limit=4), tmp_path / "run", console=str)
+
+
+def test_method_from_a_file_and_bad_settings(tmp_path, capsys):
+    assert main(["methods", "new", "my-method", "--dir", str(tmp_path)]) == 0
+    method_file = tmp_path / "my_method.py"
+    code = main(["run", "--method", f"{method_file}:MyMethodMethod", "--out",
+                 str(tmp_path / "r")])
+    assert code == 0
+    assert read_results(tmp_path / "r")["method"]["method"] == "my-method"
+    capsys.readouterr()
+    assert main(["run", "--method", f"{method_file}:MyMethodMethod", "--samples", "4"]) == 1
+    assert "Unknown setting 'samples' for method 'my-method'" in capsys.readouterr().err
+    bad_yaml = tmp_path / "bad.yaml"
+    bad_yaml.write_text("method: prompting\nmax_new_token: 12\n")
+    assert main(["run", "--config", str(bad_yaml)]) == 1
+    assert "Did you mean: max_new_tokens" in capsys.readouterr().err
+    assert main(["run", "--method", "promptin"]) == 1
+    assert "Did you mean: prompting" in capsys.readouterr().err
+
+
+# -- the packaged model, for real ---------------------------------------------------------------
+
+SMALL = ["--max-new-tokens", "48", "--batch-size", "4"]
+
+
+def test_prompting_with_the_packaged_model_on_sample(tmp_path, capsys):
+    need_smollm2()
+    out = tmp_path / "run"
+    code = main(["run", "--method", "prompting", "--suite", "sample", "--limit", "6",
+                 "--out", str(out), *SMALL])
+    assert code == 0, capsys.readouterr().err
+    results = read_results(out)
+    assert results["counts"]["total"] == 6
+    latency = results["latency"]
+    assert latency["samples"] == 6 and latency["s_per_sample"] > 0
+    assert latency["latency_p50_s"] > 0 and latency["tokens_per_s"] > 0
+    assert results["method"]["model_identity"]["backend"] == "transformers"
+    samples = read_samples(out)
+    assert all(s["generation"]["latency_s"] > 0 for s in samples)
+    assert all("raw" in s["generation"] for s in samples)
+
+
+def _lines(path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_sigkill_then_resume_regenerates_nothing_finished(tmp_path):
+    need_smollm2()
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "harness", "run", "--method", "prompting", "--suite", "sample",
+           "--limit", "6", "--out", str(out), "--max-new-tokens", "32", "--batch-size", "2",
+           "--no-cache"]
+    process = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while len(_lines(out / "predictions.jsonl")) < 2 and time.monotonic() < deadline:
+        assert process.poll() is None, "the run ended before it could be killed"
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    before = _lines(out / "predictions.jsonl")
+    assert 2 <= len(before) < 6
+    finished = [json.loads(line) for line in before]
+
+    subprocess.run(cmd, env=env, cwd=REPO, check=True, capture_output=True, timeout=600)
+    after = [json.loads(line) for line in _lines(out / "predictions.jsonl")]
+    assert len(after) == 6
+    assert after[: len(finished)] == finished  # kept as they were, not regenerated
+    results = read_results(out)
+    assert results["timing"]["resumed_predictions"] == len(finished)
+    # Latency covers every generated sample, those finished before the kill included.
+    assert results["latency"]["samples"] == 6
+    new_batches = {p["meta"]["batch_id"] for p in after[len(finished):]}
+    assert not new_batches & {p["meta"]["batch_id"] for p in finished}
