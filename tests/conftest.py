@@ -90,13 +90,3 @@ def spider_suite(data_dir):
     )
     return load_suite("spider", data_dir)
 
-
-def pytest_collection_modifyitems(config, items):
-    """``slow`` tests (full-length CPU training runs) run only when selected with ``-m slow``
-    (or HARNESS_RUN_SLOW=1), so plain ``pytest`` and CI stay within their time budget."""
-    if "slow" in (config.getoption("-m") or "") or os.environ.get("HARNESS_RUN_SLOW") == "1":
-        return
-    skip = pytest.mark.skip(reason="slow: run with -m slow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
