@@ -416,6 +416,8 @@ def decide(
         # Row order cannot matter for a result of one row or none: skip deciding it.
         order = len(gold_run.rows) > 1 and rule.order_matters(gold_raw, gold.text)
         if not rule.equal(gold_run.rows, pred_run.rows, order):
+            if not pred_run.is_query:  # no statement: say so rather than "rows differ"
+                return False, "pred_error:no SQL statement"
             return False, "rows_differ"
     return True, "match"
 

@@ -242,7 +242,8 @@ def test_provenance_hides_the_api_key():
     )
     prov = method.provenance()
     assert prov["config"]["api_key"] == "***"
-    assert prov["sampling"]["temperature"] == 0.0 and prov["batch_size"] == 8
+    assert prov["sampling"]["temperature"] == 0.0
+    assert prov["batch_size"] == PromptingConfig().batch_size
 
 
 def test_a_failing_executor_is_recorded(spider, examples):
