@@ -129,7 +129,7 @@ class Embedder:
         except ImportError as exc:
             raise ConfigError(
                 "The memory reward needs sentence-transformers: "
-                "pip install 'text2sql-harness[memory]'"
+                "pip install sentence-transformers"
                 " (or set memory_weight to 0)."
             ) from exc
         self.name = embedding_model_name(model)

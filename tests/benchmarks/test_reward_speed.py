@@ -14,6 +14,7 @@ from harness.execution import GoldCache
 from methods.execution_reward import ExecutionGrader
 from methods.finer_sql.rewards import FinerSQLRewards
 from methods.grpo import ExecutionMatchReward
+from tests.support import require
 
 GOLD = "SELECT T2.name ,  count(*) FROM concert AS T1 JOIN stadium AS T2 ON T1.stadium_id  =  T2.stadium_id GROUP BY T1.stadium_id"  # noqa: E501  (Spider dev)
 THOUGHT = (
@@ -88,8 +89,8 @@ def test_finer_sql_reward_with_memory_group_of_16(benchmark, grader):
 
     try:
         embedder = Embedder("all-minilm-l6-v2", device="cpu")
-    except Exception as exc:
-        pytest.skip(f"packaged embedding model unavailable: {exc}")
+    except Exception as exc:  # noqa: BLE001 - any failure means the model is not usable here
+        require(False, f"packaged embedding model unavailable: {exc}")
     memory = ReasoningMemory(embedder)
     prompt = "stadium.name: text\nconcert.stadium_id: text\nconcert.concert_id: int"
     seeds = [f"{THOUGHT} Variant {i} about stadium.name and concert.stadium_id." for i in range(8)]
