@@ -84,6 +84,9 @@ class TransformersGenerator:
             load_from = str(self.source.hub_id)
             if revision:
                 load_kwargs["revision"] = revision
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a weights-loading bar per load clutters run output
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(load_from, **load_kwargs)
             self.model = AutoModelForCausalLM.from_pretrained(
