@@ -17,7 +17,7 @@ from pathlib import Path
 
 from harness.config import RunConfig, as_dict
 from harness.core import Example, Prediction
-from harness.errors import ConfigError
+from harness.errors import ConfigError, DataError
 from harness.evaluate import ScoredSample, measure_rves, score_examples
 from harness.execution import ExecutionSettings, Executor, GoldCache
 from harness.method import Method
@@ -79,6 +79,7 @@ def evaluate(
     examples = suite.load_examples(split)
     if config.limit:
         examples = examples[: config.limit]
+    ensure_scorable(suite, split, examples)
 
     predictions_info: dict = {}
     if predictions_path is not None:
@@ -134,6 +135,19 @@ def evaluate(
         },
     }
     return results, samples
+
+
+def ensure_scorable(suite: Suite, split: str, examples: list[Example]) -> None:
+    """Refuse to go on when not one example can be scored (every database missing)."""
+    db_ids = sorted({e.db_id for e in examples})
+    problems = {db_id: suite.database_problem(db_id) for db_id in db_ids}
+    if db_ids and all(problems.values()):
+        folder = suite.database(db_ids[0]).path.parent.parent
+        raise DataError(
+            f"No example of {suite.name}/{split} can be scored: all {len(db_ids)} databases are "
+            f"missing or unreadable under {folder} (first: {problems[db_ids[0]]}).\n"
+            f"{suite.how_to_get}"
+        )
 
 
 def evaluate_to_dir(out_dir: str | Path, *args, **kwargs) -> tuple[dict, list[ScoredSample]]:
@@ -240,6 +254,7 @@ def run_method(
     eval_config = EvalConfig(split=split, rule=run.rule, timeout_s=run.timeout_s,
                              workers=run.workers, limit=run.limit)
     examples = suite.load_examples(split)[: run.limit] if run.limit else suite.load_examples(split)
+    ensure_scorable(suite, split, examples)
     state_path = out_dir / "run.json"
     state = {"method": method.name, "suite": suite.name, "split": split,
              "run_config": as_dict(run), "method_config": as_dict(method.config)}

@@ -37,7 +37,7 @@ def print_summary(results: dict, samples, out: Path | None = None) -> None:
     console.print(table)
 
     notes = []
-    if "strict_ex" in m:
+    if m.get("strict_ex") is not None:
         strict_rule = f"{results['rule']}-strict"
         notes.append(f"{strict_rule} EX {_pct(m['strict_ex'])}%; "
                      f"{c['quirk_decided']} verdicts decided by an evaluator quirk")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.errors import DataError
 from harness.runner import EvalConfig, evaluate
 from harness.suite import load_suite
 
@@ -59,10 +60,9 @@ def test_spider_train_gold_under_the_official_rule_shows_the_value_quirk(data_di
     assert all(wrong[qid].strict_correct for qid in quirked)
 
 
-def test_bird_without_databases_is_all_unscorable_and_says_so(data_dir):
+def test_bird_without_databases_is_refused_with_directions(data_dir):
     suite = load_suite("bird", data_dir)
-    results, _ = evaluate(suite, EvalConfig(split="dev"))
-    assert results["counts"]["total"] == 1534
-    assert results["counts"]["unscorable"] == 1534
-    assert results["metrics"]["ex"] is None
-    assert len(results["unscorable"]) == 11
+    with pytest.raises(DataError, match="No example of bird/dev can be scored: all 11 databases"):
+        evaluate(suite, EvalConfig(split="dev"))
+    with pytest.raises(DataError, match="harness data download bird"):
+        evaluate(suite, EvalConfig(split="mini-dev"))
