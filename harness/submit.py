@@ -25,7 +25,7 @@ from pathlib import Path
 
 from harness import __version__
 from harness.core import Example, Prediction
-from harness.errors import PredictionsError, SubmissionError
+from harness.errors import DataError, PredictionsError, SubmissionError
 from harness.predictions import load_predictions
 from harness.records import sample_record
 from harness.runner import EvalConfig, evaluate
@@ -306,7 +306,10 @@ def _score(
     raw: bytes,
 ) -> Verification:
     config = EvalConfig(split=split, workers=workers)
-    results, scored = evaluate(suite, config, predictions=predictions, source=source)
+    try:
+        results, scored = evaluate(suite, config, predictions=predictions, source=source)
+    except DataError as exc:  # not one database here: nothing to verify against
+        raise SubmissionError(f"Cannot verify this submission. {exc}") from exc
     results["predictions"]["sha256"] = hashlib.sha256(raw).hexdigest()
     if results["counts"]["scored"] == 0:
         reasons = ", ".join(f"{n} × {r}" for r, n in results["unscorable"].items())

@@ -332,7 +332,7 @@ def test_a_suite_without_its_databases_is_refused(store, tmp_path, lb_cache):
     }]))
     (data / "bird" / "dev_tables.json").write_text("[]")
     path = predictions_file(tmp_path, "p.jsonl", [{"question_id": 0, "sql": "SELECT 1"}])
-    refused(store, SubmissionError, "1 × database california_schools missing",
+    refused(store, SubmissionError, "database california_schools missing",
             lambda: submit_predictions(store, path, "bird", "dev", META, data_dir=data))
 
 
