@@ -169,15 +169,19 @@ def streamlit_command(
 @click.option("--port", type=int, default=8501, show_default=True)
 @_data_dir_option
 @click.option("--seed", "seed_only", is_flag=True,
-              help="Seed the store (published results, and --seed-run folders), then exit.")
+              help="Seed the store (published results, the project's own runs, and --seed-run "
+              "folders), then exit.")
 @click.option("--seed-run", "seed_runs", multiple=True, type=click.Path(path_type=Path),
               help="A run folder of the project's own to add as a verified submission "
               "(repeatable; e.g. the gold self-test).")
-@click.option("--no-seed", is_flag=True, help="Do not add the published results.")
+@click.option("--no-seed", is_flag=True,
+              help="Do not add the published results and the project's own runs.")
 def leaderboard_command(db, host, port, data_dir, seed_only, seed_runs, no_seed) -> None:
     """Serve the leaderboard app (Streamlit) over a results store.
 
-    The published results from the literature are added once, marked "reported, not verified".
+    The published results from the literature are added once, marked "reported, not verified",
+    together with the project's own runs (the packaged models on sample, and on Spider dev when
+    its data is under the data root), verified like any submission.
 
     \b
     Examples:
@@ -185,7 +189,7 @@ def leaderboard_command(db, host, port, data_dir, seed_only, seed_runs, no_seed)
       harness leaderboard --db postgresql://lb:pw@127.0.0.1:5432/board --port 8600
       harness leaderboard --seed --seed-run runs/gold-sample --seed-run runs/gold-spider
     """
-    from harness.seed import seed_reported
+    from harness.seed import seed_own_runs, seed_reported
     from harness.seed import seed_runs as seed_run_folders
     from harness.store import open_store
 
@@ -197,9 +201,10 @@ def leaderboard_command(db, host, port, data_dir, seed_only, seed_runs, no_seed)
             added = seed_reported(store)
             if added:
                 click.echo(f"Added {added} published results (reported, not verified).")
-        for seeded in seed_run_folders(store, list(seed_runs), data_dir):
-            where = "already there" if seeded.submission_id is None else f"#{seeded.submission_id}"
-            click.echo(f"Seeded {seeded.name!r} ({where}): {seeded.message}")
+            if added or seed_only:  # a new store, or asked for: verifying takes a while
+                click.echo("Verifying the project's own runs…")
+                _report(seed_own_runs(store, data_dir))
+        _report(seed_run_folders(store, list(seed_runs), data_dir))
     finally:
         store.close()
     if seed_only:
@@ -210,6 +215,12 @@ def leaderboard_command(db, host, port, data_dir, seed_only, seed_runs, no_seed)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(argv[0], argv, env)  # the server replaces this process: signals reach it directly
+
+
+def _report(seeded) -> None:
+    for s in seeded:
+        where = "already there" if s.submission_id is None else f"#{s.submission_id}"
+        click.echo(f"Seeded {s.name!r} ({where}): {s.message}")
 
 
 __all__ = ["leaderboard_command", "streamlit_command", "submit_command"]

@@ -277,8 +277,14 @@ def run_method(
         console(f"Training {method.name} on {suite.name}/{train_split}…")
         train_start = time.perf_counter()
         checkpoint = method.train(suite, train_split, out_dir / "checkpoint")
-        extra["training"] = {"split": train_split, "checkpoint": str(checkpoint) if checkpoint
-                             else None, "wall_s": round(time.perf_counter() - train_start, 2)}
+        elapsed = round(time.perf_counter() - train_start, 2)
+        # A resumed run reuses its finished checkpoint: report the time that training took.
+        record = getattr(method, "record", None)
+        recorded = record.get("wall_s") if isinstance(record, dict) else None
+        extra["training"] = {"split": train_split,
+                             "checkpoint": str(checkpoint) if checkpoint else None,
+                             "wall_s": recorded if recorded is not None else elapsed,
+                             "this_run_s": elapsed}
 
     console(f"Generating SQL for {len(examples)} questions of {suite.name}/{split}…")
     log = PredictionLog(out_dir / "predictions.jsonl")

@@ -1,4 +1,5 @@
-"""Seeding the leaderboard: published results (status "reported") and the project's own runs.
+"""Seeding the leaderboard: published results (status "reported") and the project's own runs
+(shipped in ``harness/own_runs``, or run folders given on the command line).
 
 Both are idempotent: a reported row's fingerprint is its stable ``id`` in
 ``reported_results.yaml``, and a run's is the fingerprint of its predictions, so seeding twice
@@ -16,8 +17,11 @@ import yaml
 from harness.errors import DataError, SubmissionError
 from harness.records import read_results
 from harness.store import ResultRecord, Store, SubmissionRecord
+from harness.submit import SubmissionMeta, submit_runs
+from harness.suite import load_suite
 
 REPORTED = Path(__file__).with_name("reported_results.yaml")
+OWN_RUNS = Path(__file__).with_name("own_runs")  # see scripts/package_own_run.py
 GOLD_NAME = "Gold SQL (self-test)"
 GOLD_METHOD = "gold SQL self-test"  # the evaluator's ceiling: shown, never ranked
 
@@ -112,8 +116,6 @@ def seed_runs(
     A gold self-test run becomes "Gold SQL (self-test)", the ceiling every method is measured
     against; another run is named after its method (or its folder).
     """
-    from harness.submit import SubmissionMeta, submit_runs
-
     groups: dict[str, list[Path]] = {}
     metas: dict[str, SubmissionMeta] = {}
     for run_dir in map(Path, run_dirs):
@@ -124,25 +126,70 @@ def seed_runs(
         meta = _run_meta(results, run_dir)
         groups.setdefault(meta.name, []).append(run_dir)
         metas.setdefault(meta.name, meta)
+    return [_submit_group(store, name, dirs, metas[name], data_dir, workers)
+            for name, dirs in groups.items()]
+
+
+def _submit_group(store, name, dirs, meta, data_dir, workers, skipped=()) -> SeededRun:
+    try:
+        outcome = submit_runs(store, dirs, meta, data_dir, workers)
+    except SubmissionError as exc:
+        if "already on the leaderboard" not in str(exc):
+            raise
+        return SeededRun(name, dirs, None, "already in the store")
+    scores = ", ".join(
+        f"{s['suite']}/{s['split']} EX {100 * s['ex']:.2f}%" for s in outcome.summary()
+    )
+    return SeededRun(name, dirs, outcome.submission_id, "; ".join([scores, *skipped]))
+
+
+def load_own_runs(folder: str | Path = OWN_RUNS) -> list[tuple[SubmissionMeta, list[Path]]]:
+    """The project's own runs shipped with the harness: (metadata, run folders) per submission."""
+    folder = Path(folder)
+    try:
+        entries = yaml.safe_load((folder / "submissions.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(f"Cannot read the project's own runs in {folder}: {exc}") from exc
+    own = []
+    for entry in entries:
+        fields = {k: entry.get(k) for k in ("model_size", "method", "base_model", "decoding",
+                                             "training_data", "hardware", "link")}
+        own.append((SubmissionMeta(name=entry["name"], **fields),
+                    [folder / run for run in entry["runs"]]))
+    return own
+
+
+def seed_own_runs(
+    store: Store,
+    data_dir: str | Path | None = None,
+    workers: int | None = None,
+    folder: str | Path = OWN_RUNS,
+) -> list[SeededRun]:
+    """Verify and store the project's own runs (packaged models on sample and Spider dev).
+
+    They are re-scored like any submission. A run whose benchmark data is not under the data
+    root is left out, and the message says so (the sample suite is always there).
+    """
     seeded = []
-    for name, dirs in groups.items():
-        try:
-            outcome = submit_runs(store, dirs, metas[name], data_dir, workers)
-        except SubmissionError as exc:
-            if "already on the leaderboard" not in str(exc):
-                raise
-            seeded.append(SeededRun(name, dirs, None, "already in the store"))
+    for meta, dirs in load_own_runs(folder):
+        usable, skipped = [], []
+        for run_dir in dirs:
+            results = read_results(run_dir)
+            try:
+                load_suite(results["suite"], data_dir).load_examples(results["split"])
+            except DataError:
+                skipped.append(f"{results['suite']}/{results['split']} left out: its data is "
+                               f"not under the data root")
+                continue
+            usable.append(run_dir)
+        if not usable:
+            seeded.append(SeededRun(meta.name, dirs, None, "; ".join(skipped)))
             continue
-        scores = ", ".join(
-            f"{s['suite']}/{s['split']} EX {100 * s['ex']:.2f}%" for s in outcome.summary()
-        )
-        seeded.append(SeededRun(name, dirs, outcome.submission_id, scores))
+        seeded.append(_submit_group(store, meta.name, usable, meta, data_dir, workers, skipped))
     return seeded
 
 
 def _run_meta(results: dict, run_dir: Path):
-    from harness.submit import SubmissionMeta
-
     if (results.get("predictions") or {}).get("source") == "gold":
         return SubmissionMeta(
             name=GOLD_NAME,

@@ -79,8 +79,10 @@ def print_run_extras(results: dict) -> None:
         )
     training = results.get("training")
     if training:
+        reused = (training.get("wall_s") or 0) > (training.get("this_run_s") or 0) + 1
         console.print(f"  training: {training.get('wall_s', 0):.0f} s on split "
-                      f"{training.get('split')}; checkpoint {training.get('checkpoint')}")
+                      f"{training.get('split')}; checkpoint {training.get('checkpoint')}"
+                      + (" (finished earlier, reused)" if reused else ""))
     passes = results["metrics"].get("pass_at_n")
     line = f"  decoding: {results.get('decoding', '?')}"
     if passes:

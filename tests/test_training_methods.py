@@ -113,6 +113,7 @@ def test_ci_preset_runs_end_to_end(name, suite, tmp_path):
     again = make_method(name, f"ci-{name}.yaml")
     assert again.train(suite, "train", tmp_path / "checkpoint") == checkpoint
     assert again.checkpoint == checkpoint
+    assert again.record["wall_s"] == record["wall_s"]  # what `harness run` reports when resumed
 
 
 def test_grpo_steps_change_the_weights(suite, tmp_path):
