@@ -174,7 +174,10 @@ def seed_own_runs(
     for meta, dirs in load_own_runs(folder):
         usable, skipped = [], []
         for run_dir in dirs:
-            results = read_results(run_dir)
+            try:
+                results = read_results(run_dir)
+            except (OSError, ValueError) as exc:
+                raise DataError(f"The shipped run {run_dir} cannot be read ({exc}).") from exc
             try:
                 load_suite(results["suite"], data_dir).load_examples(results["split"])
             except DataError:

@@ -15,11 +15,12 @@ from lb_helpers import (
     rewrite_samples,
     runs_fixture,  # noqa: F401  (a fixture)
 )
+from support import require, shared_data_dir
 
 from harness import cli as harness_cli
 from harness.cli_leaderboard import leaderboard_command, streamlit_command, submit_command
 from harness.errors import HarnessError, PredictionsError, StoreError, SubmissionError
-from harness.seed import load_reported, seed_reported, seed_runs
+from harness.seed import load_own_runs, load_reported, seed_own_runs, seed_reported, seed_runs
 from harness.store import open_store
 from harness.submit import (
     MAX_SUBMISSION_BYTES,
@@ -474,6 +475,31 @@ def test_seeding_twice_adds_nothing(store, runs):
     (again,) = seed_runs(store, [runs["gold"]], workers=1)
     assert again.submission_id is None
     assert store.counts()["submissions"] == n + 1
+
+
+def test_the_projects_own_runs_are_verified_and_match_their_claims(store, tmp_path):
+    """The shipped runs re-score to what their results.json says; without Spider data the
+    Spider runs are left out, with a message, instead of failing or scoring zero."""
+    own = load_own_runs()
+    assert all(d.is_dir() for _, dirs in own for d in dirs)
+    seeded = seed_own_runs(store, data_dir=tmp_path / "no-data", workers=1)
+    assert [s.name for s in seeded] == [meta.name for meta, _ in own]
+    for entry in store.submissions():
+        assert entry["verified"] and not entry["flags"], entry["flags"]
+        assert {(r["suite"], r["split"]) for r in entry["results"]} == {("sample", "dev")}
+    qwen = next(s for s in seeded if s.name.startswith("Qwen"))
+    assert "spider/dev left out: its data is not under the data root" in qwen.message
+    assert all(s.submission_id is None for s in seed_own_runs(store, tmp_path / "no-data", 1))
+
+
+def test_the_projects_own_spider_runs_are_verified_on_the_real_data(store):
+    data = shared_data_dir()
+    require((data / "spider" / "dev.json").is_file(), f"no Spider data under {data}")
+    seed_own_runs(store, data_dir=data, workers=2)
+    spider = [r for entry in store.submissions() for r in entry["results"]
+              if r["suite"] == "spider"]
+    assert len(spider) == 2 and all(r["claimed_ex"] == r["ex"] for r in spider)
+    assert all(not entry["flags"] for entry in store.submissions())
 
 
 def test_store_error_is_a_harness_error():
