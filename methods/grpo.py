@@ -5,6 +5,9 @@ The SQL is read from the completion with the harness's parser (``harness.generat
 the same one evaluation uses, and graded by :class:`methods.execution_reward.ExecutionGrader`:
 one executor call per batch of completions, gold results from the cache, the scorer's verdict.
 
+``warm_start`` (``sql``, ``template``, ``dataset``) runs a short SFT first, as FINER-SQL does: a
+model that is never right gets all-zero reward groups, and GRPO learns nothing from those.
+
     method = GRPOMethod(GRPOMethodConfig(model="smollm2-135m", max_steps=20))
     method.train(suite, "train", run_dir / "checkpoint")
 
@@ -16,6 +19,7 @@ configs/accelerate/<file>.yaml -m harness train …`` for several GPUs and DeepS
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -23,12 +27,16 @@ from typing import Any
 from harness.errors import ConfigError
 from harness.suite import Suite
 from methods.execution_reward import ExecutionGrader, GradeRequest
+from methods.sft import run_sft
 from methods.training import (
+    COMPLETE,
+    STATS_FILE,
     TrainedMethod,
     TrainingConfig,
     build_prompts,
     common_trl_args,
     export_model,
+    is_main_process,
     last_trainer_checkpoint,
     load_model_and_tokenizer,
     lora_config,
@@ -37,6 +45,8 @@ from methods.training import (
 )
 
 VLLM_MODES = ("colocate", "server")
+#: SFT targets of the warm start: gold SQL, gold-derived traces, supplied traces; or no stage.
+WARM_STARTS = ("none", "sql", "template", "dataset")
 
 
 def _help(text: str) -> dict[str, str]:
@@ -64,6 +74,29 @@ class GRPOMethodConfig(TrainingConfig):
     )
     per_device_train_batch_size: int = dataclasses.field(
         default=8, metadata=_help("Completions per device per forward pass.")
+    )
+
+    # > Warm start: SFT before GRPO, so rollouts are sometimes right (or have FINER's format)
+    warm_start: str = dataclasses.field(
+        default="none",
+        metadata=_help("SFT first on: sql (the gold SQL), template (gold-derived reasoning "
+                       "traces), dataset (supplied traces), or none."),
+    )
+    warm_start_traces_path: str | None = dataclasses.field(
+        default=None, metadata=_help("warm_start=dataset: JSONL with question_id and trace.")
+    )
+    warm_start_steps: int = dataclasses.field(
+        default=24, metadata=_help("Warm-start optimizer steps (-1: warm_start_epochs epochs).")
+    )
+    warm_start_epochs: float = dataclasses.field(default=2.0, metadata=_help("Warm-start epochs."))
+    warm_start_learning_rate: float = dataclasses.field(
+        default=1e-3, metadata=_help("Warm-start learning rate (SQL-Writer, full: 2e-5).")
+    )
+    warm_start_batch_size: int = dataclasses.field(
+        default=4, metadata=_help("Warm-start sequences per optimizer step.")
+    )
+    warm_start_max_length: int = dataclasses.field(
+        default=512, metadata=_help("Warm-start longest prompt + answer in tokens.")
     )
 
     # > Rollouts
@@ -138,6 +171,12 @@ class GRPOMethodConfig(TrainingConfig):
             )
         if self.vllm_mode not in VLLM_MODES:
             raise ConfigError(f"vllm_mode must be one of {', '.join(VLLM_MODES)}.")
+        if self.warm_start not in WARM_STARTS:
+            raise ConfigError(
+                f"warm_start '{self.warm_start}' is unknown; choose {', '.join(WARM_STARTS)}."
+            )
+        if self.warm_start == "dataset" and not self.warm_start_traces_path:
+            raise ConfigError("warm_start=dataset needs warm_start_traces_path (a JSONL file).")
 
 
 def grpo_trl_args(cfg: GRPOMethodConfig, trainer_dir: Path) -> dict[str, Any]:
@@ -287,8 +326,59 @@ class GRPOMethod(TrainedMethod):
         )
 
     def run_training(self, suite: Suite, split: str, out_dir: Path) -> dict[str, Any]:
+        started = time.perf_counter()
+        record: dict[str, Any] = {}
+        start_model = self.warm_start(suite, split, out_dir, record)
         grader = self.make_grader(suite)
         try:
-            return run_grpo(self, suite, split, out_dir, [ExecutionMatchReward(grader)], grader)
+            stats = run_grpo(self, suite, split, out_dir, [ExecutionMatchReward(grader)], grader,
+                             model=start_model)
         finally:
             grader.close()
+        record.update(stats)
+        record["wall_s"] = round(time.perf_counter() - started, 2)
+        return record
+
+    def warm_start(self, suite: Suite, split: str, out_dir: Path, record: dict) -> str:
+        """The model GRPO starts from: the configured one, or the warm-start SFT of it.
+
+        The SFT runs into ``out_dir/warm_start`` (skipped when it already finished); its
+        statistics go into ``record["warm_start"]``.
+        """
+        cfg: GRPOMethodConfig = self.config  # type: ignore[assignment]
+        if cfg.warm_start == "none":
+            return cfg.model
+        warm_dir = out_dir / "warm_start"
+        record["warm_start"] = self._warm_start_stage(suite, split, warm_dir)
+        return str(warm_dir)
+
+    def _warm_start_stage(self, suite: Suite, split: str, warm_dir: Path) -> dict[str, Any]:
+        cfg: GRPOMethodConfig = self.config  # type: ignore[assignment]
+        if (warm_dir / COMPLETE).is_file():
+            return json.loads((warm_dir / STATS_FILE).read_text())
+        warm_dir.mkdir(parents=True, exist_ok=True)
+        fields = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(TrainingConfig)}
+        fields.update(
+            max_steps=cfg.warm_start_steps,
+            num_train_epochs=cfg.warm_start_epochs,
+            learning_rate=cfg.warm_start_learning_rate,
+            per_device_train_batch_size=cfg.warm_start_batch_size,
+            gradient_accumulation_steps=1,
+            save_steps=0,
+        )
+        warm_cfg = TrainingConfig(**fields)
+        stats = run_sft(
+            self,
+            suite,
+            split,
+            warm_dir,
+            traces="none" if cfg.warm_start == "sql" else cfg.warm_start,
+            traces_path=cfg.warm_start_traces_path,
+            max_length=cfg.warm_start_max_length,
+            cfg=warm_cfg,
+        )
+        record = {k: v for k, v in stats.items() if k != "log_history"}
+        if is_main_process():
+            (warm_dir / STATS_FILE).write_text(json.dumps(stats, indent=2, default=str))
+            (warm_dir / COMPLETE).write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")
+        return record

@@ -47,12 +47,24 @@ def test_generation_batch_must_divide_by_num_generations():
         cls(num_generations=1, per_device_train_batch_size=2)
 
 
+def test_grpo_can_warm_start_like_finer_sql():
+    """Binary GRPO takes the same warm-start stage, so both GRPO variants can start alike."""
+    grpo = METHODS.get("grpo").config_class
+    assert grpo().warm_start == "none"
+    assert grpo(warm_start="sql").warm_start_steps == METHODS.get("finer-sql").config_class(
+    ).warm_start_steps
+    with pytest.raises(ConfigError, match="warm_start 'teacher' is unknown"):
+        grpo(warm_start="teacher")
+
+
 def test_finer_sql_settings_are_checked():
     cls = METHODS.get("finer-sql").config_class
     with pytest.raises(ConfigError, match="warm_start 'teacher' is unknown"):
         cls(warm_start="teacher")
     with pytest.raises(ConfigError, match="needs warm_start_traces_path"):
         cls(warm_start="dataset")
+    with pytest.raises(ConfigError, match="format gate would zero every reward"):
+        cls(warm_start="sql")  # plain SQL targets teach no <think> format
     with pytest.raises(ConfigError, match="custom needs"):
         cls(atomic_shaping="custom", atomic_e=0.1)
     custom = cls(atomic_shaping="custom", atomic_e=1.0, atomic_beta=0.0, atomic_gamma=1.0)

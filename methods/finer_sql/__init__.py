@@ -17,7 +17,6 @@ Modules: ``atomic`` (operation sets, Jaccard, shaping), ``format`` (parsing and 
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -29,15 +28,8 @@ from methods.finer_sql.atomic import SHAPINGS, Shaping
 from methods.finer_sql.memory import RETRIEVALS, Embedder, GateSettings, ReasoningMemory
 from methods.finer_sql.rewards import TERMS, FinerSQLRewards
 from methods.grpo import GRPOMethod, GRPOMethodConfig, run_grpo
-from methods.sft import TRACE_SOURCES, run_sft, sft_targets
-from methods.training import (
-    COMPLETE,
-    STATS_FILE,
-    TrainingConfig,
-    build_prompts,
-    is_main_process,
-    token_counter,
-)
+from methods.sft import sft_targets
+from methods.training import build_prompts, token_counter
 
 __all__ = ["FinerSQLConfig", "FinerSQLMethod", "REASONING_SYSTEM_PROMPT"]
 
@@ -134,26 +126,10 @@ class FinerSQLConfig(GRPOMethodConfig):
     memory_seed: bool = dataclasses.field(
         default=True, metadata=_help("Seed the memory with the warm-start traces (verified).")
     )
-    # > Warm start (stage 1)
+    # > Warm start (stage 1; the fields are GRPO's)
     warm_start: str = dataclasses.field(
         default="template",
         metadata=_help("SFT on reasoning traces first: template (from the gold), dataset, none."),
-    )
-    warm_start_traces_path: str | None = dataclasses.field(
-        default=None, metadata=_help("warm_start=dataset: JSONL with question_id and trace.")
-    )
-    warm_start_steps: int = dataclasses.field(
-        default=24, metadata=_help("Warm-start optimizer steps (-1: warm_start_epochs epochs).")
-    )
-    warm_start_epochs: float = dataclasses.field(default=2.0, metadata=_help("Warm-start epochs."))
-    warm_start_learning_rate: float = dataclasses.field(
-        default=1e-3, metadata=_help("Warm-start learning rate (SQL-Writer, full: 2e-5).")
-    )
-    warm_start_batch_size: int = dataclasses.field(
-        default=4, metadata=_help("Warm-start sequences per optimizer step.")
-    )
-    warm_start_max_length: int = dataclasses.field(
-        default=512, metadata=_help("Warm-start longest prompt + answer in tokens.")
     )
 
     def __post_init__(self) -> None:
@@ -166,12 +142,11 @@ class FinerSQLConfig(GRPOMethodConfig):
         custom = (self.atomic_e, self.atomic_beta, self.atomic_gamma)
         if self.atomic_shaping == "custom" and None in custom:
             raise ConfigError("atomic_shaping=custom needs atomic_e, atomic_beta and atomic_gamma.")
-        if self.warm_start not in TRACE_SOURCES:
+        if self.warm_start == "sql":
             raise ConfigError(
-                f"warm_start '{self.warm_start}' is unknown; choose {', '.join(TRACE_SOURCES)}."
+                "warm_start=sql teaches no <think> format, so FINER-SQL's format gate would zero "
+                "every reward; choose template, dataset or none."
             )
-        if self.warm_start == "dataset" and not self.warm_start_traces_path:
-            raise ConfigError("warm_start=dataset needs warm_start_traces_path (a JSONL file).")
         if self.memory_retrieval not in RETRIEVALS:
             raise ConfigError(f"memory_retrieval must be one of {', '.join(RETRIEVALS)}.")
 
@@ -213,11 +188,7 @@ class FinerSQLMethod(GRPOMethod):
         cfg: FinerSQLConfig = self.config  # type: ignore[assignment]
         started = time.perf_counter()
         record: dict[str, Any] = {"system_prompt": REASONING_SYSTEM_PROMPT}
-        start_model = cfg.model
-        if cfg.warm_start != "none":
-            warm_dir = out_dir / "warm_start"
-            record["warm_start"] = self._warm_start(suite, split, warm_dir)
-            start_model = str(warm_dir)
+        start_model = self.warm_start(suite, split, out_dir, record)
 
         grader = self.make_grader(suite, upstream_compat=cfg.upstream_compat)
         memory = None
@@ -263,38 +234,6 @@ class FinerSQLMethod(GRPOMethod):
             stats["memory_embedding_model"] = memory.embedder.name
         record.update(stats)
         record["wall_s"] = round(time.perf_counter() - started, 2)
-        return record
-
-    def _warm_start(self, suite: Suite, split: str, warm_dir: Path) -> dict[str, Any]:
-        """Stage 1 into ``warm_dir`` (skipped when it already finished)."""
-        cfg: FinerSQLConfig = self.config  # type: ignore[assignment]
-        if (warm_dir / COMPLETE).is_file():
-            return json.loads((warm_dir / STATS_FILE).read_text())
-        warm_dir.mkdir(parents=True, exist_ok=True)
-        fields = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(TrainingConfig)}
-        fields.update(
-            max_steps=cfg.warm_start_steps,
-            num_train_epochs=cfg.warm_start_epochs,
-            learning_rate=cfg.warm_start_learning_rate,
-            per_device_train_batch_size=cfg.warm_start_batch_size,
-            gradient_accumulation_steps=1,
-            save_steps=0,
-        )
-        warm_cfg = TrainingConfig(**fields)
-        stats = run_sft(
-            self,
-            suite,
-            split,
-            warm_dir,
-            traces=cfg.warm_start,
-            traces_path=cfg.warm_start_traces_path,
-            max_length=cfg.warm_start_max_length,
-            cfg=warm_cfg,
-        )
-        record = {k: v for k, v in stats.items() if k != "log_history"}
-        if is_main_process():
-            (warm_dir / STATS_FILE).write_text(json.dumps(stats, indent=2, default=str))
-            (warm_dir / COMPLETE).write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")
         return record
 
     def _seed_memory(self, memory: ReasoningMemory, suite: Suite, split: str) -> int:
