@@ -57,8 +57,8 @@ def _help(text: str) -> dict[str, str]:
 class GRPOMethodConfig(TrainingConfig):
     """GRPO knobs (TRL ``GRPOConfig`` names).
 
-    The defaults are a CPU recipe for the packaged SmolLM2-135M on the sample suite (G = 4, short
-    completions, a few LoRA steps, no KL term); ``configs/grpo-1.5b.yaml`` holds FINER-SQL's
+    The defaults are a CPU recipe for the packaged SmolLM2-135M on the sample suite (a 24-step
+    SFT warm start on the gold SQL, then G = 4, short completions, a few LoRA steps, no KL term); ``configs/grpo-1.5b.yaml`` holds FINER-SQL's
     optimiser settings (G = 16, one prompt per step, lr 5e-6, β 0.04, reference/finer-sql.md §3).
     """
 
@@ -78,7 +78,7 @@ class GRPOMethodConfig(TrainingConfig):
 
     # > Warm start: SFT before GRPO, so rollouts are sometimes right (or have FINER's format)
     warm_start: str = dataclasses.field(
-        default="none",
+        default="sql",
         metadata=_help("SFT first on: sql (the gold SQL), template (gold-derived reasoning "
                        "traces), dataset (supplied traces), or none."),
     )

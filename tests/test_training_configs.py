@@ -50,7 +50,7 @@ def test_generation_batch_must_divide_by_num_generations():
 def test_grpo_can_warm_start_like_finer_sql():
     """Binary GRPO takes the same warm-start stage, so both GRPO variants can start alike."""
     grpo = METHODS.get("grpo").config_class
-    assert grpo().warm_start == "none"
+    assert grpo().warm_start == "sql"
     assert grpo(warm_start="sql").warm_start_steps == METHODS.get("finer-sql").config_class(
     ).warm_start_steps
     with pytest.raises(ConfigError, match="warm_start 'teacher' is unknown"):
