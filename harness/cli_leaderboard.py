@@ -180,8 +180,8 @@ def leaderboard_command(db, host, port, data_dir, seed_only, seed_runs, no_seed)
     """Serve the leaderboard app (Streamlit) over a results store.
 
     The published results from the literature are added once, marked "reported, not verified",
-    together with the project's own runs (the packaged models on sample, and on Spider dev when
-    its data is under the data root), verified like any submission.
+    together with the project's own runs (packaged models on sample, and Qwen2.5-Coder-0.5B on
+    Spider dev when its data is under the data root), verified like any submission.
 
     \b
     Examples:
