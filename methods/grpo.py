@@ -58,8 +58,9 @@ class GRPOMethodConfig(TrainingConfig):
     """GRPO knobs (TRL ``GRPOConfig`` names).
 
     The defaults are a CPU recipe for the packaged SmolLM2-135M on the sample suite (a 24-step
-    SFT warm start on the gold SQL, then G = 4, short completions, a few LoRA steps, no KL term); ``configs/grpo-1.5b.yaml`` holds FINER-SQL's
-    optimiser settings (G = 16, one prompt per step, lr 5e-6, β 0.04, reference/finer-sql.md §3).
+    SFT warm start on the gold SQL, then G = 4, short completions, a few LoRA steps, no KL
+    term); ``configs/grpo-1.5b.yaml`` holds FINER-SQL's optimiser settings (no warm start,
+    G = 16, one prompt per step, lr 5e-6, β 0.04, reference/finer-sql.md §3).
     """
 
     max_prompt_tokens: int | None = dataclasses.field(
