@@ -17,8 +17,7 @@ import yaml
 from harness.errors import DataError, SubmissionError
 from harness.records import read_results
 from harness.store import ResultRecord, Store, SubmissionRecord
-from harness.submit import SubmissionMeta, submit_runs
-from harness.suite import load_suite
+from harness.submit import SubmissionMeta, store_verified, submit_runs, verify_run
 
 REPORTED = Path(__file__).with_name("reported_results.yaml")
 OWN_RUNS = Path(__file__).with_name("own_runs")  # see scripts/package_own_run.py
@@ -126,13 +125,17 @@ def seed_runs(
         meta = _run_meta(results, run_dir)
         groups.setdefault(meta.name, []).append(run_dir)
         metas.setdefault(meta.name, meta)
-    return [_submit_group(store, name, dirs, metas[name], data_dir, workers)
-            for name, dirs in groups.items()]
+    return [
+        _seeded(name, dirs, lambda d=dirs, m=metas[name]: submit_runs(
+            store, d, m, data_dir, workers))
+        for name, dirs in groups.items()
+    ]
 
 
-def _submit_group(store, name, dirs, meta, data_dir, workers, skipped=()) -> SeededRun:
+def _seeded(name, dirs, submit, skipped=()) -> SeededRun:
+    """Run ``submit``; a submission already in the store is reported, not an error."""
     try:
-        outcome = submit_runs(store, dirs, meta, data_dir, workers)
+        outcome = submit()
     except SubmissionError as exc:
         if "already on the leaderboard" not in str(exc):
             raise
@@ -172,23 +175,19 @@ def seed_own_runs(
     """
     seeded = []
     for meta, dirs in load_own_runs(folder):
-        usable, skipped = [], []
+        verified, skipped = [], []
         for run_dir in dirs:
             try:
-                results = read_results(run_dir)
-            except (OSError, ValueError) as exc:
-                raise DataError(f"The shipped run {run_dir} cannot be read ({exc}).") from exc
-            try:
-                load_suite(results["suite"], data_dir).load_examples(results["split"])
-            except DataError:
-                skipped.append(f"{results['suite']}/{results['split']} left out: its data is "
+                verified.append(verify_run(run_dir, data_dir, workers))
+            except DataError:  # the benchmark's files are not under the data root
+                claimed = read_results(run_dir)
+                skipped.append(f"{claimed['suite']}/{claimed['split']} left out: its data is "
                                f"not under the data root")
-                continue
-            usable.append(run_dir)
-        if not usable:
+        if not verified:
             seeded.append(SeededRun(meta.name, dirs, None, "; ".join(skipped)))
             continue
-        seeded.append(_submit_group(store, meta.name, usable, meta, data_dir, workers, skipped))
+        seeded.append(_seeded(meta.name, dirs,
+                              lambda v=verified, m=meta: store_verified(store, v, m), skipped))
     return seeded
 
 

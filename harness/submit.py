@@ -462,7 +462,7 @@ def submit_runs(
     if not run_dirs:
         raise SubmissionError("Give at least one run folder.")
     verifications = [verify_run(d, data_dir, workers) for d in run_dirs]
-    return _store(store, verifications, meta)
+    return store_verified(store, verifications, meta)
 
 
 def submit_predictions(
@@ -477,10 +477,13 @@ def submit_predictions(
 ) -> SubmitOutcome:
     """Verify a predictions file for ``suite``/``split`` and store it."""
     verification = verify_predictions(path, suite, split, fmt, data_dir, workers)
-    return _store(store, [verification], meta)
+    return store_verified(store, [verification], meta)
 
 
-def _store(store: Store, verifications: list[Verification], meta: SubmissionMeta) -> SubmitOutcome:
+def store_verified(
+    store: Store, verifications: list[Verification], meta: SubmissionMeta
+) -> SubmitOutcome:
+    """Store already verified runs as one submission (refused when it is already there)."""
     labels = [v.label for v in verifications]
     repeated = sorted({label for label in labels if labels.count(label) > 1})
     if repeated:
