@@ -2,9 +2,9 @@
 
 Every reward that asks "does this SQL give the gold result?" goes through :class:`ExecutionGrader`:
 the suite's rule prepares both texts (``Rule.prepare_gold`` / ``prepare_pred``), one
-:meth:`harness.execution.Executor.run` call executes a whole group of completions (deduplicated,
-gold results from the on-disk cache, read-only sandboxed connections), and
-:func:`harness.scoring.decide` gives the verdict: the same decision as ``harness eval``.
+:meth:`harness.evaluation.execution.Executor.run` call executes a whole group of completions
+(deduplicated, gold results from the on-disk cache, read-only sandboxed connections), and
+:func:`harness.evaluation.rules.decide` gives the verdict: the same decision as ``harness eval``.
 
     grader = ExecutionGrader(suite)
     grades = grader.grade([GradeRequest("concert_singer", gold_sql, pred_sql), ...])
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.core import Execution
-from harness.execution import ExecutionSettings, Executor, GoldCache, Query
-from harness.scoring import Rule, decide, get_rule
+from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache, Query
+from harness.evaluation.rules import Rule, decide, get_rule
 from harness.suite import Suite
 
 

@@ -380,10 +380,10 @@ class PromptingMethod(Method):
         if self._execute is not None:
             return self._execute(queries)
         try:
-            from harness.execution import ExecutionSettings, Executor, Query
+            from harness.evaluation.execution import ExecutionSettings, Executor, Query
         except ImportError as exc:  # pragma: no cover - the executor is part of the core
             raise ConfigError(
-                f"Voting needs the harness executor (harness.execution): {exc}"
+                f"Voting needs the harness executor (harness.evaluation.execution): {exc}"
             ) from exc
         executor = Executor(ExecutionSettings(), workers=os.cpu_count() or 1)
         try:

@@ -1,4 +1,5 @@
-"""Copy a finished run folder into ``harness/own_runs/NAME`` for the leaderboard's first-day seed.
+"""Copy a finished run folder into ``leaderboard/own_runs/NAME`` for the leaderboard's first-day
+seed.
 
     python scripts/package_own_run.py runs/qwen05-spider-dev qwen05-spider-dev
 
@@ -6,7 +7,7 @@ Keeps what verification needs and nothing of the benchmark data: ``results.json`
 (our metrics and provenance, the data only as a hash) and, per sample, the question id, database
 id, predicted SQL and generation record. Questions, gold SQL and result rows stay behind; the
 leaderboard re-scores the predictions against the user's own copy of the data. Then list the
-folder under a submission in ``harness/own_runs/submissions.yaml``.
+folder under a submission in ``leaderboard/own_runs/submissions.yaml``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import shutil
 import sys
 from pathlib import Path
 
-OWN_RUNS = Path(__file__).resolve().parents[1] / "harness" / "own_runs"
+OWN_RUNS = Path(__file__).resolve().parents[1] / "leaderboard" / "own_runs"
 KEEP = ("question_id", "db_id", "pred_sql", "generation")
 DROP_FROM_GENERATION = ("raw", "candidates")  # the raw completion repeats pred_sql
 

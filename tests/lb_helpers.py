@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from harness.core import Prediction
-from harness.records import write_run
-from harness.runner import EvalConfig, evaluate
+from harness.evaluation.records import write_run
+from harness.pipeline import EvalConfig, evaluate
 from harness.suite import load_suite
 
 WRONG_SQL = "SELECT 0"
@@ -136,8 +136,8 @@ def concurrent_submitter(args: tuple) -> dict:
     url, own_run, shared_run, index, barrier, cache = args
     os.environ["HARNESS_CACHE_DIR"] = cache
     from harness.errors import SubmissionError
-    from harness.store import open_store
-    from harness.submit import SubmissionMeta, submit_runs
+    from leaderboard.store import open_store
+    from leaderboard.verify import SubmissionMeta, submit_runs
 
     store = open_store(url)
     barrier.wait(timeout=60)

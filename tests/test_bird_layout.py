@@ -13,8 +13,8 @@ import shutil
 import pytest
 
 from harness.cli import main
-from harness.predictions import BIRD_SEPARATOR
-from harness.records import read_results, read_samples
+from harness.evaluation.predictions import BIRD_SEPARATOR
+from harness.evaluation.records import read_results, read_samples
 
 DBS = ("concert_singer", "pets_1", "car_1")
 LEVELS = ("simple", "moderate", "challenging")

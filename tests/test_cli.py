@@ -7,8 +7,8 @@ import json
 import pytest
 
 from harness.cli import main
-from harness.predictions import BIRD_SEPARATOR
-from harness.records import read_results, read_samples
+from harness.evaluation.predictions import BIRD_SEPARATOR
+from harness.evaluation.records import read_results, read_samples
 from harness.suite import load_suite
 
 

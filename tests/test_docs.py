@@ -6,7 +6,7 @@ import click
 import pytest
 
 from harness.cli import cli
-from harness.scoring import RULES
+from harness.evaluation.rules import RULES
 from tests.support import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

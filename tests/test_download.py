@@ -1,4 +1,4 @@
-"""``harness.download`` against a real HTTP server on loopback, serving archives built here.
+"""``harness.data.download`` against a real HTTP server on loopback, serving archives built here.
 
 The server honours ``Range`` (http.server's own handler does not) and can drop the connection
 after N bytes, so resuming is tested over real sockets, not mocks.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.download import DATASETS, download_dataset, is_complete
+from harness.data.download import DATASETS, download_dataset, is_complete
 from harness.errors import ConfigError, DataError, UnknownNameError
 
 # -- archives ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from harness.execution import ExecutionSettings, Executor, GoldCache
+from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache
 from methods.execution_reward import ExecutionGrader, GradeRequest
 from methods.finer_sql.atomic import SHAPINGS, Shaping, atomic_ops, atomic_reward, jaccard
 from methods.finer_sql.format import check_format, parse_completion

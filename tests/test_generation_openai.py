@@ -63,7 +63,7 @@ def tiny(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(tiny):
-    from harness.serve import create_app
+    from harness.generation.serve import create_app
 
     with LoopbackServer(create_app(tiny, model_name="tiny")) as srv:
         yield srv

@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
-import harness.execution as execution
-from harness.execution import ExecutionSettings, Executor, GoldCache, Query
-from harness.runner import EvalConfig, evaluate
+import harness.evaluation.execution as execution
+from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache, Query
+from harness.pipeline import EvalConfig, evaluate
 from harness.suite import load_suite
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import DataError
-from harness.runner import EvalConfig, evaluate
+from harness.pipeline import EvalConfig, evaluate
 from harness.suite import load_suite
 
 # Gold queries that fail in the official Spider train data (reference/SOURCES.md):

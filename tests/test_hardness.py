@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import hardness
-from harness.hardness import (
+from suites.spider import hardness
+from suites.spider.hardness import (
     HARDNESS_VERSION,
     HardnessCounts,
     cached_hardness,
@@ -443,7 +443,7 @@ def test_warm_cache_for_a_thousand_queries_is_fast(cache, monkeypatch):
 def test_warm_cache_does_not_import_sqlglot(cache):
     cached_hardness(QUERIES)
     code = (
-        "import sys; from harness.hardness import cached_hardness;"
+        "import sys; from suites.spider.hardness import cached_hardness;"
         f" assert cached_hardness({QUERIES!r}) == ['easy', 'medium'];"
         " assert 'sqlglot' not in sys.modules, 'sqlglot imported'"
     )
@@ -486,5 +486,5 @@ def test_unwritable_cache_still_returns_levels(tmp_path, monkeypatch):
 
 
 def test_importing_the_module_does_not_import_sqlglot():
-    code = "import sys, harness.hardness; assert 'sqlglot' not in sys.modules"
+    code = "import sys, suites.spider.hardness; assert 'sqlglot' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)

@@ -20,12 +20,12 @@ from lb_helpers import (
 )
 from streamlit.testing.v1 import AppTest
 
-from harness.compare import mcnemar_exact
 from harness.errors import HarnessError
-from harness.seed import seed_reported, seed_runs
-from harness.store import open_store
-from harness.submit import SubmissionMeta, submit_runs
-from leaderboard import data
+from harness.evaluation.paired import mcnemar_exact
+from leaderboard import queries as data
+from leaderboard.seed import seed_reported, seed_runs
+from leaderboard.store import open_store
+from leaderboard.verify import SubmissionMeta, submit_runs
 
 APP = str(Path(__file__).resolve().parents[1] / "leaderboard" / "app.py")
 HOSTILE = "<script>alert(1)</script> **bold** [x](javascript:alert(1))"
@@ -157,7 +157,7 @@ def test_details_show_flags_and_sources(board):
 
 
 def test_plots_page(board):
-    at = app(board, "plots.py")
+    at = app(board, "pages/plots.py")
     assert at.title[0].value == "Plots"
     at.selectbox(key="plots_key").select("sample/dev").run()
     assert not at.exception
@@ -192,7 +192,7 @@ def result_id(board, submission_id) -> int:
 
 def test_compare_two_submissions(board):
     a, b = board["ids"]["a"], board["ids"]["b"]
-    at = app(board, "compare.py")
+    at = app(board, "pages/compare.py")
     assert at.selectbox(key="compare_key").value == "sample/dev"
     at.selectbox(key="compare_a").select(result_id(board, a)).run()
     at.selectbox(key="compare_b").select(result_id(board, b)).run()
@@ -220,7 +220,7 @@ def test_compare_two_submissions(board):
 
 def test_compare_the_same_submission_twice_is_refused(board):
     rid = result_id(board, board["ids"]["a"])
-    at = app(board, "compare.py")
+    at = app(board, "pages/compare.py")
     at.selectbox(key="compare_a").select(rid).run()
     at.selectbox(key="compare_b").select(rid).run()
     assert any("two different" in w.value for w in at.warning)
@@ -233,7 +233,7 @@ def test_sample_page_shows_one_question_whole(board):
     rid = result_id(board, board["ids"]["a"])
     verdicts = open_store(board["url"]).verdicts(rid)
     wrong = next(v for v in verdicts if not v["correct"])
-    at = app(board, "sample.py", sample_result=rid, sample_question=wrong["question_id"])
+    at = app(board, "pages/sample.py", sample_result=rid, sample_question=wrong["question_id"])
     assert at.selectbox(key="sample_question").value == wrong["question_id"]
     assert wrong["question"] in [t.value for t in at.text]
     codes = [c.value for c in at.code]
@@ -250,7 +250,7 @@ def test_sample_page_shows_one_question_whole(board):
 
 def test_sample_page_of_a_hostile_submission(board):
     rid = result_id(board, board["ids"]["c"])
-    at = app(board, "sample.py", sample_result=rid)
+    at = app(board, "pages/sample.py", sample_result=rid)
     no_markup_leaks(at)
 
 
@@ -258,7 +258,7 @@ def test_sample_page_of_a_hostile_submission(board):
 
 
 def test_submit_page_explains_what_is_missing(board):
-    at = app(board, "submit.py")
+    at = app(board, "pages/submit.py")
     assert at.title[0].value == "Submit"
     at.button[0].click().run()  # the form's submit button, with nothing filled in
     assert at.error[0].value == "Not stored."
@@ -314,7 +314,7 @@ def test_a_broken_store_url_is_shown_not_raised(board, monkeypatch):
 
 def test_an_empty_store(tmp_path, lb_cache, monkeypatch):
     monkeypatch.setenv("HARNESS_LEADERBOARD_DB", str(tmp_path / "empty.sqlite"))
-    for page in (None, "plots.py", "compare.py", "sample.py"):
+    for page in (None, "pages/plots.py", "pages/compare.py", "pages/sample.py"):
         at = AppTest.from_file(APP, default_timeout=30).run()
         if page:
             at.switch_page(page).run()

@@ -25,9 +25,9 @@ from lb_helpers import (
     runs_fixture,  # noqa: F401  (a fixture)
 )
 
-from harness.seed import seed_reported, seed_runs
-from harness.store import open_store
-from harness.submit import SubmissionMeta, submit_runs
+from leaderboard.seed import seed_reported, seed_runs
+from leaderboard.store import open_store
+from leaderboard.verify import SubmissionMeta, submit_runs
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -92,7 +92,7 @@ def server(chromium, runs, lb_cache, tmp_path):
     store.close()
     port = free_port()
     code = (
-        "from harness.cli_leaderboard import leaderboard_command; "
+        "from harness.cli.leaderboard import leaderboard_command; "
         f"leaderboard_command(['--db', {str(db)!r}, '--port', '{port}'])"
     )
     log = open(tmp_path / "server.log", "w")

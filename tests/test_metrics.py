@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from harness.metrics import accuracy_block, bootstrap_ci, rves, rves_reward, soft_f1
+from harness.evaluation.metrics import accuracy_block, bootstrap_ci, rves, rves_reward, soft_f1
 
 
 @pytest.mark.parametrize("correct,n", [(30, 57), (972, 1034), (5, 10), (1, 200), (0, 40)])

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness.errors import PredictionsError
-from harness.predictions import BIRD_SEPARATOR, load_predictions
+from harness.evaluation.predictions import BIRD_SEPARATOR, load_predictions
 from harness.suite import load_suite
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 
 from harness.core import Example, Execution, Prediction
-from harness.evaluate import score_examples
-from harness.execution import ExecutionSettings, Executor
-from harness.scoring import PreparedSQL, decide, get_rule
+from harness.evaluation.execution import ExecutionSettings, Executor
+from harness.evaluation.rules import PreparedSQL, decide, get_rule
+from harness.evaluation.scorer import score_examples
 
 RULES = ("bird", "bird-strict", "spider", "spider-strict")
 

@@ -16,9 +16,9 @@ from harness.cli import main
 from harness.config import RunConfig
 from harness.core import Example, Prediction
 from harness.errors import ConfigError
+from harness.evaluation.records import read_results, read_samples
 from harness.method import Method
-from harness.records import read_results, read_samples
-from harness.runner import run_method
+from harness.pipeline import run_method
 from harness.suite import Suite, load_suite
 from tests.generation_support import need_smollm2
 from tests.support import REPO

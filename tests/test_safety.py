@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.execution import ExecutionSettings, Executor, Query, execute_sql
+from harness.evaluation.execution import ExecutionSettings, Executor, Query, execute_sql
 
 TIMEOUT = 1.0
 RUNAWAY = ("endless", "huge", "statement over", "deep")

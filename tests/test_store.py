@@ -15,7 +15,7 @@ from lb_helpers import (
 )
 
 from harness.errors import StoreError, SubmissionError
-from harness.store import (
+from leaderboard.store import (
     ResultRecord,
     SubmissionRecord,
     current_revision,
@@ -24,7 +24,7 @@ from harness.store import (
     resolve_url,
     size_bucket,
 )
-from harness.submit import SubmissionMeta, submit_runs
+from leaderboard.verify import SubmissionMeta, submit_runs
 
 
 def record(fingerprint: str = "f" * 64, name: str = "m", **kw) -> SubmissionRecord:
@@ -69,11 +69,11 @@ def test_open_creates_the_schema_once(tmp_path):
 
 
 def test_migrations_match_the_models(tmp_path):
-    """The shipped revision builds exactly the tables harness.store declares."""
+    """The shipped revision builds exactly the tables leaderboard.store declares."""
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from harness.store_schema import VERSION_TABLE, Base
+    from leaderboard.schema import VERSION_TABLE, Base
 
     store = open_store(tmp_path / "board.sqlite")
     with store.engine.connect() as conn:

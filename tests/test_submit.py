@@ -18,18 +18,18 @@ from lb_helpers import (
 from support import require, shared_data_dir
 
 from harness import cli as harness_cli
-from harness.cli_leaderboard import leaderboard_command, streamlit_command, submit_command
+from harness.cli.leaderboard import leaderboard_command, streamlit_command, submit_command
 from harness.errors import HarnessError, PredictionsError, StoreError, SubmissionError
-from harness.seed import load_own_runs, load_reported, seed_own_runs, seed_reported, seed_runs
-from harness.store import open_store
-from harness.submit import (
+from harness.suite import load_suite
+from leaderboard.seed import load_own_runs, load_reported, seed_own_runs, seed_reported, seed_runs
+from leaderboard.store import open_store
+from leaderboard.verify import (
     MAX_SUBMISSION_BYTES,
     SubmissionMeta,
     parse_model_size,
     submit_predictions,
     submit_runs,
 )
-from harness.suite import load_suite
 
 
 @pytest.fixture

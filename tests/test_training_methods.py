@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.evaluate import score_examples
-from harness.execution import Executor, GoldCache
+from harness.evaluation.execution import Executor, GoldCache
+from harness.evaluation.rules import get_rule
+from harness.evaluation.scorer import score_examples
 from harness.method import METHODS
-from harness.scoring import get_rule
 from harness.suite import load_suite
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.runner import EvalConfig, evaluate
+from harness.pipeline import EvalConfig, evaluate
 from harness.suite import load_suite
 
 pytestmark = pytest.mark.benchmark

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.execution import GoldCache
+from harness.evaluation.execution import GoldCache
 from methods.execution_reward import ExecutionGrader
 from methods.finer_sql.rewards import FinerSQLRewards
 from methods.grpo import ExecutionMatchReward

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from harness.records import read_results
+from harness.evaluation.records import read_results
 from tests.generation_support import need_smollm2
 from tests.support import REPO
 

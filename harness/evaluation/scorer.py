@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from harness.core import Example, Execution, Prediction, Verdict
-from harness.execution import ExecutionSettings, Executor, Query, execute_sql
-from harness.metrics import soft_f1
-from harness.scoring import PreparedSQL, Rule, comparison_quirks, decide
+from harness.evaluation.execution import ExecutionSettings, Executor, Query, execute_sql
+from harness.evaluation.metrics import soft_f1
+from harness.evaluation.rules import PreparedSQL, Rule, comparison_quirks, decide
 from harness.suite import Suite
 
 PREVIEW_ROWS = 5
@@ -169,7 +169,7 @@ def measure_rves(
     Unlike it, the clock covers execute + fetch on an open connection (not connect + close), in
     this one process, so parallel work cannot skew the ratios.
     """
-    from harness.metrics import rves_reward
+    from harness.evaluation.metrics import rves_reward
 
     rewards = []
     for sample in samples:

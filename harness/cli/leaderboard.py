@@ -18,7 +18,7 @@ import click
 
 from harness.errors import SubmissionError
 
-APP = Path(__file__).resolve().parents[1] / "leaderboard" / "app.py"
+APP = Path(__file__).resolve().parents[2] / "leaderboard" / "app.py"
 
 
 def _db_option(f):
@@ -72,8 +72,8 @@ def submit_command(
       harness submit runs/grpo-sample --name "GRPO 0.5B" --model-size 0.5B
       harness submit preds.jsonl --suite spider --split dev --name "Mine" --model-size 1.5B
     """
-    from harness.store import open_store
-    from harness.submit import SubmissionMeta, submit_predictions, submit_runs
+    from leaderboard.store import open_store
+    from leaderboard.verify import SubmissionMeta, submit_predictions, submit_runs
 
     meta = SubmissionMeta(
         name=name, model_size=model_size, method=method, base_model=base_model,
@@ -124,7 +124,7 @@ def submit_command(
 
 def _check_run_options(paths, suite_name, split) -> None:
     """--suite/--split with run folders must agree with what the runs say."""
-    from harness.records import read_results
+    from harness.evaluation.records import read_results
 
     for path in paths:
         try:
@@ -149,7 +149,7 @@ def streamlit_command(
         "--browser.gatherUsageStats", "false",
         "--server.address", host,
         "--server.port", str(port),
-        "--server.maxUploadSize", "64",  # MiB, as harness.submit.MAX_SUBMISSION_BYTES
+        "--server.maxUploadSize", "64",  # MiB, as leaderboard.verify.MAX_SUBMISSION_BYTES
         "--server.fileWatcherType", "none",
         "--client.toolbarMode", "minimal",  # no "Deploy" button on a served board
     ]
@@ -189,9 +189,9 @@ def leaderboard_command(db, host, port, data_dir, seed_only, seed_runs, no_seed)
       harness leaderboard --db postgresql://lb:pw@127.0.0.1:5432/board --port 8600
       harness leaderboard --seed --seed-run runs/gold-sample --seed-run runs/gold-spider
     """
-    from harness.seed import seed_own_runs, seed_reported
-    from harness.seed import seed_runs as seed_run_folders
-    from harness.store import open_store
+    from leaderboard.seed import seed_own_runs, seed_reported
+    from leaderboard.seed import seed_runs as seed_run_folders
+    from leaderboard.store import open_store
 
     if not 0 < port < 65536:
         raise click.BadParameter(f"{port} is not a TCP port.", param_hint="--port")

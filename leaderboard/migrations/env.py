@@ -1,15 +1,15 @@
 """Alembic environment for the leaderboard store.
 
-``harness.store.migrate`` runs it with a connection it has already locked; a developer writing a
-new revision runs ``alembic -c <ini with script_location = harness/migrations> revision
+``leaderboard.store.migrate`` runs it with a connection it has already locked; a developer writing a
+new revision runs ``alembic -c <ini with script_location = leaderboard/migrations> revision
 --autogenerate`` with ``sqlalchemy.url`` (or ``$HARNESS_LEADERBOARD_DB``) set.
 """
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from harness.store import resolve_url
-from harness.store_schema import VERSION_TABLE, Base
+from leaderboard.schema import VERSION_TABLE, Base
+from leaderboard.store import resolve_url
 
 # Absent when this file is imported outside Alembic (e.g. by doctest collection): do nothing then.
 config = getattr(context, "config", None)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from leaderboard import data
+from leaderboard import queries as data
 
 url = data.store_url()
 frame = data.board_frame(url)

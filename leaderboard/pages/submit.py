@@ -3,7 +3,7 @@
 import streamlit as st
 
 from harness.errors import HarnessError
-from leaderboard import data
+from leaderboard import queries as data
 
 url = data.store_url()
 st.title("Submit")

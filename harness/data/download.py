@@ -10,7 +10,7 @@ What happens, for ``download_dataset("bird", root)``:
 3. The folder holding the data is unpacked into a temporary folder beside the destination, with
    nested zips (BIRD's ``dev_databases.zip``) unpacked too, checked for the expected files, then
    moved into place entry by entry. A failed unpack leaves the destination as it was. Members with
-   absolute paths, ``..`` or links outside the target are refused (see ``harness.unpack``).
+   absolute paths, ``..`` or links outside the target are refused (see ``harness.data.unpack``).
 4. The archive is deleted once unpacked.
 
 Resulting layouts (the ones the suites read):
@@ -61,8 +61,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import __version__
+from harness.data.unpack import data_prefix, extract, member_names
 from harness.errors import ConfigError, DataError, UnknownNameError
-from harness.unpack import data_prefix, extract, member_names
 
 TIMEOUT_S = 60  # per socket operation; a stalled server fails instead of hanging forever
 CHUNK = 1 << 20

@@ -1,4 +1,4 @@
-"""All data access of the leaderboard app, over ``harness.store``.
+"""All data access of the leaderboard app, over ``leaderboard.store``.
 
 One store (engine) per process through ``st.cache_resource``; frames through
 ``st.cache_data(ttl=60)``, so a new submission shows within a minute (at once after an upload,
@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from harness.compare import Comparison, compare_verdicts, verdict_map
 from harness.errors import SubmissionError
-from harness.seed import GOLD_METHOD
-from harness.store import SIZE_BUCKETS, Store, masked, resolve_url
+from harness.evaluation.paired import Comparison, compare_verdicts, verdict_map
+from leaderboard.seed import GOLD_METHOD
+from leaderboard.store import SIZE_BUCKETS, Store, masked, resolve_url
 
 STATUS_VERIFIED = "verified"
 STATUS_FLAGGED = "verified ⚑ claims differ"
@@ -485,7 +485,7 @@ def submit_upload(
     run folder, ``results.json`` and ``samples.jsonl``. Returns the SubmitOutcome; raises a
     HarnessError (nothing stored) for anything wrong.
     """
-    from harness.submit import (
+    from leaderboard.verify import (
         MAX_SUBMISSION_BYTES,
         SubmissionMeta,
         submit_predictions,

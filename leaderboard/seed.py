@@ -1,5 +1,5 @@
 """Seeding the leaderboard: published results (status "reported") and the project's own runs
-(shipped in ``harness/own_runs``, or run folders given on the command line).
+(shipped in ``leaderboard/own_runs``, or run folders given on the command line).
 
 Both are idempotent: a reported row's fingerprint is its stable ``id`` in
 ``reported_results.yaml``, and a run's is the fingerprint of its predictions, so seeding twice
@@ -15,11 +15,11 @@ from pathlib import Path
 import yaml
 
 from harness.errors import DataError, SubmissionError
-from harness.records import read_results
-from harness.store import ResultRecord, Store, SubmissionRecord
-from harness.submit import SubmissionMeta, store_verified, submit_runs, verify_run
+from harness.evaluation.records import read_results
+from leaderboard.store import ResultRecord, Store, SubmissionRecord
+from leaderboard.verify import SubmissionMeta, store_verified, submit_runs, verify_run
 
-REPORTED = Path(__file__).with_name("reported_results.yaml")
+REPORTED = Path(__file__).with_name("published.yaml")
 OWN_RUNS = Path(__file__).with_name("own_runs")  # see scripts/package_own_run.py
 GOLD_NAME = "Gold SQL (self-test)"
 GOLD_METHOD = "gold SQL self-test"  # the evaluator's ceiling: shown, never ranked

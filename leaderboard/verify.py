@@ -26,11 +26,11 @@ from pathlib import Path
 from harness import __version__
 from harness.core import Example, Prediction
 from harness.errors import DataError, PredictionsError, SubmissionError
-from harness.predictions import load_predictions
-from harness.records import sample_record
-from harness.runner import EvalConfig, evaluate
-from harness.store import ResultRecord, Store, SubmissionRecord
+from harness.evaluation.predictions import load_predictions
+from harness.evaluation.records import sample_record
+from harness.pipeline import EvalConfig, evaluate
 from harness.suite import Suite, load_suite
+from leaderboard.store import ResultRecord, Store, SubmissionRecord
 
 MAX_SUBMISSION_BYTES = 64 * 2**20  # samples.jsonl or a predictions file
 MAX_RESULTS_BYTES = 8 * 2**20  # results.json

@@ -18,12 +18,10 @@ from pathlib import Path
 from harness.config import RunConfig, as_dict
 from harness.core import Example, Prediction
 from harness.errors import ConfigError, DataError
-from harness.evaluate import ScoredSample, measure_rves, score_examples
-from harness.execution import ExecutionSettings, Executor, GoldCache
-from harness.method import Method
-from harness.metrics import rves
-from harness.predictions import gold_predictions, load_predictions
-from harness.records import (
+from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache
+from harness.evaluation.metrics import rves
+from harness.evaluation.predictions import gold_predictions, load_predictions
+from harness.evaluation.records import (
     environment,
     header,
     summarize,
@@ -31,7 +29,9 @@ from harness.records import (
     write_jsonl_atomic,
     write_run,
 )
-from harness.scoring import get_rule
+from harness.evaluation.rules import get_rule
+from harness.evaluation.scorer import ScoredSample, measure_rves, score_examples
+from harness.method import Method
 from harness.suite import Suite
 
 

@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from leaderboard import data
+from leaderboard import queries as data
 
 url = data.store_url()
 frame = data.board_frame(url)

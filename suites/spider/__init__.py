@@ -3,7 +3,8 @@
     dev.json  train_spider.json  [train_others.json]  tables.json  database/<db_id>/<db_id>.sqlite
 
 ``question_id`` is the 0-based index in the split file. Difficulty is Spider hardness
-(easy/medium/hard/extra), computed from the gold SQL by the official rules (``harness.hardness``).
+(easy/medium/hard/extra), computed from the gold SQL by the official rules
+(``suites.spider.hardness``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from harness.hardness import cached_hardness
-
 from harness.core import Database, Example
 from harness.suite import Suite, read_json
+from suites.spider.hardness import cached_hardness
 
 
 class SpiderSuite(Suite):

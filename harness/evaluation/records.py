@@ -38,8 +38,8 @@ from importlib import metadata
 from pathlib import Path
 
 from harness import __version__
-from harness.evaluate import ScoredSample
-from harness.metrics import accuracy_block
+from harness.evaluation.metrics import accuracy_block
+from harness.evaluation.scorer import ScoredSample
 
 SCHEMA_VERSION = 1
 
@@ -138,7 +138,7 @@ def cpu_model() -> str:
 
 
 def git_commit() -> str | None:
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     try:
         out = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],

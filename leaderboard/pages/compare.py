@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from leaderboard import data
+from leaderboard import queries as data
 
 url = data.store_url()
 st.title("Compare two submissions")
@@ -60,6 +60,6 @@ if disagreements:
     if c3.button("Open in Sample", key="compare_open"):
         st.session_state["drill_result"] = a if side == "A" else b
         st.session_state["drill_question"] = qid
-        st.switch_page("sample.py")
+        st.switch_page("pages/sample.py")
 else:
     st.text("The two agree on every question.")

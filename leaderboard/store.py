@@ -9,8 +9,8 @@
                       the first rows of both results, timings
     provenance        one per verified result: the run's results.json as submitted, and ours
 
-The tables are declared in ``harness.store_schema`` and created by the Alembic migrations
-shipped in ``harness/migrations``. :func:`open_store` applies them under a per-database lock (a
+The tables are declared in ``leaderboard.schema`` and created by the Alembic migrations
+shipped in ``leaderboard/migrations``. :func:`open_store` applies them under a per-database lock (a
 lock file beside an SQLite file, a transaction-level advisory lock in PostgreSQL), so several
 processes may open a new store at once. Every write is one transaction (``BEGIN IMMEDIATE`` on
 SQLite, so concurrent writers queue instead of failing), and the unique fingerprint turns a
@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from harness.errors import StoreError, SubmissionError
 from harness.paths import cache_dir
-from harness.store_schema import (
+from leaderboard.schema import (
     VERSION_TABLE,
     Base,
     Provenance,

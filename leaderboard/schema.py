@@ -1,4 +1,4 @@
-"""The leaderboard's tables, declared once; ``harness/migrations`` creates them.
+"""The leaderboard's tables, declared once; ``leaderboard/migrations`` creates them.
 
 Every change here needs a new Alembic revision (``tests/test_store.py`` checks that the
 migrations build exactly these tables).

@@ -1,0 +1,76 @@
+"""``harness eval``: score a predictions file (or the gold itself) by execution accuracy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from harness.cli.options import data_dir_option, default_out, progress_bar
+from harness.errors import HarnessError
+
+
+@click.command("eval")
+@click.option("--suite", "suite_name", default=None, help="Suite name (default: sample).")
+@click.option("--split", default=None, help="Split (default: the suite's dev split).")
+@click.option(
+    "--predictions",
+    type=click.Path(path_type=Path),
+    help="Predictions: .jsonl (question_id, sql), BIRD .json dict, or Spider .sql lines.",
+)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "bird", "spider"]), default=None)
+@click.option("--gold", is_flag=True, help="Score the gold SQL against itself (the self-test).")
+@click.option(
+    "--rule",
+    type=click.Choice(["bird", "bird-strict", "spider", "spider-strict"]),
+    default=None,
+    help="Correctness rule (default: the suite's official rule).",
+)
+@data_dir_option
+@click.option("--out", type=click.Path(path_type=Path), help="Run folder to write.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per query.")
+@click.option("--max-rows", type=int, default=100_000, show_default=True)
+@click.option("--workers", type=int, default=None, help="Processes (default: number of cores).")
+@click.option("--limit", type=int, default=None, help="Only the first N examples.")
+@click.option("--no-gold-cache", is_flag=True, help="Re-execute every gold query.")
+@click.option("--soft-f1", is_flag=True, help="Also compute BIRD's Soft-F1.")
+@click.option(
+    "--rves", "rves_iterations", type=int, default=0,
+    help="Also compute BIRD's R-VES, timing each correct pair N times (official: 100).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print results.json instead of a table.")
+def eval_command(
+    suite_name, split, predictions, fmt, gold, rule, data_dir, out, timeout, max_rows, workers,
+    limit, no_gold_cache, soft_f1, rves_iterations, as_json,
+) -> None:
+    """Score predictions (or the gold itself) by execution accuracy.
+
+    Example: harness eval --suite spider --split dev --predictions preds.jsonl --out runs/x
+    """
+    from harness.evaluation.records import write_run
+    from harness.pipeline import EvalConfig, evaluate
+    from harness.suite import load_suite
+
+    if gold == (predictions is not None):
+        raise HarnessError("Give exactly one of --predictions FILE or --gold.")
+    suite = load_suite(suite_name, data_dir)
+    config = EvalConfig(
+        split=split, rule=rule, timeout_s=timeout, max_rows=max_rows, workers=workers,
+        limit=limit, gold_cache=not no_gold_cache, soft_f1=soft_f1,
+        rves_iterations=rves_iterations,
+    )
+    split_name = split or suite.default_split
+    with progress_bar("executing queries") as progress:
+        results, samples = evaluate(
+            suite, config, predictions_path=predictions, predictions_format=fmt,
+            progress=progress,
+        )
+    out = out or default_out("eval", suite.name, split_name)
+    write_run(out, results, samples)
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+    else:
+        from harness.cli.summary import print_summary
+
+        print_summary(results, samples, out)

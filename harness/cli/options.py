@@ -1,0 +1,50 @@
+"""Option bundles and helpers shared by several commands."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+
+def data_dir_option(f):
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Benchmark data root (default: $HARNESS_DATA_DIR, else the per-user data folder).",
+    )(f)
+
+
+SHOWN_PROBLEMS = 3  # database problems listed by `suites check` before "… and N more"
+
+
+def default_out(kind: str, suite: str, split: str) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{kind}-{suite}-{split}-{stamp}"
+
+
+class progress_bar:
+    """A rich progress bar on a terminal (stderr); nothing otherwise."""
+
+    def __init__(self, label: str):
+        self.label, self._progress, self._task = label, None, None
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self._progress = Progress(console=Console(stderr=True), transient=True)
+        self._progress.start()
+        self._task = self._progress.add_task(self.label, total=None)
+        return self.advance
+
+    def advance(self, n: int, total: int) -> None:
+        self._progress.update(self._task, advance=n, total=total)
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.stop()

@@ -1,0 +1,91 @@
+"""``harness suites list|check``: the suites the harness knows and the state of their data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from harness.cli.options import SHOWN_PROBLEMS, data_dir_option
+from harness.errors import HarnessError
+
+
+@click.group()
+def suites() -> None:
+    """List benchmark suites and check their data."""
+
+
+@suites.command("list")
+def suites_list() -> None:
+    """List the suites the harness knows (built-in and installed plugins)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from harness.suite import DEFAULT_SUITE, SUITES
+
+    table = Table("suite", "splits", "official rule", "description", "from")
+    for name in SUITES.names():
+        label = f"{name} (default)" if name == DEFAULT_SUITE else name
+        try:
+            cls = SUITES.get(name)
+        except HarnessError as exc:
+            table.add_row(label, "", "", f"[red]cannot load: {exc}[/red]", SUITES.origin(name))
+            continue
+        table.add_row(
+            label, ", ".join(cls.splits), cls.default_rule, cls.description, SUITES.origin(name)
+        )
+    Console().print(table)
+
+
+@suites.command("check")
+@click.argument("name")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def suites_check(name: str, data_dir: Path | None, as_json: bool) -> None:
+    """Report examples, databases, missing or corrupt files and unscorable examples.
+
+    Example: harness suites check spider --data-dir ../shared/data
+    """
+    from rich.console import Console
+
+    from harness.suite import check_suite, load_suite
+
+    suite = load_suite(name, data_dir)
+    reports = check_suite(suite)
+    missing_any = False
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in reports], indent=2))
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(
+        f"[bold]{suite.name}[/bold] data root: {suite.data_root} ({suite.data_root_source})"
+    )
+    for r in reports:
+        if not r.available:
+            console.print(f"  {r.split}: [yellow]not available[/yellow] — {r.problem}")
+            continue
+        levels = ", ".join(f"{k} {v}" for k, v in r.by_difficulty.items())
+        console.print(
+            f"  {r.split}: {r.examples} examples over {r.databases} databases ({levels}); "
+            f"scorable {r.examples - r.unscorable_count}, unscorable {r.unscorable_count}"
+        )
+        problems = list(r.database_problems.items())
+        for db_id, problem in problems[:SHOWN_PROBLEMS]:
+            console.print(
+                f"    [red]{problem}[/red] (expected at {suite.database(db_id).path}): "
+                f"{len(r.unscorable.get(db_id, []))} examples unscorable"
+            )
+        if len(problems) > SHOWN_PROBLEMS:
+            rest = problems[SHOWN_PROBLEMS:]
+            count = sum(len(r.unscorable.get(db_id, [])) for db_id, _ in rest)
+            console.print(
+                f"    … and {len(rest)} more databases with problems ({count} examples): "
+                f"{', '.join(db_id for db_id, _ in rest)}"
+            )
+        if problems:
+            missing_any = True
+    if not any(r.available for r in reports):
+        raise HarnessError(f"No {suite.name} data under {suite.data_root}. {suite.how_to_get}")
+    if missing_any:
+        console.print(f"  To fill in missing databases: {suite.how_to_get}")

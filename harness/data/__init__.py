@@ -1,0 +1,1 @@
+"""Benchmark data on disk: where it lives, downloading it, unpacking archives safely."""

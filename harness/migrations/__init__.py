@@ -1,1 +1,0 @@
-"""Alembic migrations of the leaderboard store, applied by ``harness.store.open_store``."""
