@@ -146,7 +146,7 @@ def test_bad_request_is_reported_by_the_server(server):
 def test_unreachable_endpoint_names_the_url():
     url = f"http://127.0.0.1:{free_port()}/v1"
     with pytest.raises(GenerationError, match=f"endpoint {url} is unreachable"):
-        OpenAIGenerator("tiny", endpoint=url, max_retries=1, backoff_s=0.01)
+        OpenAIGenerator("tiny", endpoint=url, max_retries=1)
 
 
 def test_retries_429_and_5xx_then_succeeds():
@@ -185,12 +185,12 @@ def test_retries_429_and_5xx_then_succeeds():
         routes=[Route("/v1/models", models), Route("/v1/chat/completions", chat, methods=["POST"])]
     )
     with LoopbackServer(app) as srv:
-        remote = OpenAIGenerator("flaky", endpoint=srv.url, stream=False, backoff_s=0.01)
+        remote = OpenAIGenerator("flaky", endpoint=srv.url, stream=False)
         ((c,),) = remote.generate([MSG], SamplingParams())
         assert (c.text, c.prompt_tokens, c.completion_tokens) == ("SELECT 1", 5, 2)
         assert calls["chat"] == 3
         remote = OpenAIGenerator(
-            "flaky", endpoint=srv.url, stream=False, backoff_s=0.01, max_retries=0
+            "flaky", endpoint=srv.url, stream=False, max_retries=0
         )
         calls["chat"] = 0
         with pytest.raises(GenerationError, match=r"after 1 attempt\(s\): HTTP 429: slow down"):

@@ -1,47 +1,34 @@
-"""Generation through any OpenAI-compatible server (``POST /v1/chat/completions``).
+"""Generation through any OpenAI-compatible server, with the ``openai`` client library.
 
-Works with vLLM's server, ``harness serve``, and hosted APIs. Standard library only (urllib).
+Works with vLLM's server, ``harness serve``, and hosted APIs.
 
 * Each completion is one request (``n`` candidates = ``n`` requests, the i-th with seed
-  ``seed + i``), sent from a thread pool of ``concurrency`` workers.
-* Requests stream (``stream: true``) so the time to the first content token is measured; usage
-  comes from the final chunk (``stream_options.include_usage``), else from counting chunks.
-* 429, 5xx, connection errors and timeouts are retried with exponential backoff (honouring
-  ``Retry-After``); other HTTP errors, or a server still failing after the retries, raise
-  GenerationError naming the URL.
-* Token counting uses the server's ``/tokenize`` (vLLM and ``harness serve`` have it), else a
-  rough estimate of 3 characters per token.
+  ``seed + i``), sent from a thread pool of ``concurrency`` workers sharing one client.
+* Requests stream so the time to the first content token is measured; usage comes from the final
+  chunk (``stream_options.include_usage``), else from counting content chunks.
+* The client retries 408, 409, 429, 5xx, connection errors and timeouts with exponential backoff
+  (honouring ``Retry-After``); an answer cut off mid-stream is sent again. Other HTTP errors, or a
+  server still failing after the retries, raise GenerationError naming the URL.
+* Token counting uses the server's ``/tokenize`` (vLLM and ``harness serve`` have it; it is no
+  OpenAI API, so it goes through the client's raw ``post``), else a rough estimate of 3
+  characters per token.
 """
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
-import socket
 import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import openai
 
 from harness.errors import GenerationError
 from harness.generation.base import Completion, Messages, SamplingParams, cut_at_stop
 
-_RETRYABLE_ERRORS = (
-    urllib.error.URLError,
-    ConnectionError,
-    TimeoutError,
-    socket.timeout,
-    http.client.HTTPException,
-)
-
-
-class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
+#: Failures the client already retried; still failing afterwards means the server is unwell.
+_RETRIED = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
 
 
 def normalize_endpoint(endpoint: str) -> str:
@@ -64,6 +51,7 @@ class OpenAIGenerator:
         endpoint: base URL, e.g. ``http://127.0.0.1:8000/v1``.
         api_key: bearer token (default: ``$OPENAI_API_KEY``, else none).
         concurrency: requests in flight at once.
+        timeout_s: seconds one request may take.
         max_retries: retries per request after the first try.
         stream: stream responses (needed to measure time to first token).
         context_length: the model's context, when the server does not report ``max_model_len``.
@@ -78,18 +66,20 @@ class OpenAIGenerator:
         concurrency: int = 4,
         timeout_s: float = 300.0,
         max_retries: int = 4,
-        backoff_s: float = 0.5,
         stream: bool = True,
         context_length: int | None = None,
     ):
         self.model = model
         self.base = normalize_endpoint(endpoint)
-        self.api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+        key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         self.concurrency = max(1, int(concurrency))
-        self.timeout_s = timeout_s
         self.max_retries = max(0, int(max_retries))
-        self.backoff_s = backoff_s
         self.stream = stream
+        # A local server needs no key; the client wants one, so it gets a placeholder.
+        self._client = openai.OpenAI(
+            base_url=self.base, api_key=key or "EMPTY", timeout=timeout_s,
+            max_retries=self.max_retries,
+        )
         self._context_length = context_length
         self._tokenize_works: bool | None = None
         self.token_count_method = "server"
@@ -123,15 +113,17 @@ class OpenAIGenerator:
     def count_tokens(self, messages: Messages) -> int:
         if self._tokenize_works is not False:
             url = self.base.removesuffix("/v1") + "/tokenize"
+            body = {"model": self.model, "messages": messages, "add_generation_prompt": True}
             try:
-                body = {"model": self.model, "messages": messages, "add_generation_prompt": True}
-                with self._open(url, body, retries=0) as resp:
-                    data = json.loads(resp.read())
+                data = self._client.with_options(max_retries=0).post(
+                    url, body=body, cast_to=object
+                )
+                count = int(data.get("count", len(data.get("tokens", []))))
                 self._tokenize_works = True
-                return int(data.get("count", len(data.get("tokens", []))))
-            except (GenerationError, ValueError, KeyError):
+                return count
+            except (openai.APIError, ValueError, AttributeError, TypeError) as exc:
                 if self._tokenize_works:
-                    raise
+                    raise GenerationError(f"{url} failed to count tokens: {exc}") from None
                 self._tokenize_works = False
                 self.token_count_method = "estimate (3 characters per token)"
         chars = sum(len(m.get("content") or "") for m in messages)
@@ -165,61 +157,31 @@ class OpenAIGenerator:
         return out
 
     def close(self) -> None:
-        pass
+        self._client.close()
 
-    # -- HTTP ------------------------------------------------------------------------------------
-    def _headers(self) -> dict[str, str]:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        return headers
-
-    def _open(self, url: str, body: dict | None = None, retries: int | None = None):
-        """An open response for ``url`` (POST when ``body``), retrying what can be retried."""
-        retries = self.max_retries if retries is None else retries
-        last = ""
-        for attempt in range(retries + 1):
-            try:
-                return self._open_once(url, body)
-            except _Retryable as exc:
-                last = str(exc)
-                if attempt == retries:
-                    break
-                delay = (
-                    exc.retry_after if exc.retry_after is not None else self.backoff_s * 2**attempt
-                )
-                time.sleep(min(delay, 30.0))
-        raise GenerationError(
-            f"Cannot get an answer from {url} after {retries + 1} attempt(s): {last}. Check that "
-            "the server is running and the endpoint is right (start one with `harness serve`)."
-        )
-
-    def _open_once(self, url: str, body: dict | None):
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(url, data=data, headers=self._headers())
-        try:
-            return urllib.request.urlopen(request, timeout=self.timeout_s)
-        except urllib.error.HTTPError as exc:
-            detail = _error_detail(exc)
-            if exc.code == 429 or exc.code >= 500:
-                retry_after = exc.headers.get("Retry-After") if exc.headers else None
-                raise _Retryable(f"HTTP {exc.code}: {detail}", _seconds(retry_after)) from None
-            raise GenerationError(f"{url} answered HTTP {exc.code}: {detail}") from None
-        except _RETRYABLE_ERRORS as exc:
-            raise _Retryable(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}") from None
+    # -- requests --------------------------------------------------------------------------------
+    def _failure(self, url: str, exc: openai.APIError) -> GenerationError:
+        """One GenerationError for a request the client gave up on."""
+        status = getattr(exc, "status_code", None)
+        what = f"HTTP {status}: {_detail(exc)}" if status else f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, _RETRIED):
+            return GenerationError(
+                f"Cannot get an answer from {url} after {self.max_retries + 1} attempt(s): "
+                f"{what}. Check that the server is running and the endpoint is right (start one "
+                "with `harness serve`)."
+            )
+        return GenerationError(f"{url} answered {what}")
 
     def _model_card(self) -> dict | None:
         url = self.base + "/models"
         try:
-            with self._open(url, None, retries=min(self.max_retries, 2)) as resp:
-                data = json.loads(resp.read())
-        except GenerationError as exc:
-            if "HTTP 404" in str(exc) or "HTTP 401" in str(exc) or "HTTP 403" in str(exc):
-                return None  # no model listing here, or it needs other rights: not fatal
-            raise GenerationError(f"The endpoint {self.base} is unreachable: {exc}") from None
-        except ValueError:
-            return None
-        cards = data.get("data") or []
+            cards = [c.model_dump() for c in self._client.models.list()]
+        except (openai.NotFoundError, openai.AuthenticationError, openai.PermissionDeniedError):
+            return None  # no model listing here, or it needs other rights: not fatal
+        except openai.APIError as exc:
+            raise GenerationError(
+                f"The endpoint {self.base} is unreachable: {self._failure(url, exc)}"
+            ) from None
         for card in cards:
             if card.get("id") == self.model:
                 return card
@@ -231,7 +193,7 @@ class OpenAIGenerator:
     def _complete(
         self, messages: Messages, params: SamplingParams, seed: int, started: float
     ) -> Completion:
-        body: dict[str, Any] = {
+        request: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
             "temperature": params.temperature,
@@ -239,24 +201,22 @@ class OpenAIGenerator:
             "max_tokens": params.max_new_tokens,
             "seed": seed,
             "n": 1,
-            "stream": self.stream,
         }
         if params.stop:
-            body["stop"] = list(params.stop)
-        if self.stream:
-            body["stream_options"] = {"include_usage": True}
+            request["stop"] = list(params.stop)
         url = self.base + "/chat/completions"
         for attempt in range(self.max_retries + 1):
             try:
-                with self._open(url, body) as resp:
-                    text, usage, finish, ttft, chunks = (
-                        self._read_stream(resp, started) if self.stream else self._read_json(resp)
-                    )
+                if self.stream:
+                    text, usage, finish, ttft, chunks = self._read_stream(request, started)
+                else:
+                    text, usage, finish, ttft, chunks = self._read_whole(request)
                 break
-            except _RETRYABLE_ERRORS + (ValueError,) as exc:  # dropped mid-response: send again
+            except openai.APIConnectionError as exc:  # dropped mid-answer: send it again
                 if attempt == self.max_retries:
-                    raise GenerationError(f"{url} broke off its answer: {exc}") from None
-                time.sleep(self.backoff_s * 2**attempt)
+                    raise self._failure(url, exc) from None
+            except openai.APIError as exc:
+                raise self._failure(url, exc) from None
         text, stopped = cut_at_stop(text, params.stop)
         return Completion(
             text=text,
@@ -267,62 +227,41 @@ class OpenAIGenerator:
             finish_reason="stop" if stopped else finish,
         )
 
-    @staticmethod
-    def _read_json(resp):
-        data = json.loads(resp.read())
-        choice = (data.get("choices") or [{}])[0]
-        text = (choice.get("message") or {}).get("content") or ""
-        return text, data.get("usage") or {}, choice.get("finish_reason"), None, 0
+    def _read_whole(self, request: dict[str, Any]):
+        response = self._client.chat.completions.create(**request)
+        choice = response.choices[0] if response.choices else None
+        text = (choice.message.content if choice else None) or ""
+        usage = response.usage.model_dump() if response.usage else {}
+        return text, usage, choice.finish_reason if choice else None, None, 0
 
-    @staticmethod
-    def _read_stream(resp, started: float):
+    def _read_stream(self, request: dict[str, Any], started: float):
         pieces: list[str] = []
         usage: dict = {}
         finish = None
         ttft = None
         chunks = 0
-        for raw in resp:
-            line = raw.decode("utf-8").strip()
-            if not line.startswith("data:"):
-                continue
-            payload = line[5:].strip()
-            if payload == "[DONE]":
-                break
-            chunk = json.loads(payload)
-            if chunk.get("error"):
-                raise GenerationError(f"The server failed mid-stream: {chunk['error']}")
-            if chunk.get("usage"):
-                usage = chunk["usage"]
-            for choice in chunk.get("choices") or []:
-                content = (choice.get("delta") or {}).get("content")
-                if content:
-                    if ttft is None:
-                        ttft = time.perf_counter() - started
-                    pieces.append(content)
-                    chunks += 1
-                if choice.get("finish_reason"):
-                    finish = choice["finish_reason"]
+        stream = self._client.chat.completions.create(
+            **request, stream=True, stream_options={"include_usage": True}
+        )
+        with stream:
+            for chunk in stream:
+                if chunk.usage:
+                    usage = chunk.usage.model_dump()
+                for choice in chunk.choices or []:
+                    content = choice.delta.content if choice.delta else None
+                    if content:
+                        if ttft is None:
+                            ttft = time.perf_counter() - started
+                        pieces.append(content)
+                        chunks += 1
+                    if choice.finish_reason:
+                        finish = choice.finish_reason
         return "".join(pieces), usage, finish, ttft, chunks
 
 
-def _error_detail(exc: urllib.error.HTTPError) -> str:
-    try:
-        body = exc.read().decode("utf-8", errors="replace")
-    except Exception:  # noqa: BLE001 - a broken error body still has a reason
-        return exc.reason or ""
-    try:
-        err = json.loads(body).get("error")
-        if isinstance(err, dict):
-            return str(err.get("message", err))
-        if err:
-            return str(err)
-    except (ValueError, AttributeError):
-        pass
-    return body[:500]
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
+def _detail(exc: openai.APIError) -> str:
+    """The server's own error message (OpenAI-style ``{"error": {"message": ...}}``)."""
+    body = exc.body
+    if isinstance(body, dict):
+        return str(body.get("message") or body)
+    return str(body or exc.message)[:500]
