@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from harness.core import Database, Example
+from harness.data.sources import Dataset
 from harness.errors import ConfigError, DataError
 from harness.paths import data_root
 from harness.registry import Registry
@@ -35,6 +36,8 @@ class Suite(ABC):
     difficulty_levels: ClassVar[tuple[str, ...]] = ()
     #: Printed when data is missing: how to get it.
     how_to_get: ClassVar[str] = ""
+    #: Archives ``harness data download NAME`` can fetch for this suite (see harness.data.sources).
+    downloads: ClassVar[tuple[Dataset, ...]] = ()
 
     def __init__(self, data_dir: str | Path | None = None):
         self.data_root, self.data_root_source = data_root(data_dir)

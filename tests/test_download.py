@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.data.download import DATASETS, download_dataset, is_complete
+from harness.data.download import datasets, download_dataset, is_complete
 from harness.errors import ConfigError, DataError, UnknownNameError
 
 # -- archives ------------------------------------------------------------------------------
@@ -312,7 +312,7 @@ def test_pinned_checksum_applies_to_mirrors(server, tmp_path):
     """Without --sha256 the registry's pin holds, so a mirror serving other bytes is refused."""
     url = server.add("/spider_data.zip", zip_bytes(spider_members(tmp_path)))
 
-    with pytest.raises(DataError, match=DATASETS["spider"].sha256):
+    with pytest.raises(DataError, match=datasets()["spider"].sha256):
         download_dataset("spider", tmp_path, url=url, progress=False)
 
 
@@ -425,10 +425,10 @@ def test_unknown_name_and_bad_sha256(tmp_path):
 
 
 def test_registry_entries_are_well_formed():
-    for name, dataset in DATASETS.items():
+    for name, dataset in datasets().items():
         assert dataset.name == name
         assert dataset.url.startswith("https://")
         assert dataset.sha256 is None or (
             len(dataset.sha256) == 64 and set(dataset.sha256) <= set("0123456789abcdef")
         )
-    assert {"spider", "bird"} <= DATASETS.keys()
+    assert {"spider", "bird"} <= datasets().keys()

@@ -1,4 +1,4 @@
-"""Download the official Spider and BIRD archives into the data root (``harness data download``).
+"""Download a suite's official archives into the data root (``harness data download``).
 
 What happens, for ``download_dataset("bird", root)``:
 
@@ -13,35 +13,14 @@ What happens, for ``download_dataset("bird", root)``:
    absolute paths, ``..`` or links outside the target are refused (see ``harness.data.unpack``).
 4. The archive is deleted once unpacked.
 
-Resulting layouts (the ones the suites read):
+Each suite declares its archives beside itself (``Suite.downloads``: ``suites/spider/sources.py``,
+``suites/bird/sources.py``), with the resulting layout and where each pinned digest comes from. The
+publishers do not publish checksums; the pinned SHA-256 values are pins of the bytes the official
+URLs served, recorded by several unrelated public projects, not a publisher's signature. If a
+publisher re-releases an archive the check fails; read the release notes, then pass the new digest
+with ``--sha256``.
 
-    <root>/spider/  dev.json  train_spider.json  train_others.json  tables.json  dev_gold.sql
-                    train_gold.sql  database/<db_id>/<db_id>.sqlite  (and test files, as shipped)
-    <root>/bird/    dev.json  dev_tables.json  dev.sql  dev_gold.sql
-                    dev_databases/<db_id>/<db_id>.sqlite
-    <root>/bird/mini_dev/  mini_dev_sqlite.json  mini_dev_sqlite_gold.sql  dev_tables.json
-                           dev_databases/<db_id>/<db_id>.sqlite
-
-Sources and checksums. The publishers do not publish checksums for any of these archives. The
-pinned SHA-256 values were computed by others from the official downloads and recorded in several
-unrelated public projects' download scripts, which agree; they are pins of the bytes the official
-URLs served (Spider: the 2024-09-12 Drive file; BIRD dev: the ``dev_20240627`` release, 346,207,293
-bytes; Mini-Dev: 800,943,648 bytes), not a publisher's signature. If a publisher re-releases an
-archive the check fails; read the release notes, then pass the new digest with ``--sha256``.
-
-- ``spider``: Spider 1.0, the Google Drive file linked from https://yale-lily.github.io/spider.
-  Google Drive may answer with a web page (quota exceeded, virus-scan notice) instead of the file;
-  then download it in a browser, or use ``--url`` with a mirror (the pinned digest still applies,
-  so a mirror serving other bytes is refused). ``xlangai/spider`` on Hugging Face holds only the
-  questions (parquet), not the databases, so it cannot replace this archive.
-- ``bird``: BIRD dev, https://bird-bench.oss-cn-beijing.aliyuncs.com/dev.zip (linked from
-  https://bird-bench.github.io/). Its ``dev.sql`` is also written as ``dev_gold.sql``, the name
-  BIRD's evaluator reads.
-- ``bird-mini-dev``: BIRD Mini-Dev, https://bird-bench.oss-cn-beijing.aliyuncs.com/minidev.zip
-  (linked from https://github.com/bird-bench/mini_dev). Only the SQLite part (``MINIDEV/``) is
-  unpacked; the MySQL and PostgreSQL dumps are skipped.
-
-To install by hand instead, unpack the archive yourself so that the files above sit under the data
+To install by hand instead, unpack the archive yourself so that the files sit under the data
 root (``--data-dir``, ``HARNESS_DATA_DIR`` or the default data folder).
 """
 
@@ -57,10 +36,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from harness import __version__
+from harness.data.sources import Dataset, Layout
 from harness.data.unpack import data_prefix, extract, member_names
 from harness.errors import ConfigError, DataError, UnknownNameError
 
@@ -71,92 +50,19 @@ PROVENANCE = "DOWNLOAD_SHA256"
 Say = Callable[[str], None]  # prints a status line, or not
 
 
-@dataclass(frozen=True)
-class Layout:
-    """How an archive becomes the official folder under the data root."""
+def datasets() -> dict[str, Dataset]:
+    """Every downloadable archive, by name: what each registered suite declares in ``downloads``.
 
-    dest: str  # folder under the data root, e.g. "bird/mini_dev"
-    marker: str  # the file whose folder in the archive is the one kept (its name varies)
-    required: tuple[str, ...]  # files that must exist afterwards
-    databases: str  # folder of <db_id>/<db_id>.sqlite; at least one must exist afterwards
-    nested: tuple[str, ...] = ()  # zips inside the kept folder, unpacked in place then removed
-    copies: tuple[tuple[str, str], ...] = ()  # (source, target) extra names official tools read
+    The core names no benchmark: the URLs, digests and layouts live beside each suite
+    (``suites/spider/sources.py``, ``suites/bird/sources.py``).
+    """
+    from harness.suite import SUITES
 
-    def describe(self) -> str:
-        files = ", ".join(f"{self.dest}/{name}" for name in self.required)
-        return f"{files} and {self.dest}/{self.databases}/<db_id>/<db_id>.sqlite"
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """One official archive: where it is, what it should hash to, how to unpack it."""
-
-    name: str
-    url: str
-    sha256: str | None  # None: no checksum found; the computed one is printed and recorded
-    size: int | None  # bytes, when known
-    filename: str  # name of the archive under <root>/.downloads
-    layout: Layout
-
-
-DATASETS: dict[str, Dataset] = {
-    d.name: d
-    for d in (
-        Dataset(
-            name="spider",
-            # Drive id from https://yale-lily.github.io/spider ("Spider Dataset"); confirm=t skips
-            # the virus-scan page that Drive shows for large files.
-            url=(
-                "https://drive.usercontent.google.com/download"
-                "?id=1403EGqzIDoHMdQF4c9Bkyl7dZLZ5Wt6J&export=download&confirm=t"
-            ),
-            # Not published by the authors; the same digest is pinned by several independent
-            # projects for spider_data.zip from this Drive id (about 206 MB).
-            sha256="00636695dabed6b5f4b8328a16b13e069a2f16591d5efcce57660669c85b121b",
-            size=None,
-            filename="spider_data.zip",
-            layout=Layout(
-                dest="spider",
-                marker="dev.json",
-                required=("dev.json", "tables.json"),
-                databases="database",
-            ),
-        ),
-        Dataset(
-            name="bird",
-            url="https://bird-bench.oss-cn-beijing.aliyuncs.com/dev.zip",
-            # Not published by the authors; pinned by several independent projects for the
-            # dev_20240627 release (Last-Modified 2024-06-29), 346,207,293 bytes.
-            sha256="cdd6d19faeb45a23970b98d3ef6c40a87987c95459c2cf12076897a60cf5a630",
-            size=346_207_293,
-            filename="bird_dev.zip",
-            layout=Layout(
-                dest="bird",
-                marker="dev.json",
-                required=("dev.json", "dev_tables.json"),
-                databases="dev_databases",
-                nested=("dev_databases.zip",),
-                # BIRD's evaluator opens <path>/dev_gold.sql; dev.zip ships those lines as dev.sql.
-                copies=(("dev.sql", "dev_gold.sql"),),
-            ),
-        ),
-        Dataset(
-            name="bird-mini-dev",
-            url="https://bird-bench.oss-cn-beijing.aliyuncs.com/minidev.zip",
-            # Not published by the authors; pinned by several independent projects, 800,943,648
-            # bytes (ETag 7BEB6DAB11E65F0FDE563E644A1EA319, last modified 2024-06-20).
-            sha256="cc48ba16838204e4e214512030cb572eeb5f7bcdd999bae4b9b6ff12ec13b92f",
-            size=800_943_648,
-            filename="bird_minidev.zip",
-            layout=Layout(
-                dest="bird/mini_dev",
-                marker="mini_dev_sqlite.json",
-                required=("mini_dev_sqlite.json", "dev_tables.json"),
-                databases="dev_databases",
-            ),
-        ),
-    )
-}
+    found: dict[str, Dataset] = {}
+    for name in SUITES.names():
+        for dataset in getattr(SUITES.get(name), "downloads", ()):
+            found[dataset.name] = dataset
+    return found
 
 
 def is_complete(name: str, data_root: Path) -> bool:
@@ -164,7 +70,7 @@ def is_complete(name: str, data_root: Path) -> bool:
 
     True for data placed by hand as well: only the layout is checked, not the provenance file.
 
-    >>> sorted(DATASETS)
+    >>> sorted(datasets())
     ['bird', 'bird-mini-dev', 'spider']
     >>> is_complete("spider", Path("/nonexistent"))
     False
@@ -184,7 +90,7 @@ def download_dataset(
     """Download, verify and unpack dataset ``name`` under ``data_root``; return its folder.
 
     Args:
-        name: a key of :data:`DATASETS` (``spider``, ``bird``, ``bird-mini-dev``).
+        name: a key of :func:`datasets` (``spider``, ``bird``, ``bird-mini-dev``).
         data_root: the data root; the dataset lands in ``data_root / layout.dest``.
         url: a mirror to fetch from instead of the official URL (the pinned checksum still holds).
         sha256: the digest to enforce, overriding the pinned one (64 hex characters).
@@ -404,9 +310,10 @@ def _missing(layout: Layout, folder: Path) -> list[str]:
 
 
 def _dataset(name: str) -> Dataset:
-    if name not in DATASETS:
-        raise UnknownNameError("dataset", name, DATASETS)
-    return DATASETS[name]
+    known = datasets()
+    if name not in known:
+        raise UnknownNameError("dataset", name, known)
+    return known[name]
 
 
 def _normalise_sha256(value: str) -> str:

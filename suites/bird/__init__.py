@@ -14,6 +14,7 @@ from pathlib import Path
 
 from harness.core import Database, Example
 from harness.suite import Suite, read_json
+from suites.bird.sources import BIRD_DEV, BIRD_MINI_DEV
 
 
 class BirdSuite(Suite):
@@ -22,6 +23,7 @@ class BirdSuite(Suite):
     splits = ("dev", "mini-dev", "train")
     default_rule = "bird"
     difficulty_levels = ("simple", "moderate", "challenging")
+    downloads = (BIRD_DEV, BIRD_MINI_DEV)
     how_to_get = (
         "Get it with `harness data download bird`, or pass --data-dir pointing at a folder that "
         "holds bird/dev.json, bird/dev_tables.json and bird/dev_databases/<db_id>/<db_id>.sqlite."

@@ -15,6 +15,7 @@ from pathlib import Path
 from harness.core import Database, Example
 from harness.suite import Suite, read_json
 from suites.spider.hardness import cached_hardness
+from suites.spider.sources import SPIDER
 
 
 class SpiderSuite(Suite):
@@ -23,6 +24,7 @@ class SpiderSuite(Suite):
     splits = ("dev", "train", "train-others")
     default_rule = "spider"
     difficulty_levels = ("easy", "medium", "hard", "extra")
+    downloads = (SPIDER,)
     how_to_get = (
         "Get it with `harness data download spider`, or pass --data-dir pointing at a folder that "
         "holds spider/dev.json, spider/tables.json and spider/database/<db_id>/<db_id>.sqlite."
