@@ -17,6 +17,10 @@ class Example:
     ``question_id`` is the key predictions use: the 0-based index in the split file for Spider,
     the ``question_id`` field for BIRD. ``difficulty`` is BIRD's label (simple/moderate/challenging)
     or Spider's hardness (easy/medium/hard/extra) computed from the gold SQL.
+
+    ``category`` is a suite's second breakdown beside difficulty (Spider-DK's knowledge type).
+    ``original_id`` is, for a suite that rewords another (``Suite.derived_from``), the
+    ``question_id`` of the question this one rewords there: runs are paired on it.
     """
 
     question_id: int
@@ -25,6 +29,8 @@ class Example:
     gold_sql: str
     evidence: str = ""
     difficulty: str | None = None
+    category: str | None = None
+    original_id: int | None = None
 
 
 @dataclass(frozen=True)

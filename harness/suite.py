@@ -34,6 +34,10 @@ class Suite(ABC):
     train_split: ClassVar[str | None] = "train"
     default_rule: ClassVar[str]
     difficulty_levels: ClassVar[tuple[str, ...]] = ()
+    #: What ``Example.category`` means for this suite (a second breakdown), or "" when unused.
+    category_label: ClassVar[str] = ""
+    #: (suite, split) whose question ids ``Example.original_id`` names, for a reworded suite.
+    derived_from: ClassVar[tuple[str, str] | None] = None
     #: Printed when data is missing: how to get it.
     how_to_get: ClassVar[str] = ""
     #: Archives ``harness data download NAME`` can fetch for this suite (see harness.data.sources).
@@ -169,6 +173,9 @@ SUITES: Registry[type[Suite]] = Registry("suite", entry_point_group="harness.sui
 SUITES.register("spider", "suites.spider:SpiderSuite")
 SUITES.register("bird", "suites.bird:BirdSuite")
 SUITES.register("sample", "suites.sample:SampleSuite")
+SUITES.register("spider-syn", "suites.spider_robust:SpiderSynSuite")
+SUITES.register("spider-dk", "suites.spider_robust:SpiderDKSuite")
+SUITES.register("spider-realistic", "suites.spider_robust:SpiderRealisticSuite")
 
 DEFAULT_SUITE = "sample"
 
