@@ -13,6 +13,12 @@ What happens, for ``download_dataset("bird", root)``:
    absolute paths, ``..`` or links outside the target are refused (see ``harness.data.unpack``).
 4. The archive is deleted once unpacked.
 
+A file set (Spider-Syn, Spider-DK, Spider-Realistic: plain files, no archive) goes the same way
+file by file: each is fetched into ``<root>/.downloads/<set>/<path>.part`` (resumable), checked
+against its own pinned digest, and once all are in, copied into a staged folder, checked for the
+expected files and moved into place together. ``--url`` then names a mirror folder holding the
+files at their paths; ``--sha256`` does not apply (there is one digest per file).
+
 Each suite declares its archives beside itself (``Suite.downloads``: ``suites/spider/sources.py``,
 ``suites/bird/sources.py``), with the resulting layout and where each pinned digest comes from. The
 publishers do not publish checksums; the pinned SHA-256 values are pins of the bytes the official
@@ -39,7 +45,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from harness import __version__
-from harness.data.sources import Dataset, Layout
+from harness.data.sources import Dataset, Layout, RemoteFile
 from harness.data.unpack import data_prefix, extract, member_names
 from harness.errors import ConfigError, DataError, UnknownNameError
 
@@ -71,7 +77,7 @@ def is_complete(name: str, data_root: Path) -> bool:
     True for data placed by hand as well: only the layout is checked, not the provenance file.
 
     >>> sorted(datasets())
-    ['bird', 'bird-mini-dev', 'spider']
+    ['bird', 'bird-mini-dev', 'spider', 'spider-dk', 'spider-realistic', 'spider-syn']
     >>> is_complete("spider", Path("/nonexistent"))
     False
     """
@@ -103,6 +109,13 @@ def download_dataset(
             what to do.
     """
     dataset = _dataset(name)
+    if dataset.files:
+        if sha256:
+            raise ConfigError(
+                f"{name} is a set of {len(dataset.files)} files, each with its own pinned digest; "
+                "--sha256 applies only to single-archive datasets."
+            )
+        return _download_files(dataset, Path(data_root).expanduser(), url, progress)
     expected = _normalise_sha256(sha256) if sha256 else dataset.sha256
     source = url or dataset.url
     root = Path(data_root).expanduser()
@@ -129,6 +142,55 @@ def download_dataset(
         archive.unlink()
     say(f"{dataset.name} is ready in {dest}")
     return dest
+
+
+def _download_files(dataset: Dataset, root: Path, mirror: str | None, progress: bool) -> Path:
+    """Fetch and verify every file of a file set, then move them into place together."""
+    dest = root / dataset.layout.dest
+    downloads = root / ".downloads" / dataset.filename
+    say = _reporter(progress)
+    with _disk_errors(downloads, dataset):
+        digests = []
+        for remote in dataset.files:
+            source = _file_url(remote, mirror)
+            done = downloads / remote.path
+            if done.exists():  # verified by an earlier run whose later files failed
+                say(f"Reusing {done}")
+                actual = _verify(done, remote.sha256, dataset, say)
+            else:
+                part = downloads / f"{remote.path}.part"
+                part.parent.mkdir(parents=True, exist_ok=True)
+                _fetch(source, part, dataset, progress=progress, say=say)
+                actual = _verify(part, remote.sha256, dataset, say)
+                os.replace(part, done)
+            digests.append(f"{actual}  {remote.path}\n# from {source}\n")
+        _place_files(downloads, dest, dataset, "".join(digests))
+        shutil.rmtree(downloads)
+    say(f"{dataset.name} is ready in {dest}")
+    return dest
+
+
+def _file_url(remote: RemoteFile, mirror: str | None) -> str:
+    return f"{mirror.rstrip('/')}/{remote.path}" if mirror else remote.url
+
+
+def _place_files(downloads: Path, dest: Path, dataset: Dataset, provenance: str) -> None:
+    """Copy the verified files into a staged folder beside ``dest``, check it, move it in."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-unpack-", dir=dest.parent))
+    try:
+        folder = staging / "tree"
+        for remote in dataset.files:
+            target = folder / remote.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(downloads / remote.path, target)
+        missing = _missing(dataset.layout, folder)
+        if missing:  # the declaration itself is wrong: say so rather than half-install
+            raise DataError(f"The {dataset.name} file set lacks {', '.join(missing)}.")
+        (folder / PROVENANCE).write_text(provenance, encoding="utf-8")
+        _move_into_place(folder, dest, staging / "old")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 # -- download ------------------------------------------------------------------------------
@@ -211,6 +273,12 @@ def _interrupted(url: str, dataset: Dataset, got: int, part: Path) -> DataError:
 
 
 def _fallback(dataset: Dataset) -> str:
+    if dataset.files:
+        return (
+            f"To use a mirror, pass --url with a folder that holds the files. Or download them "
+            f"by hand (listed at {dataset.url}) so that the data root holds "
+            f"{dataset.layout.describe()}."
+        )
     return (
         f"To use a mirror, pass --url. Or download {dataset.url} by hand and unpack it so that "
         f"the data root holds {dataset.layout.describe()}."
@@ -300,6 +368,8 @@ def _move_into_place(folder: Path, dest: Path, old: Path) -> None:
 
 def _missing(layout: Layout, folder: Path) -> list[str]:
     missing = [name for name in layout.required if not (folder / name).is_file()]
+    if layout.databases is None:
+        return missing
     databases = folder / layout.databases
     if not (databases.is_dir() and any(databases.glob("*/*.sqlite"))):
         missing.append(f"{layout.databases}/<db_id>/<db_id>.sqlite")

@@ -13,15 +13,16 @@
 * ``unscorable``: reason → number of examples
 * ``metrics``: ``ex`` (over scored examples), ``ex_ci95`` (95% bootstrap interval),
   ``ex_over_total`` (unscorable counted as wrong), ``by_difficulty`` (level → n, correct, ex,
-  ex_ci95), ``strict_ex`` (the strict twin's EX, for an official rule), optional ``soft_f1``
-  and ``rves``
+  ex_ci95), ``by_category`` (the same per ``Example.category``, for a suite with a second
+  breakdown such as Spider-DK's knowledge type), ``strict_ex`` (the strict twin's EX, for an
+  official rule), optional ``soft_f1`` and ``rves``
 * ``timing``: ``wall_s``, ``execution_s``
 * ``method``, ``latency``, ``training``: added by ``harness run``
 
-``samples.jsonl`` keys: question_id, db_id, difficulty, question, pred_sql, gold_sql, correct,
-reason, quirks, strict_correct, exec_ms (prediction), gold_exec_ms, pred_rows, gold_rows (row
-counts), pred_preview, gold_preview (first rows), soft_f1 when asked, plus what the method
-recorded (latency, tokens…).
+``samples.jsonl`` keys: question_id, db_id, difficulty, category and original_id (when the suite
+sets them), question, pred_sql, gold_sql, correct, reason, quirks, strict_correct, exec_ms
+(prediction), gold_exec_ms, pred_rows, gold_rows (row counts), pred_preview, gold_preview (first
+rows), soft_f1 when asked, plus what the method recorded (latency, tokens…).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def sample_record(sample: ScoredSample) -> dict:
         "question_id": e.question_id,
         "db_id": e.db_id,
         "difficulty": e.difficulty,
+        **({"category": e.category} if e.category is not None else {}),
+        **({"original_id": e.original_id} if e.original_id is not None else {}),
         "question": e.question,
         "evidence": e.evidence,
         "pred_sql": sample.prediction.sql if sample.prediction else None,
@@ -99,6 +102,12 @@ def summarize(samples: list[ScoredSample], levels: tuple[str, ...] = ()) -> tupl
         "ex_over_total": round(counts["correct"] / len(samples), 6) if samples else None,
         "by_difficulty": {level: accuracy_block(v) for level, v in by_level.items() if v},
     }
+    by_category: dict[str, list[bool]] = {}
+    for s in scored:
+        if s.example.category is not None:
+            by_category.setdefault(s.example.category, []).append(s.verdict.correct)
+    if by_category:
+        metrics["by_category"] = {c: accuracy_block(by_category[c]) for c in sorted(by_category)}
     strict = [s.verdict.strict_correct for s in scored if s.verdict.strict_correct is not None]
     if len(strict) == len(scored):
         metrics["strict_ex"] = accuracy_block(strict)["ex"]

@@ -25,6 +25,7 @@ from harness.suite import Suite, read_json
 from suites.spider import SpiderSuite
 from suites.spider.hardness import cached_hardness
 from suites.spider_robust.pairing import align_to_spider, knowledge_type
+from suites.spider_robust.sources import SPIDER_DK, SPIDER_REALISTIC, SPIDER_SYN
 
 
 class SpiderVariantSuite(Suite):
@@ -127,6 +128,7 @@ class SpiderSynSuite(SpiderVariantSuite):
     name = "spider-syn"
     description = "Spider-Syn dev: schema words replaced by synonyms (Spider rules; hardness)"
     derived_from = ("spider", "dev")
+    downloads = (SPIDER_SYN,)
     folder = "spider-syn"
     question_file = "dev.json"
     how_to_get = (
@@ -150,6 +152,7 @@ class SpiderDKSuite(SpiderVariantSuite):
     name = "spider-dk"
     description = "Spider-DK: questions that need domain knowledge (Spider rules; by type T1-T5)"
     category_label = "knowledge type"
+    downloads = (SPIDER_DK,)
     folder = "spider-dk"
     question_file = "Spider-DK.json"
     tables_file = "tables.json"
@@ -171,6 +174,7 @@ class SpiderRealisticSuite(SpiderVariantSuite):
     name = "spider-realistic"
     description = "Spider-Realistic: column names removed from the question (Spider rules)"
     derived_from = ("spider", "dev")
+    downloads = (SPIDER_REALISTIC,)
     folder = "spider-realistic"
     question_file = "spider-realistic.json"
     how_to_get = (

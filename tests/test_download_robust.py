@@ -1,0 +1,130 @@
+"""Downloading Spider-Syn, Spider-DK and Spider-Realistic (file sets) from a loopback server.
+
+The Syn and DK tests serve the project's shared copies of the official files, so the pinned
+digests in ``suites/spider_robust/sources.py`` are checked against real bytes. Spider-Realistic has
+no local copy: its test serves a small file in the official format, made here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.data.download import datasets, download_dataset, is_complete
+from harness.errors import ConfigError, DataError
+from suites.spider_robust import SpiderDKSuite, SpiderRealisticSuite, SpiderSynSuite
+from tests.support import require, shared_data_dir
+from tests.test_download import leftovers, server  # noqa: F401 - the loopback server fixture
+
+
+def serve_set(server, name: str, source_dir) -> str:  # noqa: F811
+    """Serve every file of dataset ``name`` from ``source_dir`` under a mirror folder."""
+    base = f"/mirror/{name}"
+    for remote in datasets()[name].files:
+        server.add(f"{base}/{remote.path}", (source_dir / remote.path).read_bytes(),
+                   "application/octet-stream")
+    return server.url(base)
+
+
+def shared(folder: str):
+    root = shared_data_dir() / folder
+    require(root.is_dir(), f"{root} not found: the shared benchmark data is needed")
+    return root
+
+
+def test_spider_dk_download_checks_every_pinned_digest(server, tmp_path):  # noqa: F811
+    mirror = serve_set(server, "spider-dk", shared("spider-dk"))
+    root = tmp_path / "data"
+    assert not is_complete("spider-dk", root)
+
+    dest = download_dataset("spider-dk", root, url=mirror, progress=False)
+
+    assert dest == root / "spider-dk" and is_complete("spider-dk", root)
+    suite = SpiderDKSuite(root)
+    examples = suite.load_examples("dev")
+    assert len(examples) == 535
+    assert suite.database("new_pets_1").path.is_file()
+    assert suite.database_problem("new_pets_1") is None
+    assert "new_orchestra" in {e.db_id for e in examples}
+    provenance = (dest / "DOWNLOAD_SHA256").read_text()
+    assert all(r.sha256 in provenance for r in datasets()["spider-dk"].files)
+    assert not (root / ".downloads" / "spider-dk").exists() and leftovers(root) == []
+
+
+def test_spider_syn_download_then_suite_reads_it(server, tmp_path):  # noqa: F811
+    mirror = serve_set(server, "spider-syn", shared("spider-syn"))
+    download_dataset("spider-syn", tmp_path, url=mirror, progress=False)
+
+    examples = SpiderSynSuite(tmp_path).load_examples("dev")
+    assert len(examples) == 1034
+    assert examples[0].question == "How many vocalists do we have?"
+    assert examples[0].original_id == 0
+
+
+def test_a_changed_file_is_refused_and_nothing_is_placed(server, tmp_path):  # noqa: F811
+    mirror = serve_set(server, "spider-syn", shared("spider-syn"))
+    body, kind = server.files["/mirror/spider-syn/dev.json"]
+    server.files["/mirror/spider-syn/dev.json"] = (body.replace(b"vocalists", b"singers"), kind)
+
+    with pytest.raises(DataError, match="Checksum mismatch for spider-syn"):
+        download_dataset("spider-syn", tmp_path, url=mirror, progress=False)
+    assert not (tmp_path / "spider-syn").exists()
+
+
+def test_sha256_option_is_refused_for_a_file_set(tmp_path):
+    with pytest.raises(ConfigError, match="own pinned digest"):
+        download_dataset("spider-dk", tmp_path, sha256="0" * 64)
+
+
+def realistic_file() -> bytes:
+    """A few records in spider-realistic.json's format (Spider's dev.json fields)."""
+    records = [
+        {
+            "db_id": "concert_singer",
+            "query": "SELECT count(*) FROM singer",
+            "query_toks": ["SELECT", "count", "(", "*", ")", "FROM", "singer"],
+            "question": "How many singers do we have?",
+            "question_toks": ["How", "many", "singers", "do", "we", "have", "?"],
+            "sql": {"select": [False, [[3, [0, [0, 0, False], None]]]]},
+        },
+        {
+            "db_id": "concert_singer",
+            "query": "SELECT name ,  country ,  age FROM singer ORDER BY age DESC",
+            "query_toks": [],
+            "question": "Show the singers from the oldest to the youngest.",
+            "question_toks": [],
+            "sql": {},
+        },
+    ]
+    # Trailing whitespace (valid JSON), so the file is big enough to cut mid-way.
+    return (json.dumps(records, indent=2) + "\n" + " " * 200_000).encode()
+
+
+def test_spider_realistic_resumes_and_loads(server, tmp_path):  # noqa: F811
+    body = realistic_file()
+    server.add("/mirror/spider-realistic.json", body, "application/json")
+    server.drop_after = [50_000]
+    mirror = server.url("/mirror")
+
+    with pytest.raises(DataError, match="interrupted"):
+        download_dataset("spider-realistic", tmp_path, url=mirror, progress=False)
+    download_dataset("spider-realistic", tmp_path, url=mirror, progress=True)
+
+    assert [r["range"] for r in server.requests] == [None, "bytes=50000-"]
+    dest = tmp_path / "spider-realistic"
+    assert (dest / "spider-realistic.json").read_bytes() == body
+    assert "spider-realistic.json" in (dest / "DOWNLOAD_SHA256").read_text()
+    examples = SpiderRealisticSuite(tmp_path).load_examples("dev")
+    assert [e.question for e in examples][1] == "Show the singers from the oldest to the youngest."
+    assert [e.difficulty for e in examples] == ["easy", "medium"]
+    assert [e.original_id for e in examples] == [None, None]  # no Spider dev.json to align with
+
+
+def test_spider_realistic_not_downloaded_says_how(tmp_path):
+    suite = SpiderRealisticSuite(tmp_path)
+    with pytest.raises(DataError) as info:
+        suite.load_examples("dev")
+    message = str(info.value)
+    assert message.startswith("spider-realistic is not downloaded")
+    assert "harness data download spider-realistic" in message
