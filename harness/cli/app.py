@@ -12,6 +12,7 @@ import sys
 import click
 
 from harness import __version__
+from harness.cli.compare import compare_command
 from harness.cli.data import data
 from harness.cli.eval import eval_command
 from harness.cli.leaderboard import leaderboard_command, submit_command
@@ -42,6 +43,7 @@ for command, name in [
     (suites, "suites"), (eval_command, "eval"), (data, "data"), (run_command, "run"),
     (train_command, "train"), (methods, "methods"), (serve_command, "serve"),
     (submit_command, "submit"), (leaderboard_command, "leaderboard"),
+    (compare_command, "compare"),
 ]:
     cli.add_command(command, name)
 

@@ -34,6 +34,9 @@ def print_summary(results: dict, samples, out: Path | None = None) -> None:
     for level, block in m["by_difficulty"].items():
         table.add_row(level, str(block["n"]), str(block["correct"]), _pct(block["ex"]),
                       _ci(block["ex_ci95"]))
+    for category, block in (m.get("by_category") or {}).items():
+        table.add_row(f"type {category}", str(block["n"]), str(block["correct"]),
+                      _pct(block["ex"]), _ci(block["ex_ci95"]))
     console.print(table)
 
     notes = []

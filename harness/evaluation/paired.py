@@ -11,6 +11,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from harness.evaluation.metrics import _log_binom_pmf
+
 
 def mcnemar_exact(b: int, c: int) -> float:
     """Two-sided exact McNemar p-value for ``b`` and ``c`` discordant pairs.
@@ -86,9 +88,57 @@ def compare_verdicts(a: Mapping[int, bool], b: Mapping[int, bool]) -> Comparison
     return out
 
 
+def paired_bootstrap_ci(
+    only_a: int, only_b: int, n: int, level: float = 0.95
+) -> tuple[float, float] | None:
+    """The paired percentile-bootstrap interval of EX(A) − EX(B) over ``n`` shared questions.
+
+    Resampling questions keeps each question's pair of verdicts together, so only the discordant
+    ones move the difference: among n draws, the number that are discordant is
+    Binomial(n, (b + c)/n), and of those, the number where only A is right is
+    Binomial(m, b/(b + c)). The quantiles come from that exact distribution, not from random
+    resamples: no seed, no Monte-Carlo noise.
+
+    >>> paired_bootstrap_ci(0, 0, 50)
+    (0.0, 0.0)
+    >>> paired_bootstrap_ci(10, 2, 100)
+    (0.02, 0.15)
+    >>> paired_bootstrap_ci(0, 0, 0) is None
+    True
+    """
+    if n == 0:
+        return None
+    discordant = only_a + only_b
+    if discordant == 0:
+        return (0.0, 0.0)
+    p_disc, p_a = discordant / n, only_a / discordant
+    mass: dict[int, float] = {}  # (only-A draws − only-B draws) → probability
+    for m in range(n + 1):
+        weight = math.exp(_log_binom_pmf(m, n, p_disc))
+        if weight < 1e-15:
+            continue
+        for k in range(m + 1):
+            w = weight * math.exp(_log_binom_pmf(k, m, p_a))
+            if w >= 1e-18:
+                mass[2 * k - m] = mass.get(2 * k - m, 0.0) + w
+    lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
+    cdf, lo, hi = 0.0, None, None
+    for d in sorted(mass):
+        cdf += mass[d]
+        if lo is None and cdf >= lo_q - 1e-12:
+            lo = d
+        if cdf >= hi_q - 1e-12:
+            hi = d
+            break
+    hi = max(mass) if hi is None else hi
+    return (round(lo / n, 6), round(hi / n, 6))
+
+
 def verdict_map(verdicts: Iterable[Mapping]) -> dict[int, bool]:
     """question_id → correct, from store verdict rows or samples.jsonl records."""
     return {int(v["question_id"]): bool(v["correct"]) for v in verdicts}
 
 
-__all__ = ["Comparison", "compare_verdicts", "mcnemar_exact", "verdict_map"]
+__all__ = [
+    "Comparison", "compare_verdicts", "mcnemar_exact", "paired_bootstrap_ci", "verdict_map"
+]

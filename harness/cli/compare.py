@@ -1,0 +1,91 @@
+"""``harness compare RUN_A RUN_B``: the paired EX difference of two runs on their shared questions.
+
+For a robustness report, A is a Spider dev run and B a run of the same model on Spider-Syn or
+Spider-Realistic: questions pair through the Spider dev id each reworded question carries.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from harness.errors import DataError
+
+
+def _read_run(run_dir: Path) -> tuple[dict, list[dict]]:
+    from harness.evaluation.records import read_results, read_samples
+
+    for name in ("results.json", "samples.jsonl"):
+        if not (run_dir / name).is_file():
+            raise DataError(f"{run_dir} is not a run folder: it has no {name}.")
+    try:
+        return read_results(run_dir), read_samples(run_dir)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{run_dir} holds a damaged results.json or samples.jsonl ({exc}).") \
+            from exc
+
+
+def _model(results: dict) -> str:
+    method = results.get("method") or {}
+    name = method.get("method") or (results.get("predictions") or {}).get("source") or "?"
+    model = (method.get("config") or {}).get("model")
+    return f"{name} ({model})" if model else str(name)
+
+
+@click.command("compare")
+@click.argument("run_a", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("run_b", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def compare_command(run_a: Path, run_b: Path, as_json: bool) -> None:
+    """Paired EX drop from RUN_A to RUN_B on their shared questions (interval, McNemar test).
+
+    Example: harness compare runs/spider-dev runs/spider-syn
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from harness.evaluation.robustness import paired_report
+
+    results_a, samples_a = _read_run(run_a)
+    results_b, samples_b = _read_run(run_b)
+    report = paired_report(
+        (results_a["suite"], results_a["split"]), samples_a,
+        (results_b["suite"], results_b["split"]), samples_b,
+    )
+    data = report.to_json()
+    data["runs"] = {"a": str(run_a), "b": str(run_b)}
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+
+    console = Console(highlight=False, soft_wrap=True)
+    table = Table(title=f"{report.a} → {report.b}: {report.n} shared questions",
+                  title_justify="left")
+    for column in ("run", "method", "EX % (all scored)", "EX % (shared)"):
+        table.add_column(column, justify="left" if column in ("run", "method") else "right")
+    for side, results in (("A", results_a), ("B", results_b)):
+        ex_all = (results.get("metrics") or {}).get("ex")
+        ex_shared = report.ex_a if side == "A" else report.ex_b
+        table.add_row(f"{side} {results['suite']}/{results['split']}", _model(results),
+                      _pct(ex_all), _pct(ex_shared))
+    console.print(table)
+    ci = report.drop_ci95
+    console.print(
+        f"Drop A − B: [bold]{_pct(report.drop)} points[/bold] "
+        f"(95% paired bootstrap interval {_pct(ci[0])} to {_pct(ci[1])}); "
+        f"McNemar exact p = {report.p_value:.3g} "
+        f"({data['only_a_right']} right only in A, {data['only_b_right']} right only in B)."
+    )
+    console.print(
+        f"Paired on A's {report.keys[0]} = B's {report.keys[1]}; "
+        f"{data['only_in_a']} scorable questions only in A, {data['only_in_b']} only in B."
+    )
+    if _model(results_a) != _model(results_b):
+        console.print("[yellow]The runs come from different methods or models: the "
+                      "difference mixes wording with model.[/yellow]")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}"

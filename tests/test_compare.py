@@ -1,0 +1,89 @@
+"""``harness compare``: pairing runs across reworded suites, the paired interval and McNemar."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from harness.cli import main
+from harness.core import Prediction
+from harness.errors import ConfigError, DataError
+from harness.evaluation.paired import mcnemar_exact, paired_bootstrap_ci
+from harness.evaluation.records import write_run
+from harness.evaluation.robustness import paired_report
+from harness.pipeline import EvalConfig, evaluate
+from harness.suite import load_suite
+
+
+def sample(qid, correct, original=None, reason=None):
+    s = {"question_id": qid, "correct": correct, "reason": reason or ("match" if correct else "x")}
+    if original is not None:
+        s["original_id"] = original
+    return s
+
+
+def test_reworded_questions_pair_through_original_id():
+    spider = [sample(0, True), sample(1, True), sample(2, False), sample(3, True),
+              sample(4, True, reason=None)]
+    # Realistic-like: its own ids 0..3, rewording Spider questions 3, 0, 1 and 4 (unscorable).
+    reworded = [sample(0, False, 3), sample(1, True, 0), sample(2, False, 1),
+                sample(3, False, 4, reason="unscorable:database x missing")]
+    report = paired_report(("spider", "dev"), spider, ("spider-realistic", "dev"), reworded)
+    assert report.keys == ("question_id", "original_id")
+    c = report.comparison
+    assert (c.both_right, c.only_a, c.only_b, c.both_wrong) == ([0], [1, 3], [], [])
+    assert c.only_in_a == [2, 4]
+    assert report.drop == pytest.approx(2 / 3)
+    assert report.to_json()["mcnemar_p"] == 0.5
+
+
+def test_unrelated_suites_are_refused_and_old_samples_explained():
+    with pytest.raises(ConfigError, match="share no questions"):
+        paired_report(("spider", "dev"), [sample(0, True)], ("bird", "dev"), [sample(0, True)])
+    with pytest.raises(DataError, match="original_id"):
+        paired_report(("spider", "dev"), [sample(0, True)], ("spider-syn", "dev"),
+                      [sample(0, True)])
+
+
+def test_paired_interval_agrees_with_resampling():
+    """The exact interval against a plain resampling bootstrap of the same verdict pairs."""
+    only_a, only_b, n = 30, 12, 200
+    diffs = [1] * only_a + [-1] * only_b + [0] * (n - only_a - only_b)
+    rng = random.Random(0)
+    draws = sorted(sum(rng.choices(diffs, k=n)) / n for _ in range(4000))
+    lo, hi = paired_bootstrap_ci(only_a, only_b, n)
+    assert abs(lo - draws[100]) <= 0.011 and abs(hi - draws[3899]) <= 0.011
+    assert lo > 0  # 30 vs 12 discordant: a real drop, as McNemar says too
+    assert mcnemar_exact(only_a, only_b) < 0.01
+
+
+def test_cli_compares_spider_dev_with_spider_syn(data_dir, tmp_path, capsys):
+    spider, syn = load_suite("spider", data_dir), load_suite("spider-syn", data_dir)
+    config = EvalConfig(split="dev", limit=40)
+    a_results, a_samples = evaluate(spider, config)  # the gold: all right
+    wrong = {3, 7, 11}  # reworded questions a model gets wrong
+    predictions = {e.question_id: Prediction(e.question_id, "SELECT 'wrong'" if
+                                             e.question_id in wrong else e.gold_sql)
+                   for e in syn.load_examples("dev")[:40]}
+    b_results, b_samples = evaluate(syn, config, predictions=predictions)
+    write_run(tmp_path / "a", a_results, a_samples)
+    write_run(tmp_path / "b", b_results, b_samples)
+
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["shared"] == 40 and report["only_a_right"] == 3 and report["only_b_right"] == 0
+    assert report["drop"] == 0.075 and report["drop_ci95"][0] == 0.0
+    assert report["mcnemar_p"] == 0.25
+    assert report["paired_on"] == {"a": "question_id", "b": "original_id"}
+
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    text = capsys.readouterr().out
+    assert "spider/dev → spider-syn/dev: 40 shared questions" in text
+    assert "Drop A − B: 7.5 points" in text and "McNemar exact p = 0.25" in text
+
+
+def test_cli_says_what_is_not_a_run(tmp_path, capsys):
+    assert main(["compare", str(tmp_path), str(tmp_path)]) == 1
+    assert "is not a run folder: it has no results.json" in capsys.readouterr().err
