@@ -103,3 +103,20 @@ def test_spider_realistic_aligns_with_spider_dev(data_dir, tmp_path):
     examples = SpiderRealisticSuite(tmp_path).load_examples("dev")
     assert [e.original_id for e in examples] == [3, 7, 100, None]
     assert examples[0].question.startswith("What are the details of every singer")
+
+
+def test_prompts_ask_the_reworded_question_of_the_right_schema(data_dir):
+    """The prompting method's builder needs no special case: the suite hands it the plain
+    (reworded) question, and Spider-DK's own databases come with their own schema."""
+    from harness.generation.prompts import PromptBuilder
+
+    syn = load_suite("spider-syn", data_dir)
+    user = PromptBuilder(syn).build(syn.load_examples("dev")[0]).messages[-1]["content"]
+    assert user.endswith("Question: How many vocalists do we have?")
+    assert "How many singers" not in user
+
+    dk = load_suite("spider-dk", data_dir)
+    example = next(e for e in dk.load_examples("dev") if e.db_id == "new_pets_1")
+    prompt = PromptBuilder(dk).build(example)
+    assert prompt.error is None and "CREATE TABLE" in prompt.messages[-1]["content"]
+    assert prompt.messages[-1]["content"].endswith(f"Question: {example.question}")
