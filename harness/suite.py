@@ -115,6 +115,7 @@ class SplitReport:
     examples: int = 0
     databases: int = 0
     by_difficulty: dict[str, int] = field(default_factory=dict)
+    by_category: dict[str, int] = field(default_factory=dict)  # Example.category, when set
     database_problems: dict[str, str] = field(default_factory=dict)
     unscorable: dict[str, list[int]] = field(default_factory=dict)  # db_id -> question_ids
 
@@ -132,6 +133,7 @@ class SplitReport:
             "unscorable": self.unscorable_count,
             "databases": self.databases,
             "by_difficulty": self.by_difficulty,
+            "by_category": self.by_category,
             "database_problems": self.database_problems,
             "unscorable_question_ids": self.unscorable,
         }
@@ -148,6 +150,9 @@ def check_suite(suite: Suite) -> list[SplitReport]:
             continue
         report = SplitReport(split, available=True, examples=len(examples))
         report.by_difficulty = dict(Counter(e.difficulty or "unlabelled" for e in examples))
+        report.by_category = dict(
+            sorted(Counter(e.category for e in examples if e.category is not None).items())
+        )
         db_ids = sorted({e.db_id for e in examples})
         report.databases = len(db_ids)
         for db_id in db_ids:

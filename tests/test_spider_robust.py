@@ -77,6 +77,8 @@ def test_suites_check_reports_the_missing_spider_database(data_dir):
     (report,) = check_suite(load_suite("spider-dk", data_dir))
     assert report.examples == 535 and report.unscorable_count == 62
     assert report.database_problems == {"wta_1": "database wta_1 missing"}
+    assert report.by_category["none"] == 270 and report.by_category["T3+T4"] == 2
+    assert report.to_json()["by_category"] == report.by_category
 
 
 def test_spider_realistic_aligns_with_spider_dev(data_dir, tmp_path):

@@ -70,6 +70,9 @@ def suites_check(name: str, data_dir: Path | None, as_json: bool) -> None:
             f"  {r.split}: {r.examples} examples over {r.databases} databases ({levels}); "
             f"scorable {r.examples - r.unscorable_count}, unscorable {r.unscorable_count}"
         )
+        if r.by_category:
+            counts = ", ".join(f"{k} {v}" for k, v in r.by_category.items())
+            console.print(f"    by {suite.category_label or 'category'}: {counts}")
         problems = list(r.database_problems.items())
         for db_id, problem in problems[:SHOWN_PROBLEMS]:
             console.print(
