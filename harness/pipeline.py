@@ -20,7 +20,7 @@ from harness.core import Example, Prediction
 from harness.errors import ConfigError, DataError
 from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache
 from harness.evaluation.metrics import rves
-from harness.evaluation.predictions import gold_predictions, load_predictions
+from harness.evaluation.predictions import gold_predictions, load_candidates
 from harness.evaluation.records import (
     environment,
     header,
@@ -30,7 +30,13 @@ from harness.evaluation.records import (
     write_run,
 )
 from harness.evaluation.rules import get_rule
-from harness.evaluation.scorer import ScoredSample, measure_rves, score_examples
+from harness.evaluation.scorer import (
+    ScoredSample,
+    measure_rves,
+    score_candidates,
+    score_examples,
+)
+from harness.generation.voting import STRATEGIES as VOTES
 from harness.method import Method
 from harness.suite import Suite
 
@@ -48,6 +54,7 @@ class EvalConfig:
     gold_cache: bool = True  # serve gold results from the on-disk cache
     soft_f1: bool = False  # also compute BIRD's Soft-F1
     rves_iterations: int = 0  # > 0: also compute BIRD's R-VES, timing each correct pair N times
+    vote: str = "majority"  # several candidates per question: how one is chosen (value-aware)
 
     def __post_init__(self) -> None:
         if self.timeout_s <= 0:
@@ -60,6 +67,8 @@ class EvalConfig:
             raise ConfigError(f"--limit must be at least 1, got {self.limit}.")
         if self.rves_iterations < 0:
             raise ConfigError(f"--rves must be 0 or more, got {self.rves_iterations}.")
+        if self.vote not in VOTES:
+            raise ConfigError(f"--vote must be one of {', '.join(VOTES)}, got {self.vote!r}.")
 
 
 def evaluate(
@@ -70,8 +79,10 @@ def evaluate(
     predictions: dict[int, Prediction] | None = None,
     source: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    candidates: dict[int, list[Prediction]] | None = None,
 ) -> tuple[dict, list[ScoredSample]]:
-    """Score a predictions file, a dict of predictions, or (neither given) the gold itself."""
+    """Score a predictions file, a dict of predictions or of candidate lists, or (none given)
+    the gold itself. A file may hold several candidates per question (pass@k and voting)."""
     started = time.perf_counter()
     split = config.split or suite.default_split
     suite.check_split(split)
@@ -83,24 +94,28 @@ def evaluate(
 
     predictions_info: dict = {}
     if predictions_path is not None:
-        predictions = load_predictions(predictions_path, examples, predictions_format)
+        candidates = load_candidates(predictions_path, examples, predictions_format)
         raw = Path(predictions_path).read_bytes()
         predictions_info = {
             "source": str(predictions_path),
             "sha256": hashlib.sha256(raw).hexdigest(),
         }
+    elif candidates is not None:
+        predictions_info = {"source": source or "method"}
     elif predictions is None:
         predictions = gold_predictions(examples)
         predictions_info = {"source": "gold"}
     else:
         predictions_info = {"source": source or "method"}
+    if candidates is None:
+        candidates = {qid: [p] for qid, p in (predictions or {}).items()}
 
     settings = ExecutionSettings(config.timeout_s, config.max_rows, rule.text_errors)
     cache = GoldCache() if config.gold_cache else None
     exec_start = time.perf_counter()
     with Executor(settings, workers=config.workers, cache=cache) as executor:
-        samples = score_examples(
-            examples, predictions, suite, rule, executor, progress, with_soft_f1=config.soft_f1
+        samples = score_candidates(
+            examples, candidates, suite, rule, executor, progress, config.soft_f1, config.vote
         )
     execution_s = time.perf_counter() - exec_start
     if cache is not None:

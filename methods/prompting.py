@@ -49,7 +49,7 @@ from harness.generation.prompts import (
     PromptBuilder,
     template_hash,
 )
-from harness.generation.voting import STRATEGIES, Selection, select
+from harness.generation.voting import NOT_RUN, STRATEGIES, Selection, select
 from harness.method import Method, MethodConfig
 from harness.suite import Suite
 
@@ -368,11 +368,10 @@ class PromptingMethod(Method):
                     owners.append((i, j))
         results = self._run_queries(queries) if queries else []
         by_candidate = dict(zip(owners, results))
-        empty = Execution(rows=None, error="empty SQL", is_query=False)
         selections = {}
         for i, cands in parsed.items():
             sqls = [p.sql for p in cands]
-            execs = [by_candidate.get((i, j), empty) for j in range(len(cands))]
+            execs = [by_candidate.get((i, j), NOT_RUN) for j in range(len(cands))]
             selections[i] = select(self.config.vote, sqls, execs)
         return selections
 

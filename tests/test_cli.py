@@ -120,7 +120,8 @@ DEV_ID = load_suite("sample").load_examples("dev")[0].question_id
 @pytest.mark.parametrize(
     "content,fragment",
     [("{broken", "p.jsonl:1: not valid JSON"),
-     ('{"question_id": %d, "sql": "x"}\n{"question_id": %d, "sql": "y"}', "appears twice"),
+     ('{"question_id": %d, "sql": "x", "candidate": 0}\n'
+      '{"question_id": %d, "sql": "y", "candidate": 0}', "candidate 0 of question_id"),
      ('{"question_id": 424242, "sql": "x"}', "not in this split")],
 )
 def test_malformed_predictions_files(capsys, tmp_path, content, fragment):

@@ -17,7 +17,8 @@ from harness.errors import HarnessError
 @click.option(
     "--predictions",
     type=click.Path(path_type=Path),
-    help="Predictions: .jsonl (question_id, sql), BIRD .json dict, or Spider .sql lines.",
+    help="Predictions: .jsonl (question_id, sql; several lines or a \"candidates\" list per "
+    "question for pass@k and voting), BIRD .json dict, or Spider .sql lines.",
 )
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "bird", "spider"]), default=None)
 @click.option("--gold", is_flag=True, help="Score the gold SQL against itself (the self-test).")
@@ -39,10 +40,15 @@ from harness.errors import HarnessError
     "--rves", "rves_iterations", type=int, default=0,
     help="Also compute BIRD's R-VES, timing each correct pair N times (official: 100).",
 )
+@click.option(
+    "--vote", type=click.Choice(["majority", "value-aware"]), default="majority",
+    show_default=True,
+    help="With several candidates per question: how the one whose EX counts is chosen.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print results.json instead of a table.")
 def eval_command(
     suite_name, split, predictions, fmt, gold, rule, data_dir, out, timeout, max_rows, workers,
-    limit, no_gold_cache, soft_f1, rves_iterations, as_json,
+    limit, no_gold_cache, soft_f1, rves_iterations, vote, as_json,
 ) -> None:
     """Score predictions (or the gold itself) by execution accuracy.
 
@@ -58,7 +64,7 @@ def eval_command(
     config = EvalConfig(
         split=split, rule=rule, timeout_s=timeout, max_rows=max_rows, workers=workers,
         limit=limit, gold_cache=not no_gold_cache, soft_f1=soft_f1,
-        rves_iterations=rves_iterations,
+        rves_iterations=rves_iterations, vote=vote,
     )
     split_name = split or suite.default_split
     with progress_bar("executing queries") as progress:

@@ -54,6 +54,8 @@ def print_summary(results: dict, samples, out: Path | None = None) -> None:
         notes.append(f"{c['missing_predictions']} questions had no prediction (counted wrong)")
     if c["gold_errors"]:
         notes.append(f"{c['gold_errors']} gold queries failed (counted wrong; see samples.jsonl)")
+    if m.get("candidates"):
+        notes.append(_candidates_note(m["candidates"]))
     if "soft_f1" in m:
         notes.append(f"Soft-F1 {_pct(m['soft_f1'])}")
     if m.get("rves") is not None:
@@ -69,6 +71,14 @@ def print_summary(results: dict, samples, out: Path | None = None) -> None:
     notes.append(f"{timing.get('wall_s', 0):.2f} s" + (f" — written to {out}" if out else ""))
     for note in notes:
         console.print(f"  {note}")
+
+
+def _candidates_note(block: dict) -> str:
+    """One line for several candidates per question: the voting rule, pass@k, recall@n."""
+    n = block["n"] if block["n"] == block["n_min"] else f"{block['n_min']}–{block['n']}"
+    curve = ", ".join(f"@{k} {_pct(v)}" for k, v in block["pass_at_k"].items())
+    return (f"{block['candidates']} candidates, n = {n} per question: EX above is the "
+            f"{block['vote']} vote's; pass{curve}; recall@n {_pct(block['recall_at_n'])}%")
 
 
 def print_run_extras(results: dict) -> None:

@@ -148,3 +148,45 @@ def rves(rewards: Sequence[float]) -> float | None:
     if not rewards:
         return None
     return round(sum(math.sqrt(r) for r in rewards) * 100 / len(rewards), 4)
+
+
+def pass_at_k_ks(n: int) -> list[int]:
+    """The k of a pass@k curve over n candidates: 1, 2, 4, … up to n, and n itself.
+
+    >>> pass_at_k_ks(30)
+    [1, 2, 4, 8, 16, 30]
+    """
+    ks = [1 << i for i in range(n.bit_length()) if 1 << i <= n]
+    return ks + [n] if n and ks[-1] != n else ks
+
+
+def candidates_block(per_question: Sequence[Sequence[bool]], vote: str) -> dict:
+    """Several candidates per question: n, the voting rule, the pass@k curve and recall@n.
+
+    ``per_question`` holds each scored question's candidate verdicts, in candidate order (an
+    empty list for a question without any, which counts as wrong at every k). pass@k is the
+    unbiased estimator of Chen et al. (2021), averaged over questions, for k up to the smallest
+    number of candidates a question has (``n_min``); recall@n is the share of questions with at
+    least one correct candidate, however many they have.
+
+    >>> block = candidates_block([[True, False], [False, False]], "majority")
+    >>> block["pass_at_k"], block["recall_at_n"]
+    ({'1': 0.25, '2': 0.5}, 0.5)
+    """
+    from harness.generation.voting import pass_at_k
+
+    sizes = [len(c) for c in per_question if c]
+    n_min = min(sizes, default=0)
+    total = len(per_question)
+    curve = {
+        str(k): round(sum(pass_at_k(c, k) for c in per_question if c) / total, 6)
+        for k in pass_at_k_ks(n_min)
+    }
+    return {
+        "n": max(sizes, default=0),
+        "n_min": n_min,
+        "vote": vote,
+        "candidates": sum(sizes),
+        "pass_at_k": curve,
+        "recall_at_n": round(sum(any(c) for c in per_question) / total, 6) if total else None,
+    }

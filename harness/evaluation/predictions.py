@@ -3,7 +3,10 @@
 Three formats, detected from the file name (``--format`` overrides):
 
 * ``jsonl`` (ours): one ``{"question_id": …, "sql": "…"}`` object per line; other keys are kept as
-  metadata. Keyed by question_id, so order does not matter.
+  metadata. Keyed by question_id, so order does not matter. Several candidates for one question
+  (sampled elsewhere, for pass@k and voting) come either as several lines with the same
+  ``question_id`` (an optional integer ``candidate`` orders them; without it, file order) or as one
+  line ``{"question_id": …, "candidates": ["SQL", …]}``.
 * ``bird`` (``.json``): BIRD's dict ``{"<key>": "SQL\\t----- bird -----\\t<db_id>", …}``.
   The official script pairs entries with the gold *by position* (so a file written with
   ``sort_keys=True`` silently scores ~0%: evaluators.md P3). We pair by key instead: keys that
@@ -28,6 +31,7 @@ from harness.errors import PredictionsError
 BIRD_SEPARATOR = "\t----- bird -----\t"
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_SQL_CHARS = 100_000
+MAX_CANDIDATES = 1024  # per question
 FORMATS = ("jsonl", "bird", "spider")
 
 
@@ -49,8 +53,27 @@ def detect_format(path: Path) -> str:
 def load_predictions(
     path: str | Path, examples: list[Example], fmt: str | None = None
 ) -> dict[int, Prediction]:
-    """Predictions keyed by question_id; questions without one are simply absent."""
-    path = Path(path)
+    """One prediction per question, keyed by question_id; a second one for a question is an
+    error here (:func:`load_candidates` reads several)."""
+    return {
+        qid: candidates[0]
+        for qid, candidates in _load(Path(path), examples, fmt, many=False).items()
+    }
+
+
+def load_candidates(
+    path: str | Path, examples: list[Example], fmt: str | None = None
+) -> dict[int, list[Prediction]]:
+    """Every candidate of every question, keyed by question_id, in candidate order.
+
+    Questions without a candidate are simply absent; BIRD and Spider files hold one per question.
+    """
+    return _load(Path(path), examples, fmt, many=True)
+
+
+def _load(
+    path: Path, examples: list[Example], fmt: str | None, many: bool
+) -> dict[int, list[Prediction]]:
     if not path.is_file():
         raise PredictionsError(f"Predictions file not found: {path}")
     if path.stat().st_size > MAX_FILE_BYTES:
@@ -63,49 +86,120 @@ def load_predictions(
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise PredictionsError(f"{path} is not UTF-8 text ({exc}).") from exc
-    readers = {"jsonl": _read_jsonl, "bird": _read_bird, "spider": _read_spider}
-    if fmt not in readers:
+    if fmt == "jsonl":
+        candidates = _read_jsonl(text, examples, path, many)
+    elif fmt in ("bird", "spider"):
+        reader = _read_bird if fmt == "bird" else _read_spider
+        candidates = {qid: [p] for qid, p in reader(text, examples, path).items()}
+    else:
         raise PredictionsError(f"Unknown predictions format '{fmt}'; use one of {FORMATS}.")
-    predictions = readers[fmt](text, examples, path)
-    for prediction in predictions.values():
-        if len(prediction.sql) > MAX_SQL_CHARS:
+    for qid, predictions in candidates.items():
+        if len(predictions) > MAX_CANDIDATES:
             raise PredictionsError(
-                f"{path}: the SQL for question {prediction.question_id} is "
-                f"{len(prediction.sql)} characters, over the {MAX_SQL_CHARS} limit."
+                f"{path}: question {qid} has {len(predictions)} candidates, over the "
+                f"{MAX_CANDIDATES} limit."
             )
-    return predictions
+        for prediction in predictions:
+            if len(prediction.sql) > MAX_SQL_CHARS:
+                raise PredictionsError(
+                    f"{path}: the SQL for question {qid} is {len(prediction.sql)} characters, "
+                    f"over the {MAX_SQL_CHARS} limit."
+                )
+    return candidates
 
 
-def _read_jsonl(text: str, examples: list[Example], path: Path) -> dict[int, Prediction]:
+def _read_jsonl(
+    text: str, examples: list[Example], path: Path, many: bool
+) -> dict[int, list[Prediction]]:
     known = {e.question_id for e in examples}
-    out: dict[int, Prediction] = {}
+    lines: dict[int, list[tuple[int | None, int, Prediction]]] = {}  # qid -> (index, line, pred)
+    listed: set[int] = set()  # questions given as one "candidates" list
     unknown: list[int] = []
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        where = f"{path}:{line_no}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise PredictionsError(f"{path}:{line_no}: not valid JSON ({exc.msg}).") from exc
-        if not isinstance(record, dict) or "question_id" not in record or "sql" not in record:
+            raise PredictionsError(f"{where}: not valid JSON ({exc.msg}).") from exc
+        has_list = isinstance(record, dict) and many and "candidates" in record
+        if not isinstance(record, dict) or "question_id" not in record or (
+            "sql" not in record and not has_list
+        ):
             raise PredictionsError(
-                f'{path}:{line_no}: each line must be an object with "question_id" and "sql".'
+                f'{where}: each line must be an object with "question_id" and "sql"'
+                + (' (or "candidates": a list of SQL).' if many else ".")
             )
-        qid = _as_question_id(record["question_id"], f"{path}:{line_no}")
-        sql = record["sql"]
-        if sql is None:
-            sql = ""
-        if not isinstance(sql, str):
-            raise PredictionsError(f'{path}:{line_no}: "sql" must be a string.')
-        if qid in out:
-            raise PredictionsError(f"{path}:{line_no}: question_id {qid} appears twice.")
+        qid = _as_question_id(record["question_id"], where)
+        if qid in listed or (qid in lines and (has_list or not many)):
+            hint = (
+                ""
+                if many
+                else " (several candidates per question: `harness eval` scores them all)"
+            )
+            raise PredictionsError(f"{where}: question_id {qid} appears twice{hint}.")
+        if has_list:
+            if "sql" in record:
+                raise PredictionsError(f'{where}: give "sql" or "candidates", not both.')
+            sqls = record["candidates"]
+            if not isinstance(sqls, list) or not sqls:
+                raise PredictionsError(f'{where}: "candidates" must be a non-empty list of SQL.')
+            meta = {k: v for k, v in record.items() if k not in ("question_id", "candidates")}
+            entries = [
+                (i, line_no, Prediction(qid, _sql_text(sql, f"{where}: candidate {i}"), meta))
+                for i, sql in enumerate(sqls)
+            ]
+        else:
+            index = record.get("candidate")
+            if index is not None and (
+                isinstance(index, bool) or not isinstance(index, int) or index < 0
+            ):
+                raise PredictionsError(
+                    f'{where}: "candidate" must be an integer ≥ 0, got {index!r}.'
+                )
+            meta = {k: v for k, v in record.items() if k not in ("question_id", "sql", "candidate")}
+            entries = [(index, line_no, Prediction(qid, _sql_text(record["sql"], where), meta))]
         if qid not in known:
             unknown.append(qid)
             continue
-        meta = {k: v for k, v in record.items() if k not in ("question_id", "sql")}
-        out[qid] = Prediction(qid, sql, meta)
+        if has_list:
+            listed.add(qid)
+        lines.setdefault(qid, []).extend(entries)
     _reject_unknown(unknown, path, examples)
-    return out
+    return {qid: _in_candidate_order(qid, entries, path) for qid, entries in lines.items()}
+
+
+def _sql_text(sql, where: str) -> str:
+    if sql is None:
+        return ""
+    if not isinstance(sql, str):
+        raise PredictionsError(f'{where}: "sql" must be a string.')
+    return sql
+
+
+def _in_candidate_order(
+    qid: int, entries: list[tuple[int | None, int, Prediction]], path: Path
+) -> list[Prediction]:
+    """File order, or the ``candidate`` indices' order when every line of the question has one."""
+    indices = [index for index, _, _ in entries]
+    if len(entries) == 1 or all(index is None for index in indices):
+        return [prediction for _, _, prediction in entries]
+    if any(index is None for index in indices):
+        line = next(line for index, line, _ in entries if index is None)
+        raise PredictionsError(
+            f'{path}:{line}: question_id {qid} numbers its other candidates with "candidate"; '
+            f"number this one too."
+        )
+    seen: dict[int, int] = {}
+    for index, line, _ in entries:
+        if index in seen:
+            raise PredictionsError(
+                f"{path}:{line}: candidate {index} of question_id {qid} appears twice "
+                f"(first on line {seen[index]})."
+            )
+        seen[index] = line
+    return [prediction for _, _, prediction in sorted(entries, key=lambda e: e[0])]
 
 
 def _read_bird(text: str, examples: list[Example], path: Path) -> dict[int, Prediction]:

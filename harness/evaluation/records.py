@@ -15,14 +15,20 @@
   ``ex_over_total`` (unscorable counted as wrong), ``by_difficulty`` (level → n, correct, ex,
   ex_ci95), ``by_category`` (the same per ``Example.category``, for a suite with a second
   breakdown such as Spider-DK's knowledge type), ``strict_ex`` (the strict twin's EX, for an
-  official rule), optional ``soft_f1`` and ``rves``
+  official rule), optional ``soft_f1`` and ``rves``; with several candidates per question,
+  ``candidates``: ``n`` (most candidates of a question), ``n_min``, ``vote`` (the rule that chose
+  each question's answer, whose EX is ``ex``), ``candidates`` (how many were scored),
+  ``pass_at_k`` (k → unbiased pass@k, k = 1, 2, 4 … n_min) and ``recall_at_n``
 * ``timing``: ``wall_s``, ``execution_s``
 * ``method``, ``latency``, ``training``: added by ``harness run``
 
 ``samples.jsonl`` keys: question_id, db_id, difficulty, category and original_id (when the suite
 sets them), question, pred_sql, gold_sql, correct, reason, quirks, strict_correct, exec_ms
 (prediction), gold_exec_ms, pred_rows, gold_rows (row counts), pred_preview, gold_preview (first
-rows), soft_f1 when asked, plus what the method recorded (latency, tokens…).
+rows), soft_f1 when asked, plus what the method recorded (latency, tokens…). With several
+candidates, the line is the voted candidate's, with ``candidates`` (each one's sql, correct,
+reason, quirks, strict_correct, exec_ms, pred_rows) and ``selection`` (the vote: chosen index,
+result groups, skipped groups…).
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from importlib import metadata
 from pathlib import Path
 
 from harness import __version__
-from harness.evaluation.metrics import accuracy_block
+from harness.evaluation.metrics import accuracy_block, candidates_block
 from harness.evaluation.scorer import ScoredSample
 
 SCHEMA_VERSION = 1
@@ -73,7 +79,30 @@ def sample_record(sample: ScoredSample) -> dict:
     if sample.prediction and sample.prediction.meta:
         record["generation"] = sample.prediction.meta
     record.update(sample.extra)
+    if sample.candidates is not None:
+        record["candidates"] = [_candidate_record(c) for c in sample.candidates]
+        record["selection"] = sample.selection
     return record
+
+
+def _candidate_record(sample: ScoredSample) -> dict:
+    v = sample.verdict
+    return {
+        "sql": sample.prediction.sql if sample.prediction else None,
+        "correct": v.correct,
+        "reason": v.reason,
+        "quirks": list(v.quirks),
+        "strict_correct": v.strict_correct,
+        "exec_ms": sample.pred_ms,
+        "pred_rows": sample.pred_row_count,
+    }
+
+
+def candidate_verdicts(sample: ScoredSample) -> list[bool]:
+    """Each candidate's verdict for one question (none for a missing prediction)."""
+    if sample.candidates is not None:
+        return [c.verdict.correct for c in sample.candidates]
+    return [] if sample.prediction is None else [sample.verdict.correct]
 
 
 def summarize(samples: list[ScoredSample], levels: tuple[str, ...] = ()) -> tuple[dict, dict, dict]:
@@ -114,6 +143,9 @@ def summarize(samples: list[ScoredSample], levels: tuple[str, ...] = ()) -> tupl
     f1 = [s.soft_f1 for s in scored if s.soft_f1 is not None]
     if f1:
         metrics["soft_f1"] = round(sum(f1) / len(scored), 6)
+    voted = [s.selection["strategy"] for s in scored if s.selection]
+    if voted:
+        metrics["candidates"] = candidates_block([candidate_verdicts(s) for s in scored], voted[0])
     return counts, unscorable, metrics
 
 

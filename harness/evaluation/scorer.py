@@ -7,6 +7,7 @@ the quirk behind every verdict where the two differ.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -22,7 +23,12 @@ PREVIEW_CELL_CHARS = 200
 
 @dataclass
 class ScoredSample:
-    """One example with its prediction, verdict, timings and a glimpse of both results."""
+    """One example with its prediction, verdict, timings and a glimpse of both results.
+
+    With several candidates for the question, the sample is the one voting chose (its verdict is
+    the question's), ``candidates`` holds every candidate's own ScoredSample, in order, and
+    ``selection`` the voting outcome (:meth:`harness.generation.voting.Selection.to_dict`).
+    """
 
     example: Example
     prediction: Prediction | None
@@ -35,17 +41,29 @@ class ScoredSample:
     gold_preview: list[list] | None = None
     soft_f1: float | None = None
     extra: dict = field(default_factory=dict)
+    candidates: list[ScoredSample] | None = None
+    selection: dict | None = None
+
+
+@dataclass
+class _Gold:
+    """One question's gold, prepared and queued once whatever the number of candidates."""
+
+    prepared: PreparedSQL
+    strict: PreparedSQL | None
+    at: list[int]  # positions of its runs in the batch, one per database file
+    strict_at: list[int]
 
 
 @dataclass
 class _Plan:
-    index: int
-    gold: PreparedSQL
+    index: int  # the example
+    candidate: int
+    gold: _Gold
     pred: PreparedSQL
-    strict_gold: PreparedSQL | None
     strict_pred: PreparedSQL | None
-    n_paths: int
-    start: int  # position of this sample's first query in the batch
+    at: list[int]
+    strict_at: list[int]
 
 
 def score_examples(
@@ -58,77 +76,140 @@ def score_examples(
     with_soft_f1: bool = False,
 ) -> list[ScoredSample]:
     """A ScoredSample per example, in order; missing predictions count as wrong."""
+    return score_candidates(
+        examples, {qid: [p] for qid, p in predictions.items()}, suite, rule, executor, progress,
+        with_soft_f1,
+    )
+
+
+def score_candidates(
+    examples: Sequence[Example],
+    candidates: dict[int, list[Prediction]],
+    suite: Suite,
+    rule: Rule,
+    executor: Executor,
+    progress: Callable[[int, int], None] | None = None,
+    with_soft_f1: bool = False,
+    vote: str = "majority",
+) -> list[ScoredSample]:
+    """A ScoredSample per example, in order; a question with several candidates gets the one
+    ``vote`` chooses (:func:`harness.generation.voting.select`, as the prompting method votes)
+    with every candidate's verdict beside it. Missing predictions count as wrong.
+
+    All the executions go to the executor in one batch, so each distinct (database, SQL) runs
+    once however many candidates share it, and each gold once per question.
+    """
     strict = rule.strict_twin()
     problems: dict[str, str | None] = {}
     databases = {}
     samples: list[ScoredSample | None] = [None] * len(examples)
+    early: dict[tuple[int, int], ScoredSample] = {}  # verdicts that need no execution
     plans: list[_Plan] = []
     queries: list[Query] = []
+    vote_at: dict[int, list[int | None]] = {}  # example -> each candidate's raw run (voting)
+
+    def queue(path, text: str, gold: bool = False) -> int:
+        queries.append(Query(path, text, gold=gold))
+        return len(queries) - 1
 
     for i, example in enumerate(examples):
         if example.db_id not in problems:
             problems[example.db_id] = suite.database_problem(example.db_id)
             databases[example.db_id] = suite.database(example.db_id)
-        prediction = predictions.get(example.question_id)
+        preds = candidates.get(example.question_id) or []
         if problems[example.db_id]:
             verdict = Verdict(False, f"unscorable:{problems[example.db_id]}")
-        elif prediction is None:
+            samples[i] = ScoredSample(example, preds[0] if preds else None, verdict)
+            continue
+        if not preds:
             verdict = Verdict(False, "missing_prediction", strict_correct=False)
-        elif not prediction.sql.strip() and rule.empty_prediction_is_error:
-            verdict = Verdict(False, "pred_error:empty prediction", strict_correct=False)
-        else:
-            verdict = None
-        if verdict is not None:
-            samples[i] = ScoredSample(example, prediction, verdict)
+            samples[i] = ScoredSample(example, None, verdict)
             continue
         database = databases[example.db_id]
         paths = database.paths if rule.all_databases else (database.path,)
-        plan = _Plan(
-            index=i,
-            gold=rule.prepare_gold(example.gold_sql),
-            pred=rule.prepare_pred(prediction.sql),
-            strict_gold=strict.prepare_gold(example.gold_sql) if strict else None,
-            strict_pred=strict.prepare_pred(prediction.sql) if strict else None,
-            n_paths=len(paths),
-            start=len(queries),
-        )
-        for path in paths:
-            queries.append(Query(path, plan.gold.text, gold=True))
-            queries.append(Query(path, plan.pred.text))
-        if strict:
-            for path in paths:
-                queries.append(Query(path, plan.strict_gold.text, gold=True))
-                queries.append(Query(path, plan.strict_pred.text))
-        plans.append(plan)
+        gold: _Gold | None = None
+        for j, prediction in enumerate(preds):
+            if not prediction.sql.strip() and rule.empty_prediction_is_error:
+                verdict = Verdict(False, "pred_error:empty prediction", strict_correct=False)
+                early[i, j] = ScoredSample(example, prediction, verdict)
+                continue
+            if gold is None:
+                gold = _Gold(rule.prepare_gold(example.gold_sql), None, [], [])
+                gold.at = [queue(path, gold.prepared.text, gold=True) for path in paths]
+                if strict:
+                    gold.strict = strict.prepare_gold(example.gold_sql)
+                    gold.strict_at = [queue(path, gold.strict.text, gold=True) for path in paths]
+            pred = rule.prepare_pred(prediction.sql)
+            plan = _Plan(i, j, gold, pred, None, [queue(path, pred.text) for path in paths], [])
+            if strict:
+                plan.strict_pred = strict.prepare_pred(prediction.sql)
+                plan.strict_at = [queue(path, plan.strict_pred.text) for path in paths]
+            plans.append(plan)
+        if len(preds) > 1:  # voting runs the candidates as written, on the question's database
+            vote_at[i] = [queue(database.path, p.sql) if p.sql else None for p in preds]
 
     settings = ExecutionSettings(
         executor.settings.timeout_s, executor.settings.max_rows, rule.text_errors
     )
     runs = executor.run(queries, settings=settings, progress=progress)
 
+    scored: dict[tuple[int, int], ScoredSample] = dict(early)
     for plan in plans:
-        example = examples[plan.index]
-        n = plan.n_paths
-        block = runs[plan.start : plan.start + (4 if strict else 2) * n]
-        gold_runs, pred_runs = block[0 : 2 * n : 2], block[1 : 2 * n : 2]
-        correct, reason = decide(rule, example.gold_sql, plan.gold, gold_runs, pred_runs)
-        strict_correct = correct
-        quirks = plan.pred.quirks + plan.gold.quirks
-        if strict:
-            s_gold, s_pred = block[2 * n :: 2], block[2 * n + 1 :: 2]
-            strict_correct, _ = decide(strict, example.gold_sql, plan.strict_gold, s_gold, s_pred)
-            if strict_correct != correct:
-                flipped = comparison_quirks(rule, example.gold_sql, plan.gold, gold_runs, pred_runs)
-                quirks = tuple(dict.fromkeys(quirks + tuple(flipped)))
-                reason = "quirk:" + "+".join(quirks or ("unattributed",))
-        sample = ScoredSample(
-            example,
-            predictions[example.question_id],
-            Verdict(correct, reason, quirks, strict_correct),
+        scored[plan.index, plan.candidate] = _decide(
+            plan, examples[plan.index], candidates, runs, rule, strict, with_soft_f1
         )
-        _fill_result_details(sample, gold_runs[0], pred_runs[0], with_soft_f1)
-        samples[plan.index] = sample
+    for i, example in enumerate(examples):
+        if samples[i] is not None:
+            continue
+        preds = candidates[example.question_id]
+        own = [scored[i, j] for j in range(len(preds))]
+        if len(own) == 1:
+            samples[i] = own[0]
+            continue
+        samples[i] = _voted(example, own, [p.sql for p in preds], vote_at[i], runs, vote)
     return samples  # type: ignore[return-value]
+
+
+def _decide(plan: _Plan, example: Example, candidates, runs: list[Execution], rule: Rule,
+            strict: Rule | None, with_soft_f1: bool) -> ScoredSample:
+    gold_runs = [runs[k] for k in plan.gold.at]
+    pred_runs = [runs[k] for k in plan.at]
+    correct, reason = decide(rule, example.gold_sql, plan.gold.prepared, gold_runs, pred_runs)
+    strict_correct = correct
+    quirks = plan.pred.quirks + plan.gold.prepared.quirks
+    if strict:
+        s_gold = [runs[k] for k in plan.gold.strict_at]
+        s_pred = [runs[k] for k in plan.strict_at]
+        strict_correct, _ = decide(strict, example.gold_sql, plan.gold.strict, s_gold, s_pred)
+        if strict_correct != correct:
+            flipped = comparison_quirks(
+                rule, example.gold_sql, plan.gold.prepared, gold_runs, pred_runs
+            )
+            quirks = tuple(dict.fromkeys(quirks + tuple(flipped)))
+            reason = "quirk:" + "+".join(quirks or ("unattributed",))
+    sample = ScoredSample(
+        example,
+        candidates[example.question_id][plan.candidate],
+        Verdict(correct, reason, quirks, strict_correct),
+    )
+    _fill_result_details(sample, gold_runs[0], pred_runs[0], with_soft_f1)
+    return sample
+
+
+def _voted(example: Example, own: list[ScoredSample], sqls: list[str],
+           at: list[int | None], runs: list[Execution], vote: str) -> ScoredSample:
+    """The chosen candidate's sample, carrying all of them; wrong when none executed."""
+    from harness.generation.voting import NOT_RUN, select
+
+    selection = select(vote, sqls, [NOT_RUN if k is None else runs[k] for k in at])
+    if selection.index is None:
+        chosen = ScoredSample(example, own[0].prediction,
+                              Verdict(False, "no_candidate_executed", strict_correct=False))
+    else:
+        chosen = dataclasses.replace(own[selection.index])
+    chosen.candidates = own
+    chosen.selection = selection.to_dict()
+    return chosen
 
 
 def _fill_result_details(sample: ScoredSample, gold: Execution, pred: Execution, f1: bool) -> None:

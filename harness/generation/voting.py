@@ -30,6 +30,8 @@ from harness.core import Execution
 STRATEGIES = ("majority", "value-aware")
 KEY_PREFIX = "SUCCESS_VALUES:"
 KEY_CHARS = 200
+#: What a candidate with no SQL text "executed" to: it is never run, and never votes.
+NOT_RUN = Execution(rows=None, error="empty SQL", is_query=False)
 
 
 def result_key(rows: Sequence[Sequence]) -> str:
