@@ -40,6 +40,7 @@ class RunConfig:
     timeout_s: float = 30.0
     workers: int | None = None
     baseline: bool = True  # for training methods: also score the untrained model first
+    seeds: str | None = None  # "0,1,2" or a count: one run per seed plus an aggregate
 
 
 def load_yaml(path: str | Path) -> dict[str, Any]:

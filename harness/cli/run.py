@@ -79,23 +79,37 @@ def _prepare(config_file, method_name, flags: dict):
 @click.option("--workers", type=int, default=None, help="Processes for executing SQL.")
 @click.option("--no-baseline", "no_baseline", is_flag=True,
               help="Training methods: skip scoring the untrained model first.")
+@click.option("--seeds", default=None,
+              help="Run once per seed (0,1,2, or a count: 3) into <out>/seed-<s>, then write "
+                   "<out>/aggregate.json (mean EX, spread).")
 @method_options
 def run_command(config_file, method, suite, data_dir, out, no_baseline, **flags) -> None:
     """Train (if the method trains), generate SQL for a suite, and score it: one run folder.
 
-    Example: harness run --method prompting --suite spider --split dev --limit 50
+    \b
+    Examples:
+      harness run --method prompting --suite spider --split dev --limit 50
+      harness run --config configs/sft-smollm2-cpu.yaml --seeds 0,1,2 --out runs/sft-seeds
     """
-    from harness.cli.summary import print_summary
-    from harness.pipeline import run_method
-    from harness.suite import load_suite
-
     if no_baseline:
         flags["baseline"] = False
     flags.update(suite=suite, data_dir=str(data_dir) if data_dir else None)
     method_cls, run, method_config = _prepare(config_file, method, flags)
+    from harness.suite import load_suite
+
     suite_obj = load_suite(run.suite, run.data_dir)
     split = run.split or suite_obj.default_split
     out = Path(out or run.out or default_out(method_cls.name, suite_obj.name, split))
+    if run.seeds is None:
+        _run_once(method_cls, method_config, suite_obj, run, out)
+        return
+    _run_seeds(method_cls, method_config, suite_obj, run, out)
+
+
+def _run_once(method_cls, method_config, suite_obj, run, out: Path) -> dict:
+    from harness.cli.summary import print_run_extras, print_summary
+    from harness.pipeline import run_method
+
     method_obj = method_cls(method_config)
     try:
         results, samples = run_method(method_obj, suite_obj, run, out,
@@ -103,9 +117,27 @@ def run_command(config_file, method, suite, data_dir, out, no_baseline, **flags)
     finally:
         method_obj.close()
     print_summary(results, samples, out)
-    from harness.cli.summary import print_run_extras
-
     print_run_extras(results)
+    return results
+
+
+def _run_seeds(method_cls, method_config, suite_obj, run, out: Path) -> None:
+    import dataclasses
+
+    from harness.cli.summary import print_seed_aggregate
+    from harness.seeds import parse_seeds, run_seeds
+
+    if not any(f.name == "seed" for f in dataclasses.fields(method_config)):
+        raise HarnessError(f"Method '{method_cls.name}' has no seed setting; --seeds needs one.")
+    seeds = parse_seeds(run.seeds)
+    one_run = dataclasses.replace(run, seeds=None)
+
+    def run_one(seed: int, folder: Path) -> None:
+        _run_once(method_cls, dataclasses.replace(method_config, seed=seed), suite_obj,
+                  one_run, folder)
+
+    aggregate = run_seeds(seeds, run_one, out, console=lambda m: click.echo(m, err=True))
+    print_seed_aggregate(aggregate, out)
 
 
 @click.command("train")

@@ -111,3 +111,18 @@ def print_run_extras(results: dict) -> None:
         )
     elif lat.get("cached_samples"):
         console.print(f"  latency: all {lat['cached_samples']} samples served from the cache")
+
+
+def print_seed_aggregate(aggregate: dict, out: Path | None = None) -> None:
+    """The per-seed EX and their mean ± spread, after ``harness run --seeds``."""
+    console = Console(highlight=False, soft_wrap=True)
+    table = Table(title=f"{aggregate['method']} on {aggregate['suite']} / {aggregate['split']} "
+                        f"— {len(aggregate['runs'])} seeds", title_justify="left")
+    for col in ("seed", "scored", "correct", "EX %"):
+        table.add_column(col, justify="right")
+    for r in aggregate["runs"]:
+        table.add_row(str(r["seed"]), str(r["scored"]), str(r["correct"]), _pct(r["ex"]))
+    console.print(table)
+    console.print(f"  EX mean {_pct(aggregate['ex_mean'])}% ± {_pct(aggregate['ex_std'])} (sd), "
+                  f"range {_pct(aggregate['ex_min'])}–{_pct(aggregate['ex_max'])}"
+                  + (f" — written to {out}" if out else ""))
