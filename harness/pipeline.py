@@ -300,6 +300,8 @@ def run_method(
                              "checkpoint": str(checkpoint) if checkpoint else None,
                              "wall_s": recorded if recorded is not None else elapsed,
                              "this_run_s": elapsed}
+        if isinstance(record, dict) and record.get("unusable_golds"):
+            extra["training"]["unusable_golds"] = record["unusable_golds"]
 
     console(f"Generating SQL for {len(examples)} questions of {suite.name}/{split}…")
     log = PredictionLog(out_dir / "predictions.jsonl")

@@ -12,7 +12,9 @@ the suite's rule prepares both texts (``Rule.prepare_gold`` / ``prepare_pred``),
 
 A gold that fails is never a match (reference/finer-sql.md §8.2). ``upstream_compat=True``
 reproduces the released FINER-SQL behaviour instead: a gold that errors (without timing out) is
-read as an empty result, so a prediction with an empty result "matches" it.
+read as an empty result, so a prediction with an empty result "matches" it; a result over the
+row cap is compared on its first ``max_rows`` rows (the released service truncated both), never
+read as empty. Every gold the reward could not use is counted in :attr:`ExecutionGrader.unusable`.
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ class ExecutionGrader:
             self.settings, workers=workers, cache=cache if cache is not None else GoldCache()
         )
         self.upstream_compat = upstream_compat
+        #: Graded requests whose gold was unusable, by problem (gold_error, gold_timeout,
+        #: gold_truncated): reported in the training statistics.
+        self.unusable: dict[str, int] = {}
         self._paths: dict[str, tuple] = {}
 
     def _db_paths(self, db_id: str) -> tuple:
@@ -114,14 +119,18 @@ class ExecutionGrader:
             gold_runs = runs[start : start + n]
             gold_timed_out = any(g.timed_out for g in gold_runs)
             gold_usable = all(g.ok and not g.truncated for g in gold_runs)
+            if not gold_usable:
+                problem = gold_problem(gold_runs) or "gold_error"
+                key = problem.split(":", 1)[0]
+                self.unusable[key] = self.unusable.get(key, 0) + 1
             if not has_pred:
                 grades.append(Grade(False, "no_sql", False, gold_usable, gold_timed_out))
                 continue
             pred_runs = runs[start + n : start + 2 * n]
             pred_executed = all(p.ok for p in pred_runs)
-            if self.upstream_compat and not gold_usable and not gold_timed_out:
-                # §8.2 as released: a failed gold was cached as an empty result.
-                gold_runs = [Execution([]) for _ in gold_runs]
+            if self.upstream_compat:
+                gold_runs = [_as_released(g, gold=True) for g in gold_runs]
+                pred_runs = [_as_released(p, gold=False) for p in pred_runs]
             correct, reason = decide(self.rule, r.gold_sql, gold, gold_runs, pred_runs)
             grades.append(Grade(correct, reason, pred_executed, gold_usable, gold_timed_out))
         return grades
@@ -139,23 +148,35 @@ class ExecutionGrader:
             spans.append((len(queries), len(paths)))
             queries.extend(Query(p, text, gold=True) for p in paths)
         runs = self.executor.run(queries, settings=self.settings) if queries else []
-        problems: list[str | None] = []
-        for start, n in spans:
-            problem = None
-            for run in runs[start : start + n]:
-                if run.timed_out:
-                    problem = "gold_timeout"
-                elif not run.ok:
-                    problem = f"gold_error:{run.error}"
-                elif run.truncated:
-                    problem = "gold_truncated"
-                if problem:
-                    break
-            problems.append(problem)
-        return problems
+        return [gold_problem(runs[start : start + n]) for start, n in spans]
 
     def close(self) -> None:
         if self._own_executor:
             self.executor.close()
             if self.executor.cache is not None:
                 self.executor.cache.close()
+
+
+def gold_problem(gold_runs: Sequence[Execution]) -> str | None:
+    """Why these executions of a gold cannot serve as a reward target (None: they can)."""
+    for run in gold_runs:
+        if run.timed_out:
+            return "gold_timeout"
+        if not run.ok:
+            return f"gold_error:{run.error}"
+        if run.truncated:
+            return "gold_truncated"
+    return None
+
+
+def _as_released(run: Execution, gold: bool) -> Execution:
+    """An execution as the released FINER-SQL reward saw it (reference/finer-sql.md §2.3, §8.2).
+
+    A gold error (not a timeout) was cached as ``[]``; a result over the row cap arrived cut to
+    its first ``max_rows`` rows and was compared as it was.
+    """
+    if gold and not run.ok and not run.timed_out:
+        return Execution([])
+    if run.ok and run.truncated:
+        return Execution(run.rows, elapsed_ms=run.elapsed_ms, is_query=run.is_query)
+    return run

@@ -237,19 +237,27 @@ class ExecutionMatchReward:
 
 
 def grpo_dataset(method: TrainedMethod, suite: Suite, split: str, tokenizer, grader):
-    """Prompt rows for GRPO with the columns rewards read, minus golds that cannot be graded."""
+    """Prompt rows for GRPO with the columns rewards read, minus golds that cannot be graded.
+
+    Returns (dataset, dropped prompts by reason, unusable golds by problem). A gold that fails or
+    returns more rows than the cap is dropped (reference/finer-sql.md §8.2: it teaches nothing);
+    with ``upstream_compat`` only timeouts are dropped, as released (§3 filter 1), and the others
+    are kept, still counted.
+    """
     from datasets import Dataset
 
     examples = training_examples(suite, split, method.config)
     builder = method.train_prompt_builder(suite, tokenizer, examples)
     pairs, dropped = build_prompts(suite, examples, builder)
     problems = grader.gold_problems([(e.db_id, e.gold_sql) for e, _ in pairs])
-    rows = []
+    rows, unusable = [], {}
     for (e, messages), problem in zip(pairs, problems):
-        if problem:  # reference/finer-sql.md §3 filter 1, and §8.2: a failing gold teaches nothing
+        if problem:
             key = problem.split(":", 1)[0]
-            dropped[key] = dropped.get(key, 0) + 1
-            continue
+            unusable[key] = unusable.get(key, 0) + 1
+            if key == "gold_timeout" or not grader.upstream_compat:
+                dropped[key] = dropped.get(key, 0) + 1
+                continue
         rows.append(
             {
                 "prompt": messages,
@@ -261,7 +269,7 @@ def grpo_dataset(method: TrainedMethod, suite: Suite, split: str, tokenizer, gra
         )
     if not rows:
         raise ConfigError(f"No gradable training example ({dropped}).")
-    return Dataset.from_list(rows), dropped
+    return Dataset.from_list(rows), dropped, unusable
 
 
 def run_grpo(
@@ -280,7 +288,7 @@ def run_grpo(
     cfg: GRPOMethodConfig = method.config  # type: ignore[assignment]
     started = time.perf_counter()
     loaded, tokenizer, location = load_model_and_tokenizer(cfg, model)
-    dataset, dropped = grpo_dataset(method, suite, split, tokenizer, grader)
+    dataset, dropped, unusable = grpo_dataset(method, suite, split, tokenizer, grader)
     trainer_dir = out_dir / "trainer"
     args = grpo_trl_args(cfg, trainer_dir)
     if reward_weights is not None:
@@ -302,6 +310,12 @@ def run_grpo(
         trained_from=location,
         examples=len(dataset),
         dropped_examples=dropped,
+        unusable_golds={
+            "in_training_set": unusable,
+            "policy": "kept (as released; timeouts dropped)" if grader.upstream_compat
+            else "dropped",
+            "at_reward_time": dict(grader.unusable),
+        },
         reward_functions=[getattr(f, "__name__", type(f).__name__) for f in reward_funcs],
         reward_weights=reward_weights,
     )

@@ -100,6 +100,9 @@ def test_ci_preset_runs_end_to_end(name, suite, tmp_path):
         assert all(math.isfinite(v) for v in record["reward_means"].values())
         if name == "finer-sql":
             check_finer_sql_record(record, checkpoint)
+        if name != "sft":  # golds the reward cannot use are counted, whatever their number
+            assert record["unusable_golds"]["policy"] == "dropped"
+            assert isinstance(record["unusable_golds"]["in_training_set"], dict)
         if name == "grpo":  # the warm start on the gold SQL ran, then GRPO from its model
             assert record["warm_start"]["steps"] == 1
             assert record["trained_from"] == str(checkpoint / "warm_start")

@@ -81,6 +81,26 @@ def _candidates_note(block: dict) -> str:
             f"{block['vote']} vote's; pass{curve}; recall@n {_pct(block['recall_at_n'])}%")
 
 
+def unusable_golds_line(unusable: dict) -> str:
+    """One line on the training golds the reward could not use (failing, timed out, over cap).
+
+    >>> unusable_golds_line({"in_training_set": {"gold_error": 2}, "policy": "dropped",
+    ...                      "at_reward_time": {}})
+    'reward: 2 training golds unusable (gold_error 2): dropped; 0 graded against an unusable gold'
+    """
+    def tally(counts: dict) -> str:
+        return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+
+    listed = unusable.get("in_training_set") or {}
+    at_reward = unusable.get("at_reward_time") or {}
+    line = f"reward: {sum(listed.values())} training golds unusable"
+    if listed:
+        line += f" ({tally(listed)})"
+    line += f": {unusable.get('policy', '?')}; {sum(at_reward.values())} graded against an " \
+            "unusable gold"
+    return line + (f" ({tally(at_reward)})" if at_reward else "")
+
+
 def print_run_extras(results: dict) -> None:
     """What ``harness run`` adds: baseline, training, decoding, pass@N and latency."""
     console = Console(highlight=False, soft_wrap=True)
@@ -96,6 +116,9 @@ def print_run_extras(results: dict) -> None:
         console.print(f"  training: {training.get('wall_s', 0):.0f} s on split "
                       f"{training.get('split')}; checkpoint {training.get('checkpoint')}"
                       + (" (finished earlier, reused)" if reused else ""))
+        unusable = training.get("unusable_golds")
+        if unusable:
+            console.print("  " + unusable_golds_line(unusable))
     passes = results["metrics"].get("pass_at_n")
     line = f"  decoding: {results.get('decoding', '?')}"
     if passes:

@@ -25,7 +25,13 @@ from harness.errors import ConfigError
 from harness.generation.prompts import PromptBuilder
 from harness.suite import Suite
 from methods.finer_sql.atomic import SHAPINGS, Shaping
-from methods.finer_sql.memory import RETRIEVALS, Embedder, GateSettings, ReasoningMemory
+from methods.finer_sql.memory import (
+    MENTIONS,
+    RETRIEVALS,
+    Embedder,
+    GateSettings,
+    ReasoningMemory,
+)
 from methods.finer_sql.rewards import TERMS, FinerSQLRewards
 from methods.grpo import GRPOMethod, GRPOMethodConfig, run_grpo
 from methods.sft import sft_targets
@@ -101,8 +107,9 @@ class FinerSQLConfig(GRPOMethodConfig):
     upstream_compat: bool = dataclasses.field(
         default=False,
         metadata=_help(
-            "Reproduce the released code's defects (§8): no FROM ops, a failing gold "
-            "read as an empty result. Off: the fixed behaviour."
+            "Reproduce the released code (docs/training.md lists each difference): its atomic "
+            "operations exactly, a failing gold read as an empty result, failing golds kept in "
+            "training. Off: the fixed behaviour."
         ),
     )
     # > Memory reward
@@ -122,6 +129,13 @@ class FinerSQLConfig(GRPOMethodConfig):
     )
     memory_dedup_cosine: float = dataclasses.field(
         default=0.9, metadata=_help("Do not store a trace this close to a stored one.")
+    )
+    memory_gate_mentions: str = dataclasses.field(
+        default="column",
+        metadata=_help(
+            "What the memory gate counts as a schema mention: column (as released: bare column "
+            "names of the table.column: lines) or table.column (full names only; stricter)."
+        ),
     )
     memory_seed: bool = dataclasses.field(
         default=True, metadata=_help("Seed the memory with the warm-start traces (verified).")
@@ -149,6 +163,13 @@ class FinerSQLConfig(GRPOMethodConfig):
             )
         if self.memory_retrieval not in RETRIEVALS:
             raise ConfigError(f"memory_retrieval must be one of {', '.join(RETRIEVALS)}.")
+        if self.memory_gate_mentions not in MENTIONS:
+            raise ConfigError(f"memory_gate_mentions must be one of {', '.join(MENTIONS)}.")
+        if self.upstream_compat and self.memory_gate_mentions != "column":
+            raise ConfigError(
+                "upstream_compat reproduces the released memory gate, which counts bare column "
+                "names; drop memory_gate_mentions or upstream_compat."
+            )
 
     @property
     def shaping(self) -> Shaping:
@@ -199,7 +220,7 @@ class FinerSQLMethod(GRPOMethod):
                     top_k=cfg.memory_top_k,
                     retrieval=cfg.memory_retrieval,
                     dedup_cosine=cfg.memory_dedup_cosine,
-                    gate=GateSettings(),
+                    gate=GateSettings(mentions=cfg.memory_gate_mentions),
                     folder=out_dir / "memory",
                     dataset_name=suite.name,
                 )

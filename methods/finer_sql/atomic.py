@@ -6,18 +6,22 @@ for a prediction is the Jaccard overlap of its set with the gold's, passed throu
 shaping function ``f(s) = e·s + (1 − e)·β·s^γ`` and maxed over every gold variant
 (reference/finer-sql.md §2.4).
 
-Two behaviours (§8.1):
+Two behaviours (§8.1; docs/training.md lists every difference with an example):
 
 * **as intended** (default): FROM sources are emitted with canonical per-scope aliases
   ``T1, T2, …`` (FROM first, then JOINs in order), so ``FROM singer`` and ``FROM singer AS s``
   give the same operations; ``ON_EQ`` uses those aliases; ``JOIN`` names the table and its kind
-  (``LEFT`` included); aggregates are named by their function (``SELECT_AGG(COUNT, *)``); CTE
-  bodies, joins and set-operation branches stay in their own scope.
-* **as run upstream** (``upstream_compat=True``): what the released code produces under modern
-  sqlglot, whose FROM lookup finds nothing. No FROM ops and no alias canonicalisation (raw
-  aliases in ``ON_EQ``); ``JOIN(concert.t2, INNER)``; an aggregate named by its argument's name
-  (``COUNT(*)`` becomes ``SELECT_EXPR(*(*))``); joins inside subqueries counted in the outer scope
-  too; no CTE ops; a set operation repeats its left branch.
+  (``LEFT`` included); aggregates are named by their function (``SELECT_AGG(COUNT, *)``);
+  brackets do not matter (``(a AND b) AND c`` is three conditions); a set operation's ORDER BY
+  and LIMIT are operations; CTE bodies, joins and set-operation branches stay in their own scope.
+* **as released** (``upstream_compat=True``): exactly what the released code produces under
+  modern sqlglot (checked on every Spider and BIRD gold by
+  ``scripts/compare_finer_sql_upstream.py``). Its FROM lookup finds nothing, so no FROM ops and
+  raw aliases (``JOIN(concert.t2, INNER)``, ``ON_EQ(T1.id, T2.singer_id)``); it names a
+  function by its first argument, so aggregates become ``SELECT_EXPR(AVG(age))`` and
+  ``COUNT(*)`` becomes ``SELECT_EXPR(*(*))``; a bracketed ``(a AND b)`` stays one condition;
+  joins inside subqueries count in the outer scope too; no CTE ops; a set operation repeats its
+  left branch; a query with a literal projection or an unknown function has no operations.
 
 Example:
     >>> sorted(atomic_ops("SELECT count(*) FROM singer AS s WHERE s.age > 20"))
@@ -163,6 +167,7 @@ class _OpsWriter:
         is_set_op = isinstance(node, exp.SetOperation)
         if not self.compat and is_set_op:
             self._set_operation(node)
+            self._order_limit(node)  # ORDER BY / LIMIT of the whole set operation
             return
         if not self.compat:
             self._from(node)
@@ -175,6 +180,11 @@ class _OpsWriter:
                 self.ops.append(f"GROUP_BY({self._expr(e, show_table=False)})")
         if having := node.args.get("having"):
             self._predicates(having.this, "HAVING_PRED")
+        self._order_limit(node)
+        if self.compat and is_set_op:
+            self._set_operation(node)
+
+    def _order_limit(self, node: exp.Expression) -> None:
         if order := node.args.get("order"):
             for o in order.expressions:
                 direction = "DESC" if o.args.get("desc") else "ASC"
@@ -185,8 +195,6 @@ class _OpsWriter:
                 self.ops.append(f"LIMIT({n.this})")
             else:
                 self.ops.append(f"LIMIT({self._expr(n, show_table=False)})")
-        if self.compat and is_set_op:
-            self._set_operation(node)
 
     def _set_operation(self, node: exp.SetOperation) -> None:
         self.query(node.left)
@@ -214,10 +222,14 @@ class _OpsWriter:
             joins = node.args.get("joins") or []
         for join in joins:
             target = join.this
-            if self.compat:
+            if self.compat:  # upstream read `kind` only, so LEFT JOIN reads INNER
                 kind = (join.args.get("kind") or "INNER").upper()
-                name = ".".join(i.name.lower() for i in target.find_all(exp.Identifier))
-                self.ops.append(f"JOIN({name or target.sql()}, {kind})")
+                if isinstance(target, exp.Table):  # the alias is an identifier too
+                    name = ".".join(i.name.lower() for i in target.find_all(exp.Identifier))
+                    name = name or target.name.lower()
+                else:
+                    name = target.sql()
+                self.ops.append(f"JOIN({name}, {kind})")
             else:
                 parts = [join.args.get("side"), join.args.get("kind")]
                 kind = " ".join(str(p).upper() for p in parts if p) or "INNER"
@@ -240,7 +252,7 @@ class _OpsWriter:
 
     def _on(self, cond: exp.Expression) -> None:
         if isinstance(cond, exp.And):
-            for c in _conjuncts(cond):
+            for c in _conjuncts(cond, self.compat):
                 self._on(c)
         elif isinstance(cond, exp.EQ):
             sides = [self._expr(cond.left), self._expr(cond.right)]
@@ -267,8 +279,8 @@ class _OpsWriter:
                 self.ops.append(f"WINDOW({self._window(target)})")
                 self.ops.append(f"SELECT_WIN({func}, {args})")
                 text = f"{func}({args})"
-            elif isinstance(target, exp.Func) and self._func_name(target) in AGGREGATES:
-                func, args = self._func_name(target), self._args(target)
+            elif isinstance(target, exp.Func) and self._agg_name(target) in AGGREGATES:
+                func, args = self._agg_name(target), self._args(target)
                 self.ops.append(f"SELECT_AGG({func}, {args})")
                 text = f"{func}({args})"
             elif isinstance(target, exp.Column):
@@ -277,8 +289,11 @@ class _OpsWriter:
             elif isinstance(target, exp.Star):
                 text = "*"
                 self.ops.append("SELECT_COL(*)")
-            else:
+            elif self.compat:  # upstream formatted every other projection as a function call
                 text = self._func(target, show_table=False)
+                self.ops.append(f"SELECT_EXPR({text})")
+            else:
+                text = self._expr(target, show_table=False)
                 self.ops.append(f"SELECT_EXPR({text})")
             if alias:
                 self.ops.append(f"ALIAS(COLUMN, {text}, {alias})")
@@ -303,7 +318,7 @@ class _OpsWriter:
     # -- predicates ---------------------------------------------------------------------------
     def _predicates(self, cond: exp.Expression, kind: str) -> None:
         role = "WHERE" if kind == "WHERE_PRED" else "HAVING"
-        for p in _conjuncts(cond):
+        for p in _conjuncts(cond, self.compat):
             if isinstance(p, (exp.Or, exp.Not)):
                 self.ops.append(f"{kind}_TREE({p.sql()})")
                 continue
@@ -360,6 +375,8 @@ class _OpsWriter:
             return f"VALUE({str(e.this).upper()})"
         if isinstance(e, exp.Paren):
             return self._expr(e.this, show_table)
+        if isinstance(e, exp.Func) and self.compat:  # upstream tested Func first; CAST is one
+            return self._func(e, show_table)
         if isinstance(e, exp.Cast):
             return f"CAST({self._expr(e.this, show_table)} AS {e.args['to'].sql()})"
         if isinstance(e, exp.Func):
@@ -370,6 +387,14 @@ class _OpsWriter:
             return "DISTINCT " + ", ".join(self._expr(x, show_table) for x in e.expressions)
         return e.sql()
 
+    def _agg_name(self, f: exp.Expression) -> str:
+        """The aggregate a projection calls: upstream read ``.name``, the first argument's name
+        (empty for a column, ``*`` for COUNT(*)), so it practically never named an aggregate and
+        wrote ``SELECT_EXPR(AVG(age))`` instead of ``SELECT_AGG(AVG, age)``."""
+        if self.compat:
+            return (getattr(f, "name", "") or "").upper()
+        return self._func_name(f)
+
     def _func_name(self, f: exp.Expression) -> str:
         if self.compat:  # `.name` is the first argument's name for typed functions: COUNT(*) -> *
             return (getattr(f, "name", "") or f.key or "").upper()
@@ -379,8 +404,11 @@ class _OpsWriter:
 
     def _args(self, f: exp.Expression, show_table: bool = False) -> str:
         nodes = list(f.args.get("expressions") or [])
-        if f.args.get("this") is not None and isinstance(f.args["this"], exp.Expression):
-            nodes.append(f.args["this"])
+        this = f.args.get("this")
+        # Upstream also formatted a plain-string ``this`` (an anonymous function's name, a
+        # literal's text) and failed on it, which gave the whole query no operations.
+        if this is not None and (self.compat or isinstance(this, exp.Expression)):
+            nodes.append(this)
         return ", ".join(self._expr(a, show_table) for a in nodes)
 
     def _func(self, f: exp.Expression, show_table: bool) -> str:
@@ -389,13 +417,20 @@ class _OpsWriter:
         name = self._func_name(f)
         if not name:
             return f.sql()
+        if self.compat and f.args.get("distinct"):
+            return f"{name}(DISTINCT {self._args(f, show_table)})"
         return f"{name}({self._args(f, show_table)})"
 
 
-def _conjuncts(e: exp.Expression) -> list[exp.Expression]:
-    """The AND-conjuncts of ``e``, sorted by their SQL text (a set is taken anyway)."""
+def _conjuncts(e: exp.Expression, compat: bool = False) -> list[exp.Expression]:
+    """The AND-conjuncts of ``e``, sorted by their SQL text (a set is taken anyway).
+
+    Brackets are dropped, so ``(a AND b) AND c`` has three conjuncts and ``(a OR b)`` is
+    ``a OR b``; upstream (``compat``) kept a bracketed group as one conjunct.
+    """
+    if isinstance(e, exp.Paren) and not compat:
+        return _conjuncts(e.this, compat)
     if isinstance(e, exp.And):
-        return sorted(_conjuncts(e.left) + _conjuncts(e.right), key=lambda x: x.sql())
-    if isinstance(e, exp.Paren) and isinstance(e.this, exp.And):
-        return _conjuncts(e.this)
+        both = _conjuncts(e.left, compat) + _conjuncts(e.right, compat)
+        return sorted(both, key=lambda x: x.sql())
     return [e]

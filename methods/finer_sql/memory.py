@@ -44,6 +44,8 @@ GPU_EMBEDDING_MODEL = "Qwen/Qwen3-Embedding-0.6B"
 
 # -- the quality gate -------------------------------------------------------------------------
 _SCHEMA_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\s*:")
+_RELEASED_SCHEMA_NAME = re.compile(r"\b([a-zA-Z0-9_]+)\.([a-zA-Z0-9_]+)\s*:")
+MENTIONS = ("column", "table.column")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,14 @@ class GateSettings:
     min_hits: int = 2
     min_hit_rate: float = 0.05
     min_bigram_ttr: float = 0.6
+    #: What counts as a schema mention: ``column`` (as released: the bare column names of the
+    #: prompt's ``table.column:`` lines, so "the age of each singer" mentions ``age``) or
+    #: ``table.column`` (only full ``singer.age`` mentions; stricter, stores less).
+    mentions: str = "column"
+
+    def __post_init__(self) -> None:
+        if self.mentions not in MENTIONS:
+            raise ConfigError(f"memory gate mentions must be one of {', '.join(MENTIONS)}.")
 
 
 def schema_names(prompt: str) -> set[str]:
@@ -66,21 +76,37 @@ def schema_names(prompt: str) -> set[str]:
     return {f"{t}.{c}".lower() for t, c in _SCHEMA_NAME.findall(prompt or "")}
 
 
+def column_names(prompt: str) -> set[str]:
+    """The lower-cased bare column names of the prompt's ``table.column:`` lines (as released).
+
+    >>> sorted(column_names("singer.name: text\\nconcert.singer_id: int"))
+    ['name', 'singer_id']
+    """
+    return {c.lower() for _, c in _RELEASED_SCHEMA_NAME.findall(prompt or "")}
+
+
 def quality_gate(thought: str, prompt: str, settings: GateSettings = GateSettings()) -> str | None:
     """Why ``thought`` may not be stored (None: it may).
 
     Rejected when it has fewer than 30 or more than 2,000 words; when the prompt lists no
-    ``table.column:`` names; when it mentions those names fewer than 2 times or in fewer than 5%
-    of its words; or when its bigram type-token ratio is below 0.6 (repetitive text).
+    ``table.column:`` names; when it mentions them (``settings.mentions``: bare column names as
+    released, or full ``table.column``) fewer than 2 times or in fewer than 5% of its words; or
+    when its bigram type-token ratio is below 0.6 (repetitive text).
     """
+    thought = thought.strip()
     words = thought.split()
     if not settings.min_words <= len(words) <= settings.max_words:
         return f"word_count:{len(words)}"
-    names = schema_names(prompt)
+    lowered = thought.lower()
+    if settings.mentions == "column":
+        names = column_names(prompt)
+        pattern = r"\b{}\b"
+    else:
+        names = schema_names(prompt)
+        pattern = r"(?<![\w.]){}(?![\w])"
     if not names:
         return "no_schema_names"
-    lowered = thought.lower()
-    hits = sum(len(re.findall(rf"(?<![\w.]){re.escape(name)}(?![\w])", lowered)) for name in names)
+    hits = sum(len(re.findall(pattern.format(re.escape(name)), lowered)) for name in names)
     if hits < settings.min_hits or hits / len(words) < settings.min_hit_rate:
         return f"schema_mentions:{hits}"
     bigrams = [(a.lower(), b.lower()) for a, b in zip(words, words[1:])]
