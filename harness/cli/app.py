@@ -18,6 +18,7 @@ from harness.cli.eval import eval_command
 from harness.cli.leaderboard import leaderboard_command, submit_command
 from harness.cli.methods import methods
 from harness.cli.run import run_command, train_command
+from harness.cli.seeds import seeds
 from harness.cli.serve import serve_command
 from harness.cli.suites import suites
 from harness.errors import HarnessError
@@ -43,7 +44,7 @@ for command, name in [
     (suites, "suites"), (eval_command, "eval"), (data, "data"), (run_command, "run"),
     (train_command, "train"), (methods, "methods"), (serve_command, "serve"),
     (submit_command, "submit"), (leaderboard_command, "leaderboard"),
-    (compare_command, "compare"),
+    (compare_command, "compare"), (seeds, "seeds"),
 ]:
     cli.add_command(command, name)
 

@@ -1,0 +1,111 @@
+"""``harness run --seeds``: one run folder per seed, the aggregate, and the paired comparison."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.cli import main
+from harness.errors import ConfigError
+from harness.seeds import compare_aggregates, parse_seeds, read_aggregate, sign_flip_p
+from harness.suite import load_suite
+
+METHOD_FILE = '''
+from harness.core import Prediction
+from harness.method import Method
+
+
+class SeededMethod(Method):
+    """Right on the questions whose id plus the seed is not a multiple of SKIP."""
+
+    name = "seeded"
+    SKIP = 3
+
+    def predict(self, examples, suite):
+        for e in examples:
+            right = (e.question_id + self.config.seed) % self.SKIP != 0
+            yield Prediction(e.question_id, e.gold_sql if right else "SELECT 1")
+
+
+class HalfMethod(SeededMethod):
+    name = "half"
+    SKIP = 2
+'''
+
+
+def expected_ex(skip: int, seed: int, ids: list[int]) -> float:
+    return sum((q + seed) % skip != 0 for q in ids) / len(ids)
+
+
+@pytest.fixture
+def method_file(tmp_path):
+    path = tmp_path / "seeded.py"
+    path.write_text(METHOD_FILE)
+    return path
+
+
+def test_seeds_run_each_seed_and_aggregate(tmp_path, method_file, capsys):
+    out = tmp_path / "runs"
+    code = main(["run", "--method", f"{method_file}:SeededMethod", "--seeds", "0,1,2",
+                 "--out", str(out)])
+    assert code == 0
+    ids = [e.question_id for e in load_suite("sample").load_examples("dev")]
+    aggregate = read_aggregate(out)
+    assert aggregate["method"] == "seeded" and aggregate["seeds"] == [0, 1, 2]
+    exs = [expected_ex(3, s, ids) for s in (0, 1, 2)]
+    assert [r["ex"] for r in aggregate["runs"]] == pytest.approx(exs, abs=1e-5)
+    assert aggregate["ex_mean"] == pytest.approx(sum(exs) / 3, abs=1e-5)
+    assert aggregate["ex_min"] == pytest.approx(min(exs), abs=1e-5)
+    for seed in (0, 1, 2):  # every seed is an ordinary run folder with its own seed
+        results = json.loads((out / f"seed-{seed}" / "results.json").read_text())
+        assert results["method"]["config"]["seed"] == seed
+    qid = str(ids[0])
+    assert aggregate["question_correct_share"][qid] == pytest.approx(
+        sum((ids[0] + s) % 3 != 0 for s in (0, 1, 2)) / 3)
+    printed = capsys.readouterr().out
+    assert "3 seeds" in printed and "EX mean" in printed
+
+    # A second method over the same seeds, then the paired comparison (CLI and function).
+    other = tmp_path / "half"
+    assert main(["run", "--method", f"{method_file}:HalfMethod", "--seeds", "3",
+                 "--out", str(other)]) == 0
+    result = compare_aggregates(aggregate, read_aggregate(other))
+    diffs = [expected_ex(3, s, ids) - expected_ex(2, s, ids) for s in (0, 1, 2)]
+    assert result.seeds == [0, 1, 2] and result.ex_diffs == pytest.approx(diffs, abs=1e-5)
+    assert result.questions == len(ids)
+    assert 0 <= result.question_p <= 1
+    capsys.readouterr()
+    assert main(["seeds", "compare", str(out), str(other)]) == 0
+    assert "permutation test" in capsys.readouterr().out
+
+
+def test_resumed_seeds_redo_nothing(tmp_path, method_file, capsys):
+    out = tmp_path / "runs"
+    args = ["run", "--method", f"{method_file}:SeededMethod", "--seeds", "2", "--out", str(out)]
+    assert main(args) == 0
+    first = read_aggregate(out)
+    capsys.readouterr()
+    assert main(args) == 0
+    assert capsys.readouterr().err.count("Resuming: 57 predictions already saved") == 2
+    assert read_aggregate(out)["runs"] == first["runs"]
+
+
+def test_parse_seeds():
+    assert parse_seeds("0,1,2") == [0, 1, 2]
+    assert parse_seeds("2") == [0, 1]
+    assert parse_seeds("5,") == [5]
+    for bad in ("0,0", "a", "0", "-1,2", ""):
+        with pytest.raises(ConfigError):
+            parse_seeds(bad)
+
+
+def test_sign_flip_p_is_exact_for_few_questions():
+    assert sign_flip_p([1.0, 1.0, 1.0]) == pytest.approx(2 / 8)
+    assert sign_flip_p([1.0, -1.0]) == 1.0
+
+
+def test_aggregates_of_other_suites_do_not_compare():
+    a = {"suite": "sample", "split": "dev", "rule": "bird", "runs": []}
+    with pytest.raises(ConfigError, match="suite"):
+        compare_aggregates(a, dict(a, suite="spider"))
