@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from leaderboard.store import SIZE_BUCKETS, Store, masked, resolve_url
 STATUS_VERIFIED = "verified"
 STATUS_FLAGGED = "verified ⚑ claims differ"
 STATUS_REPORTED = "reported, not verified"
-SUITE_ORDER = ("bird", "spider", "sample")
+SUITE_ORDER = ("bird", "spider", "spider-syn", "spider-realistic", "spider-dk", "sample")
 SPLIT_ORDER = ("dev", "mini-dev", "test", "train")
 # The board's columns: BASE_COLUMNS, the EX columns of each suite/split, then TAIL_COLUMNS.
 BASE_COLUMNS = ["Rank", "Submission", "Status"]
@@ -70,15 +71,27 @@ def clear_caches() -> None:
 # -- the board ---------------------------------------------------------------------------------
 
 
+SUBSET = " first "  # in a result key: a --limit run, e.g. "spider-syn/dev first 50"
+DROP = " drop on "  # a robustness column: "spider/dev drop on spider-syn"
+
+
 def result_key(result: dict) -> str:
-    return f"{result['suite']}/{result['split']}"
+    """``suite/split``, or ``suite/split first N`` for a --limit run (its own, unranked column)."""
+    limit = result.get("question_limit")
+    key = f"{result['suite']}/{result['split']}"
+    return f"{key}{SUBSET}{limit}" if limit else key
+
+
+def is_subset(key: str) -> bool:
+    return SUBSET in key
 
 
 def _key_order(key: str) -> tuple:
-    suite, _, split = key.partition("/")
+    suite, _, rest = key.partition("/")
+    split, _, limit = rest.partition(SUBSET)
     s = SUITE_ORDER.index(suite) if suite in SUITE_ORDER else len(SUITE_ORDER)
     p = SPLIT_ORDER.index(split) if split in SPLIT_ORDER else len(SPLIT_ORDER)
-    return (s, suite, p, split)
+    return (s, suite, p, split, bool(limit), int(limit or 0))
 
 
 def _levels(suite: str, seen: list[str]) -> list[str]:
@@ -104,7 +117,56 @@ def _pct(value) -> float | None:
 
 @st.cache_data(ttl=60, show_spinner=False)
 def board_frame(url: str) -> pd.DataFrame:
-    return build_board(submissions(url))
+    subs = submissions(url)
+    return add_robustness(build_board(subs), subs, get_store(url).verdicts)
+
+
+def add_robustness(
+    frame: pd.DataFrame, subs: list[dict], verdicts_of: Callable[[int], list[dict]]
+) -> pd.DataFrame:
+    """Robustness columns beside the results a reworded set derives from (Spider dev).
+
+    For a submission with a Spider dev result and a Spider-Syn or Spider-Realistic result,
+    ``spider/dev drop on spider-syn`` is the paired EX drop in points on their shared questions
+    and ``… 95% CI`` its paired bootstrap interval with the number of shared questions and the
+    McNemar p-value (``harness.evaluation.robustness``, the same as ``harness compare``).
+    """
+    from harness.errors import HarnessError
+    from harness.evaluation.robustness import origin, paired_report
+
+    values: dict[int, dict[str, object]] = {}
+    for s in subs:
+        if s["status"] != "verified":
+            continue
+        by_key = {(r["suite"], r["split"]): r for r in s["results"]}
+        for r in s["results"]:
+            source = origin(r["suite"], r["split"])
+            base = by_key.get(source) if source else None
+            if base is None:
+                continue
+            try:
+                report = paired_report(source, verdicts_of(base["id"]),
+                                       (r["suite"], r["split"]), verdicts_of(r["id"]))
+            except HarnessError:  # nothing shared (or stored before original_id was kept)
+                continue
+            column = f"{result_key(base)}{DROP}{r['suite']}"
+            lo, hi = report.drop_ci95
+            values.setdefault(s["id"], {}).update({
+                column: _pct(report.drop),
+                f"{column} 95% CI": f"[{100 * lo:.1f}, {100 * hi:.1f}] n={report.n} "
+                                    f"p={report.p_value:.2g}",
+            })
+    if not values:
+        return frame
+    keys = result_keys(frame)
+    ordered = list(frame.columns)
+    frame = frame.copy()
+    for column in sorted({c for v in values.values() for c in v}):  # each drop, then its CI
+        frame[column] = [values.get(i, {}).get(column) for i in frame["id"]]
+        key = column.partition(DROP)[0]
+        ordered.insert(max(i for i, c in enumerate(ordered) if _owner(c, keys) == key) + 1,
+                       column)
+    return frame[ordered]
 
 
 def build_board(subs: list[dict]) -> pd.DataFrame:
@@ -114,10 +176,12 @@ def build_board(subs: list[dict]) -> pd.DataFrame:
     ``<key> 95% CI`` and ``<key> <level>``, then TAIL_COLUMNS.
     """
     levels: dict[str, list[str]] = {}
+    categories: dict[str, set[str]] = {}
     for s in subs:
         for r in s["results"]:
             seen = levels.setdefault(result_key(r), [])
             seen += [lv for lv in (r["by_difficulty"] or {}) if lv not in seen]
+            categories.setdefault(result_key(r), set()).update(r.get("by_category") or {})
     keys = sorted(levels, key=_key_order)
     rows = []
     for s in subs:
@@ -143,6 +207,8 @@ def build_board(subs: list[dict]) -> pd.DataFrame:
                 row[f"{key} 95% CI"] = f"[{100 * r['ex_ci_low']:.1f}, {100 * r['ex_ci_high']:.1f}]"
             for level, block in (r["by_difficulty"] or {}).items():
                 row[f"{key} {level}"] = _pct((block or {}).get("ex"))
+            for category, block in (r.get("by_category") or {}).items():
+                row[f"{key} {category}"] = _pct((block or {}).get("ex"))
             if row["s/sample"] is None and r["s_per_sample"] is not None:
                 row["s/sample"] = r["s_per_sample"]
         rows.append(row)
@@ -151,6 +217,7 @@ def build_board(subs: list[dict]) -> pd.DataFrame:
         suite = key.partition("/")[0]
         columns += [f"{key} EX", f"{key} 95% CI"]
         columns += [f"{key} {lv}" for lv in _levels(suite, levels[key])]
+        columns += [f"{key} {c}" for c in sorted(categories[key])]
     columns += TAIL_COLUMNS
     return pd.DataFrame(rows, columns=columns)
 
@@ -215,9 +282,10 @@ def board_view(
         )
         view = view[text.str.contains(query, regex=False)]
     keep = list(BASE_COLUMNS)
+    every_key = result_keys(frame)
     for key in keys:
-        keep += [c for c in view.columns if c.startswith(f"{key} ")
-                 and (f.show_difficulty or c.endswith((" EX", " 95% CI")))]
+        keep += [c for c in view.columns if _owner(c, every_key) == key
+                 and (f.show_difficulty or c.endswith((" EX", " 95% CI")) or DROP in c)]
     keep += TAIL_COLUMNS
     view = view[keep].copy()
     if sort_by not in view.columns:
@@ -229,22 +297,31 @@ def board_view(
     return view.reset_index(drop=True)
 
 
+def _owner(column: str, keys: list[str]) -> str | None:
+    """The suite/split key a column belongs to (the longest that prefixes it)."""
+    owners = [k for k in keys if column.startswith(f"{k} ")]
+    return max(owners, key=len) if owners else None
+
+
 def default_sort(frame: pd.DataFrame) -> str:
-    """The EX column with the most verified results (the verified ranking comes first)."""
+    """The EX column of a whole split with the most verified results (the verified ranking
+    comes first); a --limit subset's column only when there is nothing else."""
     verified = frame[frame["Status"] != STATUS_REPORTED]
     columns = ex_columns(frame)
     if not columns:
         return "Submission"
-    return max(columns, key=lambda c: (verified[c].notna().sum(), -columns.index(c)))
+    return max(columns, key=lambda c: (not is_subset(c), verified[c].notna().sum(),
+                                       -columns.index(c)))
 
 
 def _ranks(view: pd.DataFrame, sort_by: str) -> list[int | None]:
     """1, 2, … down the sorted verified rows that have a value; reported rows get no rank, nor
     does the gold self-test (the evaluator's ceiling, not a model).
 
-    Only an EX column ranks; sorted by anything else, the Rank column stays empty.
+    Only an EX column of whole splits ranks; sorted by anything else, or by a --limit subset's
+    column, the Rank column stays empty.
     """
-    if not sort_by.endswith(" EX"):
+    if not sort_by.endswith(" EX") or is_subset(sort_by):
         return pd.array([None] * len(view), dtype="Int64")
     ranks, n = [], 0
     for status, method, value in zip(view["Status"], view["Method"], view[sort_by]):

@@ -92,6 +92,9 @@ class Result(Base):
     ex_over_total: Mapped[float | None] = mapped_column(Float)
     strict_ex: Mapped[float | None] = mapped_column(Float)
     by_difficulty: Mapped[dict | None] = mapped_column(JSON)  # level -> {n, correct, ex, ex_ci95}
+    by_category: Mapped[dict | None] = mapped_column(JSON)  # e.g. Spider-DK's knowledge type
+    # A run made with --limit N: its first N questions only. Shown apart, never ranked.
+    question_limit: Mapped[int | None] = mapped_column(Integer)
     s_per_sample: Mapped[float | None] = mapped_column(Float)
     claimed_ex: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str | None] = mapped_column(Text)
@@ -107,6 +110,8 @@ class SampleVerdict(Base):
     question_id: Mapped[int] = mapped_column(Integer)
     db_id: Mapped[str] = mapped_column(String(200))
     difficulty: Mapped[str | None] = mapped_column(String(50))
+    # The question this one rewords in the suite it derives from (Spider-Syn → Spider dev).
+    original_id: Mapped[int | None] = mapped_column(Integer)
     question: Mapped[str | None] = mapped_column(Text)
     evidence: Mapped[str | None] = mapped_column(Text)
     correct: Mapped[bool] = mapped_column(Boolean)

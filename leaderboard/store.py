@@ -67,6 +67,7 @@ class ResultRecord:
     claimed_ex: float | None = None
     source: str | None = None
     note: str | None = None
+    question_limit: int | None = None  # a --limit run: only its first N questions
     samples: list[dict] = field(default_factory=list)
     claimed_results: dict | None = None
     verified_results: dict | None = None
@@ -449,6 +450,8 @@ def _add_result(session: Session, submission_id: int, r: ResultRecord) -> None:
         ex_over_total=m.get("ex_over_total"),
         strict_ex=m.get("strict_ex"),
         by_difficulty=m.get("by_difficulty") or None,
+        by_category=m.get("by_category") or None,
+        question_limit=r.question_limit,
         s_per_sample=r.s_per_sample,
         claimed_ex=r.claimed_ex,
         source=r.source,
@@ -477,6 +480,7 @@ def _verdict_row(result_id: int, s: dict) -> dict:
             "question_id": s["question_id"],
             "db_id": s["db_id"],
             "difficulty": s.get("difficulty"),
+            "original_id": s.get("original_id"),
             "question": s.get("question"),
             "evidence": s.get("evidence"),
             "correct": bool(s["correct"]),

@@ -113,6 +113,7 @@ class Verification:
     claimed: dict | None = None  # the run's results.json, when there was one
     flags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    question_limit: int | None = None  # a --limit run: verified on its first N questions
 
     @property
     def label(self) -> str:
@@ -138,19 +139,23 @@ def verify_run(
     suite = _load_suite(claimed["suite"], data_dir)
     split = claimed["split"]
     suite.check_split(split)
-    limit = (claimed.get("config") or {}).get("limit")
-    if limit:
-        raise SubmissionError(
-            f"{run_dir} scored only the first {limit} questions of {suite.name}/{split} "
-            f"(--limit {limit}); the leaderboard takes whole splits. Re-run without --limit."
-        )
     examples = _examples(suite, split)
+    split_size = len(examples)
+    limit = _question_limit(claimed, split_size, run_dir)
+    if limit:  # a --limit run: verified on its first N questions, stored apart, never ranked
+        examples = examples[:limit]
     predictions = _predictions_from_samples(records, examples, samples_path)
     verification = _score(
         suite, split, examples, predictions, data_dir, workers,
-        source=f"re-scored from {samples_path}", raw=samples_path.read_bytes(),
+        source=f"re-scored from {samples_path}", raw=samples_path.read_bytes(), limit=limit,
     )
     verification.claimed = claimed
+    if limit:
+        verification.question_limit = limit
+        verification.notes.append(
+            f"subset: the first {limit} of {split_size} questions of "
+            f"{suite.name}/{split} (--limit {limit}); shown apart, not ranked with whole splits"
+        )
     _compare_claims(verification, suite)
     return verification
 
@@ -187,6 +192,16 @@ def verify_predictions(
         suite, split, examples, loaded, data_dir, workers,
         source=f"predictions file {path.name}", raw=path.read_bytes(),
     )
+
+
+def _question_limit(claimed: dict, split_size: int, run_dir: Path) -> int | None:
+    """The run's --limit when it cut the split short; None for a whole split."""
+    limit = (claimed.get("config") or {}).get("limit")
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise SubmissionError(f"{run_dir}/results.json has an invalid config.limit: {limit!r}.")
+    return limit if limit < split_size else None
 
 
 def _load_suite(name, data_dir) -> Suite:
@@ -304,8 +319,9 @@ def _score(
     workers: int | None,
     source: str,
     raw: bytes,
+    limit: int | None = None,
 ) -> Verification:
-    config = EvalConfig(split=split, workers=workers)
+    config = EvalConfig(split=split, workers=workers, limit=limit)
     try:
         results, scored = evaluate(suite, config, predictions=predictions, source=source)
     except DataError as exc:  # not one database here: nothing to verify against
@@ -513,6 +529,7 @@ def store_verified(
             s_per_sample=_number((((v.claimed or {}).get("latency")) or {}).get("s_per_sample")),
             claimed_ex=v.claimed_ex,
             note="; ".join(v.notes) or None,
+            question_limit=v.question_limit,
             samples=v.samples,
             claimed_results=v.claimed,
             verified_results=v.results,

@@ -254,9 +254,9 @@ RUN_DAMAGE = {
         lambda d: rewrite_samples(d / "samples.jsonl", lambda r: {**r, "pred_sql": None}),
         "holds no predictions",
     ),
-    "a partial run": (
-        lambda d: rewrite_json(d / "results.json", lambda r: r["config"].update(limit=10)),
-        "scored only the first 10 questions",
+    "an invalid limit": (
+        lambda d: rewrite_json(d / "results.json", lambda r: r["config"].update(limit="ten")),
+        "invalid config.limit",
     ),
     "oversized samples": (
         lambda d: _sparse(d / "samples.jsonl", MAX_SUBMISSION_BYTES + 1), "over the 64 MiB limit",

@@ -1,0 +1,81 @@
+"""The leaderboard's subsets (runs made with --limit) and its robustness columns.
+
+A --limit run is verified on its first N questions and stored under its own column
+(``suite/split first N``), never ranked; a submission holding a Spider dev result and a
+Spider-Syn result gets the paired drop beside Spider dev, computed from the stored verdicts.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from lb_helpers import lb_cache_fixture  # noqa: F401  (a fixture)
+
+from harness.core import Prediction
+from harness.evaluation.records import write_run
+from harness.pipeline import EvalConfig, evaluate
+from harness.suite import load_suite
+from leaderboard.queries import BoardFilter, add_robustness, board_view, build_board
+from leaderboard.store import open_store
+from leaderboard.verify import SubmissionMeta, submit_runs
+
+
+@pytest.fixture
+def store(tmp_path, lb_cache):
+    s = open_store(tmp_path / "board.sqlite")
+    yield s
+    s.close()
+
+
+def limited_run(out, suite, limit, wrong=(), data_dir=None):
+    """A real run folder of the first ``limit`` questions; ``wrong`` question_ids answered
+    with SQL that returns the wrong rows."""
+    examples = suite.load_examples("dev")[:limit]
+    predictions = {e.question_id: Prediction(e.question_id, "SELECT 'wrong'" if
+                                             e.question_id in wrong else e.gold_sql)
+                   for e in examples}
+    results, samples = evaluate(suite, EvalConfig(limit=limit, workers=1),
+                                predictions=predictions, source="test")
+    write_run(out, results, samples)
+    return out
+
+
+def test_a_limited_run_is_stored_as_a_subset_and_never_ranked(store, tmp_path):
+    sample = load_suite("sample")
+    full = limited_run(tmp_path / "full", sample, 57, wrong={0})
+    part = limited_run(tmp_path / "part", sample, 20)
+
+    outcome = submit_runs(store, [part], SubmissionMeta("Subset model"), workers=1)
+    submit_runs(store, [full], SubmissionMeta("Whole model"), workers=1)
+
+    stored = store.submission(outcome.submission_id)["results"][0]
+    assert stored["question_limit"] == 20 and stored["n_total"] == 20
+    assert "subset: the first 20 of 57 questions" in stored["note"]
+    board = build_board(store.submissions())
+    assert "sample/dev first 20 EX" in board.columns and "sample/dev EX" in board.columns
+    view = board_view(board, BoardFilter())  # default sort: the whole split's column
+    ranked = dict(zip(view["Submission"], view["Rank"]))
+    assert ranked["Whole model"] == 1 and pd.isna(ranked["Subset model"])
+    by_subset = board_view(board, BoardFilter(), sort_by="sample/dev first 20 EX")
+    assert by_subset["Rank"].isna().all()
+    assert list(by_subset.columns).count("sample/dev first 20 EX") == 1
+
+
+def test_spider_view_shows_the_paired_drop_on_spider_syn(store, tmp_path, data_dir):
+    spider, syn = load_suite("spider", data_dir), load_suite("spider-syn", data_dir)
+    runs = [limited_run(tmp_path / "spider", spider, 40, data_dir=data_dir),
+            limited_run(tmp_path / "syn", syn, 40, wrong={3, 7, 11})]
+    outcome = submit_runs(store, runs, SubmissionMeta("Robust model"), workers=1,
+                          data_dir=data_dir)
+
+    verdicts = store.verdicts(store.submission(outcome.submission_id)["results"][1]["id"])
+    assert [v["original_id"] for v in verdicts][:3] == [0, 1, 2]
+    subs = store.submissions()
+    board = add_robustness(build_board(subs), subs, store.verdicts)
+    view = board_view(board, BoardFilter(suites=["spider"], show_difficulty=False))
+    column = "spider/dev first 40 drop on spider-syn"
+    assert view.loc[0, column] == 7.5
+    assert view.loc[0, f"{column} 95% CI"].startswith("[0.0, ") and "n=40 p=0.25" in \
+        view.loc[0, f"{column} 95% CI"]
+    columns = list(view.columns)
+    assert columns.index(column) == columns.index("spider/dev first 40 95% CI") + 1
