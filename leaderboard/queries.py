@@ -150,7 +150,7 @@ def add_robustness(
             except HarnessError:  # nothing shared (or stored before original_id was kept)
                 continue
             column = f"{result_key(base)}{DROP}{r['suite']}"
-            lo, hi = report.drop_ci95
+            lo, hi = report.drop_ci95 or (0.0, 0.0)  # never None: paired_report needs n > 0
             values.setdefault(s["id"], {}).update({
                 column: _pct(report.drop),
                 f"{column} 95% CI": f"[{100 * lo:.1f}, {100 * hi:.1f}] n={report.n} "

@@ -71,10 +71,10 @@ def compare_command(run_a: Path, run_b: Path, as_json: bool) -> None:
         table.add_row(f"{side} {results['suite']}/{results['split']}", _model(results),
                       _pct(ex_all), _pct(ex_shared))
     console.print(table)
-    ci = report.drop_ci95
+    lo, hi = report.drop_ci95 or (None, None)
     console.print(
         f"Drop A − B: [bold]{_pct(report.drop)} points[/bold] "
-        f"(95% paired bootstrap interval {_pct(ci[0])} to {_pct(ci[1])}); "
+        f"(95% paired bootstrap interval {_pct(lo)} to {_pct(hi)}); "
         f"McNemar exact p = {report.p_value:.3g} "
         f"({data['only_a_right']} right only in A, {data['only_b_right']} right only in B)."
     )

@@ -122,7 +122,7 @@ def paired_bootstrap_ci(
             if w >= 1e-18:
                 mass[2 * k - m] = mass.get(2 * k - m, 0.0) + w
     lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
-    cdf, lo, hi = 0.0, None, None
+    cdf, lo, hi = 0.0, None, max(mass)
     for d in sorted(mass):
         cdf += mass[d]
         if lo is None and cdf >= lo_q - 1e-12:
@@ -130,8 +130,7 @@ def paired_bootstrap_ci(
         if cdf >= hi_q - 1e-12:
             hi = d
             break
-    hi = max(mass) if hi is None else hi
-    return (round(lo / n, 6), round(hi / n, 6))
+    return (round((min(mass) if lo is None else lo) / n, 6), round(hi / n, 6))
 
 
 def verdict_map(verdicts: Iterable[Mapping]) -> dict[int, bool]:
