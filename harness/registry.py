@@ -2,14 +2,14 @@
 
 Built-ins register as ``"module:attr"`` strings, so listing suites never imports torch;
 third-party packages add entries through an entry-point group (``harness.suites``,
-``harness.methods``), which is scanned on the first lookup, never at import.
+``harness.methods``), which is scanned on the first listing or lookup of a name that is not built
+in, never at import.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
-from importlib.metadata import entry_points
 from typing import Generic, TypeVar
 
 from harness.errors import HarnessError, UnknownNameError
@@ -36,6 +36,8 @@ class Registry(Generic[T]):
         if self._scanned:
             return
         self._scanned = True
+        from importlib.metadata import entry_points  # ~20 ms of imports: only when needed
+
         for ep in entry_points(group=self.entry_point_group):
             if ep.name not in self._targets:
                 dist = ep.dist.name if ep.dist else "?"
@@ -50,7 +52,8 @@ class Registry(Generic[T]):
         return self._origins[name]
 
     def get(self, name: str) -> T:
-        self._scan_entry_points()
+        if name not in self._targets:  # a built-in needs no scan: entry points never shadow one
+            self._scan_entry_points()
         if name not in self._targets:
             raise UnknownNameError(self.kind, name, self._targets)
         target = self._targets[name]

@@ -3,6 +3,8 @@
 import sqlite3
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harness.core import Execution
 from harness.generation.voting import (
@@ -35,6 +37,17 @@ def test_key_maps_none_to_empty_and_stringifies():
     assert result_key([(None,)]) == "SUCCESS_VALUES:"
     assert result_key([(1.0, None)]) == "SUCCESS_VALUES:|1.0"
     assert result_key([(1,)]) != result_key([(1.0,)])  # str(1) != str(1.0), as upstream
+
+
+_cells = st.one_of(st.none(), st.integers(), st.floats(allow_nan=False), st.text(max_size=8),
+                   st.binary(max_size=4))
+
+
+@given(st.lists(st.lists(_cells, min_size=1, max_size=4).map(tuple), max_size=30))
+def test_key_is_upstreams_formula(rows):
+    """The fast path builds exactly FINER-SQL's text: per row the values as text, sorted."""
+    upstream = {"|".join(sorted("" if v is None else str(v) for v in row)) for row in rows}
+    assert result_key(rows) == "SUCCESS_VALUES:" + ";".join(sorted(upstream))[:200]
 
 
 def test_key_is_cut_to_200_characters():

@@ -27,13 +27,16 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from harness.core import Execution
 from harness.paths import cache_dir
+
+if TYPE_CHECKING:  # the pool machinery is imported only when a pool starts
+    from concurrent.futures import ProcessPoolExecutor
 
 _ALLOWED_ACTIONS = {
     sqlite3.SQLITE_SELECT,
@@ -457,6 +460,7 @@ class Executor:
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
             # Forking a process that holds torch/CUDA threads can deadlock; start clean then.
             method = "forkserver" if "torch" in sys.modules else None
