@@ -438,6 +438,30 @@ def difficulty_long(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return out
 
 
+PASS_AT_K_COLUMNS = ["Submission", "Status", "k", "pass@k", "EX", "Vote", "From"]
+
+
+def pass_at_k_long(subs: list[dict], key: str) -> pd.DataFrame:
+    """Long form (Submission, Status, k, pass@k, EX, Vote, From) of the pass@k curves for a
+    suite/split: results scored with several candidates per question (``metrics.candidates`` of
+    results.json), beside the EX of the answer their vote chose. Percentages. ``From`` says whose
+    numbers they are: the verifier's re-scoring where it kept the curve, else the claim.
+    """
+    rows = []
+    for s in subs:
+        for source, label in ((s.get("recomputed_metrics"), "verified"),
+                              (s.get("claimed_metrics"), "claimed")):
+            metrics = (source or {}).get(key) or {}
+            block = metrics.get("candidates") if isinstance(metrics, dict) else None
+            if not isinstance(block, dict) or not isinstance(block.get("pass_at_k"), dict):
+                continue
+            for k, value in block["pass_at_k"].items():
+                rows.append((s["name"], status_label(s), int(k), _pct(value),
+                             _pct(metrics.get("ex")), block.get("vote"), label))
+            break
+    return pd.DataFrame(rows, columns=PASS_AT_K_COLUMNS)
+
+
 # -- comparing and drilling down ---------------------------------------------------------------
 
 

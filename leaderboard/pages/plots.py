@@ -1,4 +1,5 @@
-"""Plots: EX vs s/sample with the Pareto front, EX vs model size, EX per difficulty."""
+"""Plots: EX vs s/sample with the Pareto front, EX vs model size, EX per difficulty, and
+pass@k against the voted EX for submissions with several candidates per question."""
 
 import altair as alt
 import streamlit as st
@@ -63,3 +64,24 @@ else:
         tooltip=["Submission", "Status", "Level", "EX"],
     )
     st.altair_chart(chart, width="stretch", key="plots_difficulty")
+
+st.subheader("pass@k with several candidates per question")
+curves = data.pass_at_k_long(data.submissions(url), key)
+if not include_reported:
+    curves = curves[curves["Status"] != data.STATUS_REPORTED]
+if curves.empty:
+    st.info("No submission for this suite/split was scored with several candidates per question.")
+else:
+    st.caption("Lines: pass@k (unbiased estimator) by the number of candidates k. Dashed: the EX "
+               "of the candidate each submission's vote chose.")
+    submission = alt.Color("Submission:N")
+    lines = alt.Chart(curves).mark_line(point=True).encode(
+        x=alt.X("k:Q", scale=alt.Scale(type="log", base=2), title="k (log scale)"),
+        y=alt.Y("pass@k:Q", title="%"),
+        color=submission,
+        tooltip=["Submission", "Status", "k", "pass@k", "EX", "Vote", "From"],
+    )
+    voted = alt.Chart(curves.drop_duplicates("Submission")).mark_rule(strokeDash=[4, 3]).encode(
+        y="EX:Q", color=submission, tooltip=["Submission", "EX", "Vote"]
+    )
+    st.altair_chart(lines + voted, width="stretch", key="plots_pass_at_k")
