@@ -147,6 +147,7 @@ def test_every_candidate_is_scored_and_the_vote_decides_ex(tmp_path, sample, exa
     record = read_samples(tmp_path / "run")[0]
     assert [c["reason"] for c in record["candidates"]] == ["match", "rows_differ"]
     assert record["selection"]["strategy"] == "majority" and record["selection"]["index"] == 0
+    assert record["pred_preview"] == record["gold_preview"] and record["gold_preview"]
 
 
 def test_no_candidate_executed_is_wrong(tmp_path, sample, examples):

@@ -154,9 +154,11 @@ def score_candidates(
     runs = executor.run(queries, settings=settings, progress=progress)
 
     scored: dict[tuple[int, int], ScoredSample] = dict(early)
+    plan_of = {(plan.index, plan.candidate): plan for plan in plans}
     for plan in plans:
         scored[plan.index, plan.candidate] = _decide(
-            plan, examples[plan.index], candidates, runs, rule, strict, with_soft_f1
+            plan, examples[plan.index], candidates, runs, rule, strict, with_soft_f1,
+            previews=plan.index not in vote_at,  # of several candidates, only the chosen one's
         )
     for i, example in enumerate(examples):
         if samples[i] is not None:
@@ -166,12 +168,17 @@ def score_candidates(
         if len(own) == 1:
             samples[i] = own[0]
             continue
-        samples[i] = _voted(example, own, [p.sql for p in preds], vote_at[i], runs, vote)
+        chosen = samples[i] = _voted(example, own, [p.sql for p in preds], vote_at[i], runs, vote)
+        plan = plan_of.get((i, chosen.selection["index"]))
+        if plan is not None:  # the chosen one's first rows, for samples.jsonl
+            chosen.gold_preview, chosen.pred_preview = _previews(
+                runs[plan.gold.at[0]], runs[plan.at[0]]
+            )
     return samples  # type: ignore[return-value]
 
 
 def _decide(plan: _Plan, example: Example, candidates, runs: list[Execution], rule: Rule,
-            strict: Rule | None, with_soft_f1: bool) -> ScoredSample:
+            strict: Rule | None, with_soft_f1: bool, previews: bool = True) -> ScoredSample:
     gold_runs = [runs[k] for k in plan.gold.at]
     pred_runs = [runs[k] for k in plan.at]
     correct, reason = decide(rule, example.gold_sql, plan.gold.prepared, gold_runs, pred_runs)
@@ -192,7 +199,7 @@ def _decide(plan: _Plan, example: Example, candidates, runs: list[Execution], ru
         candidates[example.question_id][plan.candidate],
         Verdict(correct, reason, quirks, strict_correct),
     )
-    _fill_result_details(sample, gold_runs[0], pred_runs[0], with_soft_f1)
+    _fill_result_details(sample, gold_runs[0], pred_runs[0], with_soft_f1, previews)
     return sample
 
 
@@ -212,17 +219,23 @@ def _voted(example: Example, own: list[ScoredSample], sqls: list[str],
     return chosen
 
 
-def _fill_result_details(sample: ScoredSample, gold: Execution, pred: Execution, f1: bool) -> None:
+def _fill_result_details(
+    sample: ScoredSample, gold: Execution, pred: Execution, f1: bool, previews: bool = True
+) -> None:
     sample.gold_ms = round(gold.elapsed_ms, 3)
     sample.pred_ms = round(pred.elapsed_ms, 3)
     if gold.ok:
         sample.gold_row_count = len(gold.rows)
-        sample.gold_preview = preview(gold.rows)
     if pred.ok:
         sample.pred_row_count = len(pred.rows)
-        sample.pred_preview = preview(pred.rows)
+    if previews:
+        sample.gold_preview, sample.pred_preview = _previews(gold, pred)
     if f1:
         sample.soft_f1 = round(soft_f1(gold.rows, pred.rows), 6)
+
+
+def _previews(gold: Execution, pred: Execution) -> tuple[list[list] | None, list[list] | None]:
+    return (preview(gold.rows) if gold.ok else None, preview(pred.rows) if pred.ok else None)
 
 
 def preview(rows: list[tuple]) -> list[list]:

@@ -125,10 +125,14 @@ def group_results(
     if len(candidates) != len(executions):
         raise ValueError(f"{len(candidates)} candidates but {len(executions)} executions")
     groups: dict[str, list[int]] = {}
+    keys: dict[int, str] = {}  # candidates with the same SQL share one Execution: key it once
     for i, (sql, ex) in enumerate(zip(candidates, executions)):
         if not (sql or "").strip() or not ex.ok or not ex.is_query:
             continue
-        groups.setdefault(result_key(ex.rows or []), []).append(i)
+        key = keys.get(id(ex))
+        if key is None:
+            key = keys[id(ex)] = result_key(ex.rows or [])
+        groups.setdefault(key, []).append(i)
     return groups
 
 
