@@ -12,12 +12,12 @@ Two workloads over Spider dev (questions whose database is present):
 Each command runs ``--repeats`` times (median reported) under the same ``nice`` level, the
 harness with a cold gold cache (no gold result stored: every gold executes) and a warm one. On
 a machine busy with other work, the scheduler gives each process its share, so 16 processes
-get more of it than one harness with a worker per core: a ``--workers 16`` row shows that. The official scripts run
-from their own checkouts with ``--official-python`` (it needs func_timeout, nltk, sqlparse, tqdm);
-nothing of theirs is copied here. test-suite-sql-eval tokenizes with nltk's ``word_tokenize``,
-which needs the ``punkt_tab`` data; where that is absent, ``--no-punkt`` tokenizes each SQL as one
-line (``preserve_line=True``) through a ``sitecustomize`` shim in the work folder, leaving their
-code untouched.
+get more of it than one harness with a worker per core: a ``--workers 16`` row shows that.
+The official scripts run from their own checkouts with ``--official-python`` (it needs
+func_timeout, nltk, sqlparse, tqdm); nothing of theirs is copied here. test-suite-sql-eval
+tokenizes with nltk's ``word_tokenize``, which needs the ``punkt_tab`` data; where that is
+absent, ``--no-punkt`` tokenizes each SQL as one line (``preserve_line=True``) through a
+``sitecustomize`` shim in the work folder, leaving their code untouched.
 
     python scripts/compare_official_speed.py --bird-src /tmp/DAMO-ConvAI/bird/llm/src \\
         --test-suite /tmp/test-suite-sql-eval --data-dir ../shared/data \\
