@@ -116,9 +116,9 @@ def _pct(value) -> float | None:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def board_frame(url: str) -> pd.DataFrame:
+def board_frame(url: str, per_seed: bool = False) -> pd.DataFrame:
     subs = submissions(url)
-    return add_robustness(build_board(subs), subs, get_store(url).verdicts)
+    return add_robustness(build_board(subs, per_seed), subs, get_store(url).verdicts)
 
 
 def add_robustness(
@@ -169,11 +169,13 @@ def add_robustness(
     return frame[ordered]
 
 
-def build_board(subs: list[dict]) -> pd.DataFrame:
+def build_board(subs: list[dict], per_seed: bool = False) -> pd.DataFrame:
     """One row per submission; EX, its 95% interval and EX per difficulty for each suite/split.
 
     EX values are percentages. Columns: BASE_COLUMNS, then per suite/split ``<key> EX``,
-    ``<key> 95% CI`` and ``<key> <level>``, then TAIL_COLUMNS.
+    ``<key> 95% CI`` and ``<key> <level>``, then TAIL_COLUMNS (with ``Seeds`` before them when
+    a submission is one seed of several). The seeds of one ``harness run --seeds`` run are one
+    row, the mean of each EX with its spread in place of the interval, unless ``per_seed``.
     """
     levels: dict[str, list[str]] = {}
     categories: dict[str, set[str]] = {}
@@ -212,14 +214,54 @@ def build_board(subs: list[dict]) -> pd.DataFrame:
             if row["s/sample"] is None and r["s_per_sample"] is not None:
                 row["s/sample"] = r["s_per_sample"]
         rows.append(row)
+    grouped = any(s.get("seed_group") for s in subs)
+    if grouped:
+        rows = _seed_rows(rows, subs, per_seed)
     columns = list(BASE_COLUMNS)
     for key in keys:
         suite = key.partition("/")[0]
         columns += [f"{key} EX", f"{key} 95% CI"]
         columns += [f"{key} {lv}" for lv in _levels(suite, levels[key])]
         columns += [f"{key} {c}" for c in sorted(categories[key])]
-    columns += TAIL_COLUMNS
+    columns += (["Seeds"] if grouped else []) + TAIL_COLUMNS
     return pd.DataFrame(rows, columns=columns)
+
+
+def _seed_rows(rows: list[dict], subs: list[dict], per_seed: bool) -> list[dict]:
+    """Each seed group folded into one row (mean EX, ``± sd`` in the interval's place), or
+    each seed's own row labelled with its seed."""
+    import statistics
+
+    groups: dict[str, list[tuple[dict, dict]]] = {}
+    out: list[dict] = []
+    for row, s in zip(rows, subs):
+        if not s.get("seed_group"):
+            out.append(row)
+        elif per_seed:
+            out.append({**row, "Submission": f"{row['Submission']} · seed {s['seed']}",
+                        "Seeds": f"seed {s['seed']}"})
+        else:
+            if s["seed_group"] not in groups:
+                out.append(row)  # its place; replaced by the folded row below
+            groups.setdefault(s["seed_group"], []).append((row, s))
+    for members in groups.values():
+        first = members[0][0]
+        folded = dict(first, Seeds=f"{len(members)} seeds")
+        if any(s["flagged"] for _, s in members):
+            folded["Status"] = STATUS_FLAGGED
+        for column in first:
+            values = [r.get(column) for r, _ in members]
+            if column.endswith(" EX") or column == "s/sample" or (
+                column not in BASE_COLUMNS + TAIL_COLUMNS and not column.endswith(" 95% CI")
+                and all(isinstance(v, (int, float)) for v in values if v is not None)
+            ):
+                numbers = [v for v in values if isinstance(v, (int, float))]
+                folded[column] = round(statistics.fmean(numbers), 2) if numbers else None
+                if column.endswith(" EX") and len(numbers) > 1:
+                    folded[column.removesuffix(" EX") + " 95% CI"] = (
+                        f"± {statistics.stdev(numbers):.2f} sd, {len(numbers)} seeds")
+        out[next(i for i, r in enumerate(out) if r is first)] = folded
+    return out
 
 
 def result_keys(frame: pd.DataFrame) -> list[str]:

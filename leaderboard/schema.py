@@ -70,6 +70,10 @@ class Submission(Base):
     claimed_metrics: Mapped[dict | None] = mapped_column(JSON)  # "suite/split" -> metrics
     recomputed_metrics: Mapped[dict | None] = mapped_column(JSON)  # "suite/split" -> metrics
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # One seed of a `harness run --seeds` run: the seeds of a run share seed_group, and the
+    # board shows them as one row (mean ± spread) with the per-seed rows on demand.
+    seed_group: Mapped[str | None] = mapped_column(String(64), index=True)
+    seed: Mapped[int | None] = mapped_column(Integer)
 
 
 class Result(Base):

@@ -105,6 +105,8 @@ class SubmissionRecord:
     data_hashes: dict | None = None
     claimed_metrics: dict | None = None
     recomputed_metrics: dict | None = None
+    seed_group: str | None = None  # the seeds of one `harness run --seeds` run share it
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

@@ -481,6 +481,40 @@ def submit_runs(
     return store_verified(store, verifications, meta)
 
 
+def submit_seed_runs(
+    store: Store,
+    folder: str | Path,
+    meta: SubmissionMeta,
+    data_dir: str | Path | None = None,
+    workers: int | None = None,
+) -> list[SubmitOutcome]:
+    """Verify every seed of a ``harness run --seeds`` folder and store each as a submission of
+    one seed group (the board's one row, mean ± spread); nothing is stored when any seed is
+    already there."""
+    from harness.seeds import read_aggregate
+
+    folder = Path(folder)
+    try:
+        aggregate = read_aggregate(folder)
+        seeds = [(int(r["seed"]), folder / str(r["dir"])) for r in aggregate["runs"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SubmissionError(f"{folder}/aggregate.json is not a seed aggregate: {exc}") from exc
+    for _, run_dir in seeds:
+        if run_dir.resolve().parent != folder.resolve():
+            raise SubmissionError(f"{folder}/aggregate.json names a run outside the folder.")
+    if len(seeds) < 2:
+        raise SubmissionError(f"{folder} holds one seed: submit its run folder instead.")
+    verified = [(seed, verify_run(run_dir, data_dir, workers)) for seed, run_dir in seeds]
+    prints = [fingerprint([v]) for _, v in verified]
+    for (seed, _), fp in zip(verified, prints):
+        if (existing := store.find(fp)) is not None:
+            raise SubmissionError(
+                f"Seed {seed} is already on the leaderboard as #{existing}. Nothing was stored."
+            )
+    group = hashlib.sha256("".join(sorted(prints)).encode()).hexdigest()
+    return [store_verified(store, [v], meta, seed_group=group, seed=seed) for seed, v in verified]
+
+
 def submit_predictions(
     store: Store,
     path: str | Path,
@@ -497,9 +531,16 @@ def submit_predictions(
 
 
 def store_verified(
-    store: Store, verifications: list[Verification], meta: SubmissionMeta
+    store: Store,
+    verifications: list[Verification],
+    meta: SubmissionMeta,
+    seed_group: str | None = None,
+    seed: int | None = None,
 ) -> SubmitOutcome:
-    """Store already verified runs as one submission (refused when it is already there)."""
+    """Store already verified runs as one submission (refused when it is already there).
+
+    ``seed_group`` and ``seed``: this submission is one seed of a run over several seeds.
+    """
     labels = [v.label for v in verifications]
     repeated = sorted({label for label in labels if labels.count(label) > 1})
     if repeated:
@@ -573,6 +614,8 @@ def store_verified(
         claimed_metrics={v.label: v.claimed.get("metrics") for v in verifications if v.claimed}
         or None,
         recomputed_metrics={v.label: v.results["metrics"] for v in verifications},
+        seed_group=seed_group,
+        seed=seed,
     )
     submission_id = store.add(record)
     return SubmitOutcome(submission_id, meta.name, verifications, flags, notes)

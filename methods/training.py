@@ -326,6 +326,8 @@ def training_stats(trainer, started: float) -> dict[str, Any]:
     final = next((h for h in reversed(trainer.state.log_history) if "train_loss" in h), {})
     return {
         "steps": trainer.state.global_step,
+        "processes": trainer.accelerator.num_processes,
+        "distributed_type": str(trainer.accelerator.distributed_type),
         "wall_s": round(time.perf_counter() - started, 2),
         "final_loss": losses[-1] if losses else None,
         "train_loss": final.get("train_loss"),

@@ -79,6 +79,9 @@ def submit_command(
         name=name, model_size=model_size, method=method, base_model=base_model,
         decoding=decoding, training_data=training_data, hardware=hardware, link=link,
     )
+    if len(paths) == 1 and (paths[0] / "aggregate.json").is_file():
+        _submit_seeds(paths[0], meta, db, data_dir, workers, as_json)
+        return
     files = [p for p in paths if not p.is_dir()]
     if files and (len(paths) > 1):
         raise SubmissionError("Give either run folders or a single predictions file, not both.")
@@ -120,6 +123,39 @@ def submit_command(
         click.echo(f"  FLAGGED: {flag}")
     for note in outcome.notes:
         click.echo(f"  note: {note}")
+
+
+def _submit_seeds(folder: Path, meta, db, data_dir, workers, as_json: bool) -> None:
+    """A ``harness run --seeds`` folder: every seed verified, stored as one seed group."""
+    import statistics
+
+    from leaderboard.store import open_store
+    from leaderboard.verify import submit_seed_runs
+
+    store = open_store(db)
+    try:
+        outcomes = submit_seed_runs(store, folder, meta, data_dir, workers)
+    finally:
+        store.close()
+    rows = [(o.submission_id, o.verifications[0], o.flags) for o in outcomes]
+    exs = [v.results["metrics"]["ex"] for _, v, _ in rows]
+    if as_json:
+        click.echo(json.dumps({
+            "name": meta.name, "submission_ids": [i for i, _, _ in rows],
+            "ex_mean": statistics.fmean(exs), "ex_sd": statistics.stdev(exs),
+            "seeds": [{"submission_id": i, "ex": v.results["metrics"]["ex"], "flags": f}
+                      for i, v, f in rows],
+            "store": store.display_url,
+        }, indent=2, ensure_ascii=False))
+        return
+    v0 = rows[0][1]
+    click.echo(f"Stored {len(rows)} seeds of {meta.name!r} as verified submissions "
+               f"#{', #'.join(str(i) for i, _, _ in rows)} (one board row) in {store.display_url}")
+    click.echo(f"  {v0.suite}/{v0.split}: EX {100 * statistics.fmean(exs):.2f}% "
+               f"± {100 * statistics.stdev(exs):.2f} (sd over {len(exs)} seeds)")
+    for i, v, flags in rows:
+        click.echo(f"  #{i}: EX {100 * v.results['metrics']['ex']:.2f}%"
+                   + (f"  FLAGGED: {'; '.join(flags)}" if flags else ""))
 
 
 def _check_run_options(paths, suite_name, split) -> None:

@@ -5,7 +5,8 @@ import streamlit as st
 from leaderboard import queries as data
 
 url = data.store_url()
-frame = data.board_frame(url)
+# The seeds of a `harness run --seeds` run are one row (mean ± sd) unless asked for each.
+frame = data.board_frame(url, st.session_state.get("board_per_seed", False))
 
 st.title("Text-to-SQL leaderboard")
 st.caption(
@@ -37,9 +38,11 @@ sort_by = c2.selectbox(
     "Sort by", sortable, index=sortable.index(first) if first in sortable else 0, key="board_sort"
 )
 descending = c3.toggle("Descending", value=True, key="board_descending")
-c1, c2, _ = st.columns([1, 1, 4])
+c1, c2, c3, _ = st.columns([1, 1, 1, 3])
 f.include_reported = c1.toggle("Reported rows", value=True, key="board_reported")
 f.show_difficulty = c2.toggle("By difficulty", value=True, key="board_difficulty")
+c3.toggle("Per-seed rows", value=False, key="board_per_seed",
+          help="A run over several seeds is one row (mean EX ± sd); show each seed's row.")
 
 view = data.board_view(frame, f, sort_by, descending)
 config = {

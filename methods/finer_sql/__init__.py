@@ -35,7 +35,7 @@ from methods.finer_sql.memory import (
 from methods.finer_sql.rewards import TERMS, FinerSQLRewards
 from methods.grpo import GRPOMethod, GRPOMethodConfig, run_grpo
 from methods.sft import sft_targets
-from methods.training import build_prompts, token_counter
+from methods.training import build_prompts, is_main_process, token_counter
 
 __all__ = ["FinerSQLConfig", "FinerSQLMethod", "REASONING_SYSTEM_PROMPT"]
 
@@ -248,7 +248,7 @@ class FinerSQLMethod(GRPOMethod):
             )
         finally:
             grader.close()
-            if memory is not None:
+            if memory is not None and is_main_process():  # each rank holds its own copy
                 memory.save()
         if memory is not None:
             stats["memory_sizes"] = memory.sizes()
