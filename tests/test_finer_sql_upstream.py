@@ -209,6 +209,13 @@ def test_default_splits_bracketed_and_into_its_conditions():
     assert r.jaccard < 1.0  # the released code saw two different queries
 
 
+def test_default_drops_brackets_in_on():
+    plain = "SELECT a FROM t JOIN u ON t.id = u.id AND u.x > 1"
+    bracketed = "SELECT a FROM t JOIN u ON (t.id = u.id) AND (u.x > 1)"
+    assert atomic_ops(plain) == atomic_ops(bracketed)
+    assert atomic_ops(plain, upstream_compat=True) != atomic_ops(bracketed, upstream_compat=True)
+
+
 def test_default_drops_brackets_around_an_or():
     plain = atomic_ops("SELECT a FROM t WHERE x = 1 AND (y = 2 OR z = 3)")
     assert "WHERE_PRED_TREE(y = 2 OR z = 3)" in plain

@@ -251,7 +251,9 @@ class _OpsWriter:
         return table.sql(dialect="sqlite"), table.alias_or_name or "SUBQUERY"
 
     def _on(self, cond: exp.Expression) -> None:
-        if isinstance(cond, exp.And):
+        if isinstance(cond, exp.Paren) and not self.compat:  # ON (a = b) is ON a = b
+            self._on(cond.this)
+        elif isinstance(cond, exp.And):
             for c in _conjuncts(cond, self.compat):
                 self._on(c)
         elif isinstance(cond, exp.EQ):
