@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -96,23 +97,26 @@ def harness_command(args, out: Path, *extra: str) -> list[str]:
             "--data-dir", str(args.data_dir), "--out", str(out), "--json", *extra]
 
 
-def timed(command: list[str], nice: int, env: dict | None = None, cwd: Path | None = None,
-          before=None) -> tuple[float, str]:
-    if before:
-        before()
+def timed(command: list[str], nice: int, env: dict | None = None,
+          cwd: Path | None = None) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system, the command and all its processes), stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(["nice", "-n", str(nice), *command], capture_output=True, text=True,
                           env=env, cwd=cwd)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-    return seconds, done.stdout
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return seconds, cpu, done.stdout
 
 
-def median_of(repeats: int, run) -> tuple[float, list[float], str]:
+def median_of(repeats: int, run) -> tuple[float, list[float], float, str]:
     results = [run() for _ in range(repeats)]
-    times = [seconds for seconds, _ in results]
-    return statistics.median(times), times, results[-1][1]
+    times = [seconds for seconds, _, _ in results]
+    cpu = statistics.median(c for _, c, _ in results)
+    return statistics.median(times), times, cpu, results[-1][2]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,13 +220,14 @@ def main(argv: list[str] | None = None) -> int:
     ]
     figures = []
     for workload, label, run in plan:
-        median, times, stdout = median_of(args.repeats, run)
+        median, times, cpu, stdout = median_of(args.repeats, run)
         score = _score(stdout)
         if label.startswith("harness") and workload == "perturbed":
             score += _pairs_correct(work / "run" / "samples.jsonl")
         figures.append({"workload": workload, "evaluator": label, "median_s": round(median, 3),
-                        "runs_s": [round(t, 3) for t in times], "score": score})
-        print(f"{workload:10} {label:52} {median:7.2f} s  {figures[-1]['score']}", flush=True)
+                        "runs_s": [round(t, 3) for t in times], "cpu_s": round(cpu, 3),
+                        "score": score})
+        print(f"{workload:10} {label:58} {median:7.2f} s {cpu:7.2f} CPU s  {score}", flush=True)
     load_after = os.getloadavg()
 
     conditions = {
@@ -263,14 +268,14 @@ def _pairs_correct(samples: Path) -> str:
 
 
 def _table(figures: list[dict], conditions: dict) -> str:
-    lines = ["", "| workload | evaluator | median s (of runs) | vs BIRD | score |",
-             "|---|---|---|---|---|"]
+    lines = ["", "| workload | evaluator | wall s, median (runs) | BIRD's wall / this | "
+             "CPU s, median | score |", "|---|---|---|---|---|---|"]
     bird = {f["workload"]: f["median_s"] for f in figures if f["evaluator"].startswith("BIRD")}
     for f in figures:
         ratio = bird[f["workload"]] / f["median_s"] if f["median_s"] else float("nan")
         runs = ", ".join(f"{t:.2f}" for t in f["runs_s"])
         lines.append(f"| {f['workload']} | {f['evaluator']} | {f['median_s']:.2f} ({runs}) | "
-                     f"{ratio:.2f}x | {f['score']} |")
+                     f"{ratio:.2f}x | {f['cpu_s']:.2f} | {f['score']} |")
     lines.append("")
     lines.append("conditions: " + json.dumps(conditions))
     return "\n".join(lines)
