@@ -189,6 +189,7 @@ def bird_results_equal(gold: list[tuple], pred: list[tuple], duplicates_matter: 
     return set(gold) == set(pred)
 
 
+@lru_cache(maxsize=4096)  # a property of the gold, asked again for each of its candidates
 def gold_has_outer_order_by(sql: str) -> bool:
     """Whether the outermost query sorts its result: ORDER BY outside every parenthesis, string,
     quoted name and comment (the strict order test; the official one looks for the text anywhere).
