@@ -67,10 +67,13 @@ def _first_statement_tokens(query: str) -> tuple[str, ...]:
     return ()
 
 
+# sqlparse only changes a query that has a DISTINCT token or a second statement (split on ';'
+# or a GO token). Its tokens are whole words, so "category" or "distinction" never need it.
+_TOKENIZER_WORDS = re.compile(r"\b(?:distinct|go)\b", flags=re.IGNORECASE)
+
+
 def _needs_tokenizer(query: str) -> bool:
-    # sqlparse only changes a query that has DISTINCT or a second statement (split on ';' or GO).
-    lowered = query.lower()
-    return "distinct" in lowered or ";" in query or "go" in lowered
+    return ";" in query or _TOKENIZER_WORDS.search(query) is not None
 
 
 def spider_remove_distinct(query: str) -> str:
