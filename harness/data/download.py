@@ -96,7 +96,8 @@ def download_dataset(
     """Download, verify and unpack dataset ``name`` under ``data_root``; return its folder.
 
     Args:
-        name: a key of :func:`datasets` (``spider``, ``bird``, ``bird-mini-dev``).
+        name: a key of :func:`datasets` (``spider``, ``bird``, ``bird-mini-dev``, ``spider-syn``,
+            ``spider-dk``, ``spider-realistic``).
         data_root: the data root; the dataset lands in ``data_root / layout.dest``.
         url: a mirror to fetch from instead of the official URL (the pinned checksum still holds).
         sha256: the digest to enforce, overriding the pinned one (64 hex characters).
