@@ -18,6 +18,7 @@ page = st.navigation(
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("pages/sample.py", title="Sample", icon=":material/search:"),
         st.Page("pages/submit.py", title="Submit", icon=":material/upload:"),
+        st.Page("pages/about.py", title="About", icon=":material/info:"),
     ]
 )
 

@@ -4,10 +4,16 @@ One store (engine) per process through ``st.cache_resource``; frames through
 ``st.cache_data(ttl=60)``, so a new submission shows within a minute (at once after an upload,
 which clears the caches). The shaping below is pure pandas, so the pages hold no SQL, no
 scoring and no statistics, and the functions are tested without a browser.
+
+One number everywhere: every page takes a result's EX, its 95% interval and its denominator
+(the questions scored) from the stored result, which the verification computed from the stored
+verdicts; a question whose database is missing is *unscorable* (``leaderboard.reasons``), left
+out of that denominator, and never shown or counted as wrong.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import tempfile
 from collections.abc import Callable
@@ -18,21 +24,26 @@ import pandas as pd
 import streamlit as st
 
 from harness.errors import SubmissionError
-from harness.evaluation.paired import Comparison, compare_verdicts, verdict_map
-from leaderboard.seed import GOLD_METHOD
-from leaderboard.store import SIZE_BUCKETS, Store, masked, resolve_url
+from harness.evaluation.paired import Comparison, compare_verdicts, paired_bootstrap_ci
+from leaderboard import reasons
+from leaderboard.decoding import CLASS_GREEDY, CLASSES, from_row
+from leaderboard.store import METRICS, SIZE_BUCKETS, Store, masked, resolve_url
+from leaderboard.verify import GOLD_METHOD
 
 STATUS_VERIFIED = "verified"
-STATUS_FLAGGED = "verified ⚑ claims differ"
+STATUS_FLAGGED = "verified ⚑ flagged"
 STATUS_REPORTED = "reported, not verified"
 SUITE_ORDER = ("bird", "spider", "spider-syn", "spider-realistic", "spider-dk", "sample")
 SPLIT_ORDER = ("dev", "mini-dev", "test", "train")
-# The board's columns: BASE_COLUMNS, the EX columns of each suite/split, then TAIL_COLUMNS.
-BASE_COLUMNS = ["Rank", "Submission", "Status"]
-TAIL_COLUMNS = [
-    "Method", "Base model", "Params (B)", "Size", "Decoding", "s/sample", "Hardware", "Link",
-    "Submitted", "id",
+SMOKE_SUITES = ("sample",)  # tiny suites that check the pipeline, not a model
+# The columns of a benchmark's table, in order; per-difficulty columns go before "Decoding".
+VIEW_COLUMNS = [
+    "Rank", "Submission", "Status", "EX %", "95% CI", "Scored", "Unscorable", "Decoding",
+    "Decoding class", "Method", "Base model", "Params (B)", "Size", "s/sample", "Timing",
+    "Gold copy %", "Other metric", "Date", "Source", "Link", "id",
 ]
+HIDDEN_COLUMNS = ["result_id", "ci_low", "ci_high", "verified", "hardware", "subset"]
+MAX_UPLOADS_PER_HOUR = 6  # per browser session (see upload_allowed)
 
 
 # -- the store ---------------------------------------------------------------------------------
@@ -54,7 +65,8 @@ def get_store(url: str) -> Store:
 
 @st.cache_data(ttl=60, show_spinner=False)
 def submissions(url: str) -> list[dict]:
-    return get_store(url).submissions()
+    """The public submissions (pending and hidden ones are the maintainers' business)."""
+    return get_store(url).submissions(("public",))
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -64,19 +76,19 @@ def verdicts(url: str, result_id: int) -> pd.DataFrame:
 
 def clear_caches() -> None:
     submissions.clear()
-    board_frame.clear()
     verdicts.clear()
+    view_frame.clear()
 
 
-# -- the board ---------------------------------------------------------------------------------
+# -- benchmarks --------------------------------------------------------------------------------
 
 
 SUBSET = " first "  # in a result key: a --limit run, e.g. "spider-syn/dev first 50"
-DROP = " drop on "  # a robustness column: "spider/dev drop on spider-syn"
+DROP = "EX drop on "  # a robustness column of the Spider dev view: "EX drop on spider-syn"
 
 
 def result_key(result: dict) -> str:
-    """``suite/split``, or ``suite/split first N`` for a --limit run (its own, unranked column)."""
+    """``suite/split``, or ``suite/split first N`` for a --limit run (its own, unranked view)."""
     limit = result.get("question_limit")
     key = f"{result['suite']}/{result['split']}"
     return f"{key}{SUBSET}{limit}" if limit else key
@@ -94,15 +106,53 @@ def _key_order(key: str) -> tuple:
     return (s, suite, p, split, bool(limit), int(limit or 0))
 
 
-def _levels(suite: str, seen: list[str]) -> list[str]:
-    """Difficulty levels in the suite's own order (easy … extra), then any others."""
-    from harness.suite import SUITES
+@dataclass
+class Benchmark:
+    """One suite/split: the unit a ranking is about."""
 
-    try:
-        known = list(SUITES.get(suite).difficulty_levels)
-    except Exception:  # an unknown or broken suite still shows its stored levels
-        known = []
-    return [lv for lv in known if lv in seen] + sorted(lv for lv in seen if lv not in known)
+    key: str
+    n_verified: int
+    n_reported: int
+
+    @property
+    def smoke(self) -> bool:
+        return self.key.partition("/")[0] in SMOKE_SUITES
+
+    @property
+    def subset(self) -> bool:
+        return is_subset(self.key)
+
+    @property
+    def label(self) -> str:
+        kind = " · smoke test, not a benchmark" if self.smoke else ""
+        if self.subset:
+            kind += " · a subset (--limit run), not ranked"
+        return f"{self.key}{kind} ({self.n_verified} verified, {self.n_reported} reported)"
+
+
+def benchmarks(subs: list[dict]) -> list[Benchmark]:
+    """Every suite/split with a result: real benchmarks first (BIRD, Spider …), then subsets,
+    smoke tests last."""
+    counts: dict[str, list[int]] = {}
+    for s in subs:
+        for r in s["results"]:
+            c = counts.setdefault(result_key(r), [0, 0])
+            c[0 if s["status"] == "verified" else 1] += 1
+    keys = sorted(counts, key=lambda k: (k.partition("/")[0] in SMOKE_SUITES, is_subset(k),
+                                         _key_order(k)))
+    return [Benchmark(k, *counts[k]) for k in keys]
+
+
+def default_benchmark(benches: list[Benchmark]) -> str | None:
+    """The first real benchmark with verified rows; else the first with any verified row."""
+    for candidates in ([b for b in benches if not b.smoke and not b.subset and b.n_verified],
+                       [b for b in benches if b.n_verified], benches):
+        if candidates:
+            return candidates[0].key
+    return None
+
+
+# -- one benchmark's table ---------------------------------------------------------------------
 
 
 def status_label(submission: dict) -> str:
@@ -115,20 +165,172 @@ def _pct(value) -> float | None:
     return None if value is None else round(100 * value, 2)
 
 
+def hardware_of(submission: dict) -> str:
+    """Where the s/sample figure was measured, as the run or the source says."""
+    return submission["hardware"] or "hardware not stated"
+
+
+def timing_text(submission: dict) -> str | None:
+    """What a row's s/sample means: always throughput (generation wall time / questions), and
+    never measured by this server: a run reports its own, a paper publishes its own."""
+    if submission["s_per_sample"] is None:
+        return None
+    batch = ((submission.get("method_info") or {}).get("batch_size"))
+    where = hardware_of(submission)
+    if submission["status"] == "reported":
+        return f"as published; {where}"
+    batch_text = f"; batch {batch}" if isinstance(batch, int) else ""
+    return f"self-reported by the run; {where}{batch_text}"
+
+
+def _date(submission: dict) -> str | None:
+    if submission["status"] == "reported":
+        return f"published {submission['published']}" if submission["published"] else None
+    created = submission["created"]
+    return f"submitted {created:%Y-%m-%d}" if created else None
+
+
+def _source(submission: dict, result: dict) -> str:
+    if submission["status"] == "reported":
+        kind = submission["source_kind"] or "source"
+        return f"{kind}: {result['source'] or submission['source'] or 'not given'}"
+    return f"re-scored by harness {submission['verifier_version'] or ''}".strip()
+
+
+def difficulty_levels(suite: str, seen: list[str]) -> list[str]:
+    """Difficulty levels in the suite's own order (easy … extra), then any others."""
+    from harness.suite import SUITES
+
+    try:
+        known = list(SUITES.get(suite).difficulty_levels)
+    except Exception:  # an unknown or broken suite still shows its stored levels
+        known = []
+    return [lv for lv in known if lv in seen] + sorted(lv for lv in seen if lv not in known)
+
+
 @st.cache_data(ttl=60, show_spinner=False)
-def board_frame(url: str, per_seed: bool = False) -> pd.DataFrame:
-    subs = submissions(url)
-    return add_robustness(build_board(subs, per_seed), subs, get_store(url).verdicts)
+def view_frame(url: str, key: str, per_seed: bool = False) -> pd.DataFrame:
+    """A benchmark's frame over the store's public submissions (with robustness columns)."""
+    return benchmark_frame(submissions(url), key, get_store(url).verdicts, per_seed)
 
 
-def add_robustness(
-    frame: pd.DataFrame, subs: list[dict], verdicts_of: Callable[[int], list[dict]]
+def benchmark_frame(
+    subs: list[dict],
+    key: str,
+    verdicts_of: Callable[[int], list[dict]] | None = None,
+    per_seed: bool = False,
 ) -> pd.DataFrame:
-    """Robustness columns beside the results a reworded set derives from (Spider dev).
+    """One row per submission with a result on ``key``: VIEW_COLUMNS, ``<level> EX %`` columns
+    (difficulty, then categories such as Spider-DK's knowledge types), robustness columns when
+    ``verdicts_of`` is given, and HIDDEN_COLUMNS (for plots and links). EX values are
+    percentages."""
+    robustness = robustness_columns(subs, key, verdicts_of) if verdicts_of else {}
+    rows, owners, seen_levels, seen_categories = [], [], [], []
+    for s in subs:
+        r = next((r for r in s["results"] if result_key(r) == key), None)
+        if r is None:
+            continue
+        d = from_row(s)
+        is_ex = (r.get("metric") or "EX") == "EX"
+        row = {
+            "Rank": None,
+            "Submission": s["name"],
+            "Status": status_label(s),
+            "EX %": _pct(r["ex"]) if is_ex else None,
+            "95% CI": (f"{100 * r['ex_ci_low']:.1f} – {100 * r['ex_ci_high']:.1f}"
+                       if r["ex_ci_low"] is not None else None),
+            "Scored": r["n_scored"],
+            "Unscorable": (r["n_total"] - r["n_scored"]
+                           if r["n_total"] is not None and r["n_scored"] is not None else None),
+            "Decoding": s["decoding"] or d.label,
+            "Decoding class": d.decoding_class,
+            "Method": s["method"],
+            "Base model": s["base_model"],
+            "Params (B)": s["params_b"],
+            "Size": s["size_bucket"],
+            "s/sample": r["s_per_sample"] if r["s_per_sample"] is not None else s["s_per_sample"],
+            "Timing": timing_text(s),
+            "Gold copy %": _pct(r.get("gold_copy_share")),
+            "Other metric": None if is_ex else f"{r['metric']} {100 * r['ex']:.2f}",
+            "Date": _date(s),
+            "Source": _source(s, r),
+            "Link": s["link"],
+            "id": s["id"],
+            "result_id": r["id"],
+            "ci_low": _pct(r["ex_ci_low"]),
+            "ci_high": _pct(r["ex_ci_high"]),
+            "verified": s["status"] == "verified",
+            "hardware": hardware_of(s),
+            "subset": is_subset(key),
+            **robustness.get(s["id"], {}),
+        }
+        for level, block in (r["by_difficulty"] or {}).items():
+            if level not in seen_levels:
+                seen_levels.append(level)
+            row[f"{level} EX %"] = _pct((block or {}).get("ex")) if is_ex else None
+        for category, block in (r.get("by_category") or {}).items():
+            if category not in seen_categories:
+                seen_categories.append(category)
+            row[f"{category} EX %"] = _pct((block or {}).get("ex")) if is_ex else None
+        rows.append(row)
+        owners.append(s)
+    grouped = any(s.get("seed_group") for s in owners)
+    if grouped:
+        rows = _seed_rows(rows, owners, per_seed)
+    levels = [f"{lv} EX %" for lv in difficulty_levels(key.partition("/")[0], seen_levels)]
+    levels += [f"{c} EX %" for c in sorted(seen_categories) if c not in seen_levels]
+    drops = sorted({c for v in robustness.values() for c in v})  # each drop, then its CI
+    at = VIEW_COLUMNS.index("Decoding")
+    seeds = ["Seeds"] if grouped else []
+    columns = (VIEW_COLUMNS[:at] + drops + levels + seeds + VIEW_COLUMNS[at:]
+               + HIDDEN_COLUMNS)
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in ("Scored", "Unscorable", "id", "result_id"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _seed_rows(rows: list[dict], owners: list[dict], per_seed: bool) -> list[dict]:
+    """The seeds of one ``harness run --seeds`` run folded into one row (mean EX, ``± sd`` in the
+    interval's place), or each seed's own row labelled with its seed (``per_seed``)."""
+    import statistics
+
+    groups: dict[str, list[dict]] = {}
+    out: list[dict] = []
+    for row, s in zip(rows, owners):
+        if not s.get("seed_group"):
+            out.append(row)
+        elif per_seed:
+            out.append({**row, "Submission": f"{row['Submission']} · seed {s['seed']}",
+                        "Seeds": f"seed {s['seed']}"})
+        else:
+            if s["seed_group"] not in groups:
+                out.append(row)  # its place; replaced by the folded row below
+            groups.setdefault(s["seed_group"], []).append(row)
+    for members in groups.values():
+        first = members[0]
+        folded = dict(first, Seeds=f"{len(members)} seeds", ci_low=None, ci_high=None)
+        if any(r["Status"] == STATUS_FLAGGED for r in members):
+            folded["Status"] = STATUS_FLAGGED
+        for column in list(first):
+            if column == "EX %" or column.endswith(" EX %") or column == "s/sample":
+                numbers = [r[column] for r in members if isinstance(r.get(column), int | float)]
+                folded[column] = round(statistics.fmean(numbers), 2) if numbers else None
+                if column == "EX %" and len(numbers) > 1:
+                    folded["95% CI"] = (f"± {statistics.stdev(numbers):.2f} sd, "
+                                        f"{len(numbers)} seeds")
+        out[next(i for i, r in enumerate(out) if r is first)] = folded
+    return out
+
+
+def robustness_columns(
+    subs: list[dict], key: str, verdicts_of: Callable[[int], list[dict]]
+) -> dict[int, dict[str, object]]:
+    """Robustness columns of the view a reworded set derives from (Spider dev), by submission.
 
     For a submission with a Spider dev result and a Spider-Syn or Spider-Realistic result,
-    ``spider/dev drop on spider-syn`` is the paired EX drop in points on their shared questions
-    and ``… 95% CI`` its paired bootstrap interval with the number of shared questions and the
+    ``EX drop on spider-syn`` is the paired EX drop in points on their shared questions and
+    ``… 95% CI`` its paired bootstrap interval with the number of shared questions and the
     McNemar p-value (``harness.evaluation.robustness``, the same as ``harness compare``).
     """
     from harness.errors import HarnessError
@@ -142,270 +344,155 @@ def add_robustness(
         for r in s["results"]:
             source = origin(r["suite"], r["split"])
             base = by_key.get(source) if source else None
-            if base is None:
+            if base is None or result_key(base) != key:
                 continue
             try:
                 report = paired_report(source, verdicts_of(base["id"]),
                                        (r["suite"], r["split"]), verdicts_of(r["id"]))
             except HarnessError:  # nothing shared (or stored before original_id was kept)
                 continue
-            column = f"{result_key(base)}{DROP}{r['suite']}"
+            column = f"{DROP}{r['suite']}"
             lo, hi = report.drop_ci95 or (0.0, 0.0)  # never None: paired_report needs n > 0
             values.setdefault(s["id"], {}).update({
                 column: _pct(report.drop),
                 f"{column} 95% CI": f"[{100 * lo:.1f}, {100 * hi:.1f}] n={report.n} "
                                     f"p={report.p_value:.2g}",
             })
-    if not values:
-        return frame
-    keys = result_keys(frame)
-    ordered = list(frame.columns)
-    frame = frame.copy()
-    for column in sorted({c for v in values.values() for c in v}):  # each drop, then its CI
-        frame[column] = [values.get(i, {}).get(column) for i in frame["id"]]
-        key = column.partition(DROP)[0]
-        ordered.insert(max(i for i, c in enumerate(ordered) if _owner(c, keys) == key) + 1,
-                       column)
-    return frame[ordered]
-
-
-def build_board(subs: list[dict], per_seed: bool = False) -> pd.DataFrame:
-    """One row per submission; EX, its 95% interval and EX per difficulty for each suite/split.
-
-    EX values are percentages. Columns: BASE_COLUMNS, then per suite/split ``<key> EX``,
-    ``<key> 95% CI`` and ``<key> <level>``, then TAIL_COLUMNS (with ``Seeds`` before them when
-    a submission is one seed of several). The seeds of one ``harness run --seeds`` run are one
-    row, the mean of each EX with its spread in place of the interval, unless ``per_seed``.
-    """
-    levels: dict[str, list[str]] = {}
-    categories: dict[str, set[str]] = {}
-    for s in subs:
-        for r in s["results"]:
-            seen = levels.setdefault(result_key(r), [])
-            seen += [lv for lv in (r["by_difficulty"] or {}) if lv not in seen]
-            categories.setdefault(result_key(r), set()).update(r.get("by_category") or {})
-    keys = sorted(levels, key=_key_order)
-    rows = []
-    for s in subs:
-        row = {
-            "Rank": None,
-            "Submission": s["name"],
-            "Status": status_label(s),
-            "Method": s["method"],
-            "Base model": s["base_model"],
-            "Params (B)": s["params_b"],
-            "Size": s["size_bucket"],
-            "Decoding": s["decoding"],
-            "s/sample": s["s_per_sample"],
-            "Hardware": s["hardware"],
-            "Link": s["link"],
-            "Submitted": s["created"].strftime("%Y-%m-%d") if s["created"] else None,
-            "id": s["id"],
-        }
-        for r in s["results"]:
-            key = result_key(r)
-            row[f"{key} EX"] = _pct(r["ex"])
-            if r["ex_ci_low"] is not None:
-                row[f"{key} 95% CI"] = f"[{100 * r['ex_ci_low']:.1f}, {100 * r['ex_ci_high']:.1f}]"
-            for level, block in (r["by_difficulty"] or {}).items():
-                row[f"{key} {level}"] = _pct((block or {}).get("ex"))
-            for category, block in (r.get("by_category") or {}).items():
-                row[f"{key} {category}"] = _pct((block or {}).get("ex"))
-            if row["s/sample"] is None and r["s_per_sample"] is not None:
-                row["s/sample"] = r["s_per_sample"]
-        rows.append(row)
-    grouped = any(s.get("seed_group") for s in subs)
-    if grouped:
-        rows = _seed_rows(rows, subs, per_seed)
-    columns = list(BASE_COLUMNS)
-    for key in keys:
-        suite = key.partition("/")[0]
-        columns += [f"{key} EX", f"{key} 95% CI"]
-        columns += [f"{key} {lv}" for lv in _levels(suite, levels[key])]
-        columns += [f"{key} {c}" for c in sorted(categories[key])]
-    columns += (["Seeds"] if grouped else []) + TAIL_COLUMNS
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _seed_rows(rows: list[dict], subs: list[dict], per_seed: bool) -> list[dict]:
-    """Each seed group folded into one row (mean EX, ``± sd`` in the interval's place), or
-    each seed's own row labelled with its seed."""
-    import statistics
-
-    groups: dict[str, list[tuple[dict, dict]]] = {}
-    out: list[dict] = []
-    for row, s in zip(rows, subs):
-        if not s.get("seed_group"):
-            out.append(row)
-        elif per_seed:
-            out.append({**row, "Submission": f"{row['Submission']} · seed {s['seed']}",
-                        "Seeds": f"seed {s['seed']}"})
-        else:
-            if s["seed_group"] not in groups:
-                out.append(row)  # its place; replaced by the folded row below
-            groups.setdefault(s["seed_group"], []).append((row, s))
-    for members in groups.values():
-        first = members[0][0]
-        folded = dict(first, Seeds=f"{len(members)} seeds")
-        if any(s["flagged"] for _, s in members):
-            folded["Status"] = STATUS_FLAGGED
-        for column in first:
-            values = [r.get(column) for r, _ in members]
-            if column.endswith(" EX") or column == "s/sample" or (
-                column not in BASE_COLUMNS + TAIL_COLUMNS and not column.endswith(" 95% CI")
-                and all(isinstance(v, (int, float)) for v in values if v is not None)
-            ):
-                numbers = [v for v in values if isinstance(v, (int, float))]
-                folded[column] = round(statistics.fmean(numbers), 2) if numbers else None
-                if column.endswith(" EX") and len(numbers) > 1:
-                    folded[column.removesuffix(" EX") + " 95% CI"] = (
-                        f"± {statistics.stdev(numbers):.2f} sd, {len(numbers)} seeds")
-        out[next(i for i, r in enumerate(out) if r is first)] = folded
-    return out
-
-
-def result_keys(frame: pd.DataFrame) -> list[str]:
-    """The suite/split keys that have an EX column, in board order."""
-    return [c[: -len(" EX")] for c in frame.columns if c.endswith(" EX")]
-
-
-def ex_columns(frame: pd.DataFrame) -> list[str]:
-    return [f"{key} EX" for key in result_keys(frame)]
+    return values
 
 
 @dataclass
-class BoardFilter:
-    suites: list[str] = field(default_factory=list)  # empty: all
-    methods: list[str] = field(default_factory=list)
+class ViewFilter:
+    """The board's filters (all empty: everything)."""
+
     sizes: list[str] = field(default_factory=list)
-    decodings: list[str] = field(default_factory=list)
-    query: str = ""
+    methods: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    greedy_only: bool = False
     include_reported: bool = True
-    show_difficulty: bool = True
+    query: str = ""
+    show_difficulty: bool = False
 
 
 def options(frame: pd.DataFrame, column: str) -> list[str]:
     """The distinct values of a column, for a filter's choices."""
-    values = {v for v in frame[column].dropna()} if column in frame else set()
+    values = set(frame[column].dropna()) if column in frame else set()
     if column == "Size":
         return [b for b in SIZE_BUCKETS if b in values]
+    if column == "Decoding class":
+        return [c for c in CLASSES if c in values]
     return sorted(values, key=str.lower)
 
 
-def suite_options(frame: pd.DataFrame) -> list[str]:
-    return list(dict.fromkeys(k.partition("/")[0] for k in result_keys(frame)))
-
-
-def board_view(
-    frame: pd.DataFrame, f: BoardFilter, sort_by: str | None = None, descending: bool = True
-) -> pd.DataFrame:
-    """The filtered, sorted table the board shows, ranked among verified rows only."""
+def board_view(frame: pd.DataFrame, f: ViewFilter) -> pd.DataFrame:
+    """The filtered table: verified rows first, best EX first, ranked within each decoding class;
+    then the published rows (unranked), best first."""
     view = frame
-    keys = [k for k in result_keys(frame) if not f.suites or k.partition("/")[0] in f.suites]
-    if f.suites:
-        has_any = view[[f"{k} EX" for k in keys]].notna().any(axis=1) if keys else False
-        view = view[has_any] if keys else view.iloc[0:0]
-    if f.methods:
-        view = view[view["Method"].isin(f.methods)]
     if f.sizes:
         view = view[view["Size"].isin(f.sizes)]
-    if f.decodings:
-        view = view[view["Decoding"].isin(f.decodings)]
+    if f.methods:
+        view = view[view["Method"].isin(f.methods)]
+    if f.classes:
+        view = view[view["Decoding class"].isin(f.classes)]
+    if f.greedy_only:
+        view = view[view["Decoding class"] == CLASS_GREEDY]
     if not f.include_reported:
         view = view[view["Status"] != STATUS_REPORTED]
     query = f.query.strip().lower()
     if query and not view.empty:
         text = (
             view[["Submission", "Method", "Base model", "Decoding"]]
-            .fillna("")
-            .astype(str)
-            .agg(" ".join, axis=1)
-            .str.lower()
+            .fillna("").astype(str).agg(" ".join, axis=1).str.lower()
         )
         view = view[text.str.contains(query, regex=False)]
-    keep = list(BASE_COLUMNS)
-    every_key = result_keys(frame)
-    for key in keys:
-        keep += [c for c in view.columns if _owner(c, every_key) == key
-                 and (f.show_difficulty or c.endswith((" EX", " 95% CI")) or DROP in c)]
-    keep += TAIL_COLUMNS
-    view = view[keep].copy()
-    if sort_by not in view.columns:
-        sort_by = default_sort(view)
+    if not f.show_difficulty:
+        view = view[[c for c in view.columns if not c.endswith(" EX %") or c == "EX %"]]
+    # robustness columns ("EX drop on …") always stay: they are not a breakdown
     view = view.sort_values(
-        sort_by, ascending=not descending, na_position="last", kind="stable"
-    )
-    view["Rank"] = _ranks(view, sort_by)
+        ["verified", "EX %", "Submission"], ascending=[False, False, True], na_position="last",
+        kind="stable",
+    ).copy()
+    view["Rank"] = ranks(view)
     return view.reset_index(drop=True)
 
 
-def _owner(column: str, keys: list[str]) -> str | None:
-    """The suite/split key a column belongs to (the longest that prefixes it)."""
-    owners = [k for k in keys if column.startswith(f"{k} ")]
-    return max(owners, key=len) if owners else None
+def rankable(status: str, method: str | None, ex, subset: bool = False) -> bool:
+    """Verified, not the gold self-test (the evaluator's ceiling), with an EX, on a whole split
+    (a --limit subset is never ranked)."""
+    return (status != STATUS_REPORTED and method != GOLD_METHOD and not subset
+            and ex is not None and not (isinstance(ex, float) and math.isnan(ex)))
 
 
-def default_sort(frame: pd.DataFrame) -> str:
-    """The EX column of a whole split with the most verified results (the verified ranking
-    comes first); a --limit subset's column only when there is nothing else."""
-    verified = frame[frame["Status"] != STATUS_REPORTED]
-    columns = ex_columns(frame)
-    if not columns:
-        return "Submission"
-    return max(columns, key=lambda c: (not is_subset(c), verified[c].notna().sum(),
-                                       -columns.index(c)))
-
-
-def _ranks(view: pd.DataFrame, sort_by: str) -> list[int | None]:
-    """1, 2, … down the sorted verified rows that have a value; reported rows get no rank, nor
-    does the gold self-test (the evaluator's ceiling, not a model).
-
-    Only an EX column of whole splits ranks; sorted by anything else, or by a --limit subset's
-    column, the Rank column stays empty.
-    """
-    if not sort_by.endswith(" EX") or is_subset(sort_by):
-        return pd.array([None] * len(view), dtype="Int64")
-    ranks, n = [], 0
-    for status, method, value in zip(view["Status"], view["Method"], view[sort_by]):
-        if status == STATUS_REPORTED or method == GOLD_METHOD or value is None or (
-            isinstance(value, float) and math.isnan(value)
-        ):
-            ranks.append(None)
+def ranks(view: pd.DataFrame) -> pd.Series:
+    """1, 2, … down the (sorted) rankable rows of each decoding class; others get no rank."""
+    counters: dict[str, int] = {}
+    out = []
+    for status, method, ex, cls, subset in zip(view["Status"], view["Method"], view["EX %"],
+                                               view["Decoding class"], view["subset"]):
+        if rankable(status, method, ex, bool(subset)):
+            counters[cls] = counters.get(cls, 0) + 1
+            out.append(counters[cls])
         else:
-            n += 1
-            ranks.append(n)
-    return pd.array(ranks, dtype="Int64")
+            out.append(None)
+    return pd.Series(pd.array(out, dtype="Int64"), index=view.index)
+
+
+def ranked_classes(view: pd.DataFrame) -> list[str]:
+    """The decoding classes that hold ranked rows, in CLASSES order."""
+    present = set(view.loc[view["Rank"].notna(), "Decoding class"])
+    return [c for c in CLASSES if c in present]
+
+
+# -- one submission ----------------------------------------------------------------------------
+
+
+def submission_by_id(url: str, submission_id: int) -> dict | None:
+    return next((s for s in submissions(url) if s["id"] == submission_id), None)
 
 
 def submission_details(url: str, submission_id: int) -> pd.DataFrame:
-    """Field/value rows describing one submission (metadata, provenance, flags)."""
-    s = next((s for s in submissions(url) if s["id"] == submission_id), None)
+    """Field/value rows describing one submission (metadata, provenance, claims)."""
+    s = submission_by_id(url, submission_id)
     if s is None:
         return pd.DataFrame(columns=["Field", "Value"])
+    d = from_row(s)
     fields = [
         ("Status", status_label(s)),
         ("Method", s["method"]),
         ("Base model", s["base_model"]),
         ("Parameters (B)", s["params_b"]),
         ("Decoding", s["decoding"]),
+        ("Decoding class", d.decoding_class),
+        ("Samples per question", d.n),
+        ("Temperature", d.temperature),
+        ("Extra models", d.extra_models),
         ("Training data", s["training_data"]),
         ("Hardware", s["hardware"]),
         ("Backend", s["backend"]),
-        ("s/sample (as reported)", s["s_per_sample"]),
-        ("p50 / p95 s", _pair(s["p50_s"], s["p95_s"])),
-        ("tokens/s", s["tokens_per_s"]),
+        ("s/sample", s["s_per_sample"]),
+        ("Timing", timing_text(s)),
+        ("tokens/s (self-reported)", s["tokens_per_s"]),
         ("Link", s["link"]),
         ("Source", s["source"]),
+        ("Source kind", s["source_kind"]),
+        ("Published", s["published"]),
         ("Run's harness version", s["harness_version"]),
         ("Run's git commit", s["git_commit"]),
         ("Verified by harness", s["verifier_version"]),
-        ("Fingerprint", s["fingerprint"]),
-        ("Submitted", str(s["created"])[:19] if s["created"] else None),
+        ("Fingerprint", s["fingerprint"] if s["status"] == "verified" else None),
+        ("Submitted", str(s["created"])[:19] if s["status"] == "verified" else None),
     ]
+    if _per_question_latency(s):
+        fields.append(("Per-question latency p50 / p95 s", f"{s['p50_s']} / {s['p95_s']}"))
     for r in s["results"]:
         key = result_key(r)
+        if (r.get("metric") or "EX") != "EX":
+            fields.append((f"{key}: metric", f"{r['metric']} ({METRICS[r['metric']]})"))
         if r["claimed_ex"] is not None and s["status"] == "verified":
             fields.append((f"{key}: claimed EX", f"{100 * r['claimed_ex']:.2f}"))
+        if r.get("gold_copy_share") is not None:
+            fields.append((f"{key}: predictions equal to the gold SQL",
+                           f"{100 * r['gold_copy_share']:.1f}%"))
         if r["source"]:
             fields.append((f"{key}: source", r["source"]))
         if r["note"]:
@@ -416,13 +503,14 @@ def submission_details(url: str, submission_id: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Field", "Value"])
 
 
-def _pair(a, b) -> str | None:
-    return None if a is None and b is None else f"{a} / {b}"
+def _per_question_latency(s: dict) -> bool:
+    """p50/p95 are per-question latencies only when questions were generated one at a time."""
+    batch = (s.get("method_info") or {}).get("batch_size")
+    return batch == 1 and s["p50_s"] is not None
 
 
 def submission_flags(url: str, submission_id: int) -> list[str]:
-    s = next((s for s in submissions(url) if s["id"] == submission_id), None)
-    return list((s or {}).get("flags") or [])
+    return list((submission_by_id(url, submission_id) or {}).get("flags") or [])
 
 
 # -- plots -------------------------------------------------------------------------------------
@@ -445,39 +533,47 @@ def pareto_front(ex: list[float], cost: list[float]) -> list[bool]:
     return front
 
 
-def plot_points(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Submission, Status, EX (%), s/sample, Params (B) and Pareto membership for a suite/split."""
-    column = f"{key} EX"
-    if column not in frame:
-        return pd.DataFrame(columns=["Submission", "Status", "EX", "s/sample", "Params (B)",
-                                     "Pareto"])
-    points = frame[frame[column].notna()][
-        ["Submission", "Status", column, "s/sample", "Params (B)", "Decoding"]
-    ].rename(columns={column: "EX"})
-    timed = points["s/sample"].notna() & (points["s/sample"] > 0)
-    points["Pareto"] = False
-    if timed.any():
-        points.loc[timed, "Pareto"] = pareto_front(
-            points.loc[timed, "EX"].tolist(), points.loc[timed, "s/sample"].tolist()
-        )
-    return points.reset_index(drop=True)
+def plot_points(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a benchmark frame that have an EX, shaped for the charts: Submission,
+    Kind ("verified" / "reported, not verified"), EX, ci_low, ci_high, s/sample, Params (B),
+    Decoding class, hardware."""
+    points = frame[frame["EX %"].notna()].rename(columns={"EX %": "EX"})
+    points = points.assign(
+        Kind=points["verified"].map({True: "verified", False: STATUS_REPORTED}),
+    )
+    return points[["Submission", "Kind", "EX", "ci_low", "ci_high", "s/sample", "Params (B)",
+                   "Decoding", "Decoding class", "hardware", "Timing"]].reset_index(drop=True)
 
 
-def difficulty_long(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Long form (Submission, Status, Level, EX) of the per-difficulty columns of a suite/split."""
-    prefix = f"{key} "
-    levels = [
-        c[len(prefix):] for c in frame.columns
-        if c.startswith(prefix) and not c.endswith((" EX", " 95% CI"))
-    ]
+def timing_groups(points: pd.DataFrame) -> list[str]:
+    """Hardware with at least one timed point, the most verified points first."""
+    timed = points[points["s/sample"].notna() & (points["s/sample"] > 0)]
+    counts = timed.groupby("hardware")["Kind"].agg(
+        lambda k: (int((k == "verified").sum()), len(k))
+    )
+    return sorted(counts.index, key=lambda h: (-counts[h][0], -counts[h][1], h))
+
+
+def speed_points(points: pd.DataFrame, hardware: str) -> pd.DataFrame:
+    """The timed points measured on one hardware, with their Pareto front (like with like)."""
+    timed = points[
+        points["s/sample"].notna() & (points["s/sample"] > 0) & (points["hardware"] == hardware)
+    ].copy()
+    timed["Pareto front"] = pareto_front(timed["EX"].tolist(), timed["s/sample"].tolist())
+    return timed.reset_index(drop=True)
+
+
+def difficulty_long(frame: pd.DataFrame) -> pd.DataFrame:
+    """Long form (Submission, Kind, Level, EX) of a benchmark frame's per-difficulty columns."""
+    levels = [c[: -len(" EX %")] for c in frame.columns if c.endswith(" EX %") and c != "EX %"]
     rows = []
     for _, row in frame.iterrows():
         for level in levels:
-            value = row[prefix + level]
+            value = row[f"{level} EX %"]
             if value is not None and not (isinstance(value, float) and math.isnan(value)):
-                rows.append((row["Submission"], row["Status"], level, value))
-    out = pd.DataFrame(rows, columns=["Submission", "Status", "Level", "EX"])
-    return out
+                kind = "verified" if row["verified"] else STATUS_REPORTED
+                rows.append((row["Submission"], kind, level, value))
+    return pd.DataFrame(rows, columns=["Submission", "Kind", "Level", "EX"])
 
 
 PASS_AT_K_COLUMNS = ["Submission", "Status", "k", "pass@k", "EX", "Vote", "From"]
@@ -504,79 +600,251 @@ def pass_at_k_long(subs: list[dict], key: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=PASS_AT_K_COLUMNS)
 
 
-# -- comparing and drilling down ---------------------------------------------------------------
+# -- comparing ---------------------------------------------------------------------------------
 
 
 def verified_results(url: str) -> list[dict]:
-    """Every verified result (it has per-sample verdicts): id, key, label, submission."""
+    """Every verified result (it has per-question verdicts), by benchmark then EX."""
     out = []
     for s in submissions(url):
         if s["status"] != "verified":
             continue
+        d = from_row(s)
         for r in s["results"]:
             out.append({
                 "result_id": r["id"],
                 "key": result_key(r),
-                "label": f"#{s['id']} {s['name']} — {result_key(r)}",
+                "label": f"{s['name']} · {d.label} · #{s['id']}",
                 "submission_id": s["id"],
                 "name": s["name"],
                 "ex": r["ex"],
+                "ci": (r["ex_ci_low"], r["ex_ci_high"]),
+                "n_scored": r["n_scored"],
+                "n_total": r["n_total"],
+                "decoding": d.label,
+                "decoding_class": d.decoding_class,
+                "gold": s["method"] == GOLD_METHOD,
             })
-    return sorted(out, key=lambda r: (_key_order(r["key"]), -(r["ex"] or 0)))
+    return sorted(out, key=lambda r: (r["key"].partition("/")[0] in SMOKE_SUITES,
+                                      _key_order(r["key"]), r["gold"], -(r["ex"] or 0)))
+
+
+def result_info(url: str, result_id: int) -> dict | None:
+    return next((r for r in verified_results(url) if r["result_id"] == result_id), None)
 
 
 @dataclass
 class PairedView:
-    comparison: Comparison
-    a_ex: float | None
-    b_ex: float | None
+    comparison: Comparison  # over the questions scored in both
+    a: dict  # result_info of A (its EX, interval and denominator as stored)
+    b: dict
+    diff: float | None  # EX(A) − EX(B) over the paired questions
+    diff_ci: tuple[float, float] | None
+    unscorable: int  # questions left out because a database is missing
     table: pd.DataFrame  # the 2×2 agreement table
-    only_a: pd.DataFrame  # questions A gets right and B wrong
-    only_b: pd.DataFrame
+    questions: pd.DataFrame  # every paired question: text, difficulty, both verdicts in words
+
+    @property
+    def same_class(self) -> bool:
+        return self.a["decoding_class"] == self.b["decoding_class"]
+
+    def summary(self) -> str:
+        """Which is better, by how much and how sure, in one or two sentences."""
+        c = self.comparison
+        if c.n == 0:
+            return "The two share no scored question."
+        p = c.p_value
+        gap = 100 * (self.diff or 0)
+        lo, hi = (100 * x for x in (self.diff_ci or (0.0, 0.0)))
+        interval = f"95% interval of the difference {lo:+.1f} to {hi:+.1f} points"
+        if p < 0.05 and (lo > 0 or hi < 0):
+            better = "A" if gap > 0 else "B"
+            text = (f"{better} is better: it is right on {abs(gap):.1f} points more of the "
+                    f"{c.n} questions both answered ({interval}; McNemar p = {p:.3g}, so the gap "
+                    f"is unlikely to be chance).")
+        else:
+            text = (f"No clear winner: the gap of {gap:+.1f} points could be chance "
+                    f"({interval}; McNemar p = {p:.3g}).")
+        if not self.same_class:
+            text += (f" Careful: A is {self.a['decoding_class']} ({self.a['decoding']}) and B is "
+                     f"{self.b['decoding_class']} ({self.b['decoding']}); part of any gap is the "
+                     f"decoding budget, not the model.")
+        return text
 
 
 def paired(url: str, result_a: int, result_b: int) -> PairedView:
-    """Per-question agreement of two results and the exact McNemar test."""
+    """Question-by-question agreement of two results over the questions scored in both, the
+    exact McNemar test and the paired bootstrap interval of the EX difference."""
     va, vb = verdicts(url, result_a), verdicts(url, result_b)
-    ca = verdict_map(va.to_dict("records")) if not va.empty else {}
-    cb = verdict_map(vb.to_dict("records")) if not vb.empty else {}
+    ra, rb = result_info(url, result_a), result_info(url, result_b)
+
+    def scored(v: pd.DataFrame) -> dict[int, bool]:
+        if v.empty:
+            return {}
+        keep = v[v["reason"].map(reasons.is_scored)]
+        return dict(zip(keep["question_id"].astype(int), keep["correct"].astype(bool)))
+
+    ca, cb = scored(va), scored(vb)
+    all_ids = set(va["question_id"]) | set(vb["question_id"]) if not va.empty else set()
     comparison = compare_verdicts(ca, cb)
+    n = comparison.n
+    only_a, only_b = len(comparison.only_a), len(comparison.only_b)
+    diff = (only_a - only_b) / n if n else None
     table = pd.DataFrame(
-        {
-            "B right": [len(comparison.both_right), len(comparison.only_b)],
-            "B wrong": [len(comparison.only_a), len(comparison.both_wrong)],
-        },
+        {"B right": [len(comparison.both_right), only_b],
+         "B wrong": [only_a, len(comparison.both_wrong)]},
         index=["A right", "A wrong"],
     )
-    by_b = vb.set_index("question_id") if not vb.empty else pd.DataFrame()
-
-    def listing(ids: list[int]) -> pd.DataFrame:
-        cols = ["question_id", "db_id", "difficulty", "question", "reason"]
-        if not ids or va.empty:
-            return pd.DataFrame(columns=cols[:4] + ["A reason", "B reason"])
-        rows = va[va["question_id"].isin(ids)][cols].rename(columns={"reason": "A reason"})
-        rows["B reason"] = [by_b.loc[q, "reason"] for q in rows["question_id"]]
-        return rows.reset_index(drop=True)
-
-    ex = lambda v: float(v["correct"].mean()) if not v.empty else None  # noqa: E731
     return PairedView(
-        comparison, ex(va), ex(vb), table, listing(comparison.only_a), listing(comparison.only_b)
+        comparison, ra, rb, diff, paired_bootstrap_ci(only_a, only_b, n),
+        len(all_ids) - n, table, _paired_questions(va, vb, ca, cb),
     )
+
+
+def _paired_questions(va, vb, ca, cb) -> pd.DataFrame:
+    columns = ["question_id", "difficulty", "question", "A", "B", "A: why", "B: why"]
+    if va.empty or vb.empty:
+        return pd.DataFrame(columns=columns)
+    b = vb.set_index("question_id")
+    rows = []
+    for v in va.itertuples():
+        if v.question_id not in b.index:
+            continue
+        w = b.loc[v.question_id]
+        rows.append((
+            int(v.question_id), v.difficulty, v.question,
+            reasons.verdict_word(v.reason, v.correct), reasons.verdict_word(w["reason"],
+                                                                          w["correct"]),
+            reasons.describe(v.reason, v.correct), reasons.describe(w["reason"], w["correct"]),
+        ))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def question_subset(questions: pd.DataFrame, which: str, text: str = "") -> pd.DataFrame:
+    """The paired questions of one kind ("A right, B wrong", …), searched by text."""
+    pick = {
+        "A right, B wrong": (questions["A"] == "correct") & (questions["B"] == "wrong"),
+        "B right, A wrong": (questions["B"] == "correct") & (questions["A"] == "wrong"),
+        "both wrong": (questions["A"] == "wrong") & (questions["B"] == "wrong"),
+        "both right": (questions["A"] == "correct") & (questions["B"] == "correct"),
+        "all": pd.Series(True, index=questions.index),
+    }[which]
+    out = questions[pick]
+    if text.strip():
+        out = out[out["question"].fillna("").str.contains(text.strip(), case=False,
+                                                         regex=False)]
+    return out.reset_index(drop=True)
+
+
+COMPARE_SUBSETS = ("A right, B wrong", "B right, A wrong", "both wrong", "both right", "all")
+
+
+# -- one question ------------------------------------------------------------------------------
+
+
+def question_frame(url: str, result_id: int) -> pd.DataFrame:
+    """A result's verdicts with the verdict in a word and its filter group."""
+    v = verdicts(url, result_id)
+    if v.empty:
+        return v
+    return v.assign(
+        verdict=[reasons.verdict_word(r, c) for r, c in zip(v["reason"], v["correct"])],
+        group=[reasons.category(r, c) for r, c in zip(v["reason"], v["correct"])],
+    )
+
+
+def filter_questions(
+    frame: pd.DataFrame, groups: list[str], levels: list[str], text: str = ""
+) -> pd.DataFrame:
+    out = frame
+    if groups:
+        out = out[out["group"].isin(groups)]
+    if levels:
+        out = out[out["difficulty"].fillna("no label").isin(levels)]
+    if text.strip():
+        out = out[out["question"].fillna("").str.contains(text.strip(), case=False,
+                                                         regex=False)]
+    return out
 
 
 def sample_detail(url: str, result_id: int, question_id: int) -> dict | None:
     return get_store(url).verdict(result_id, question_id)
 
 
-def preview_frame(rows: list | None) -> pd.DataFrame | None:
-    """A stored result preview (first rows) as a frame of text cells."""
+def result_columns(sql: str | None, width: int) -> list[str]:
+    """The result's column names as SQLite would name them, read from the SQL with sqlglot
+    (``col N`` where a name cannot be read, e.g. ``SELECT *``).
+
+    >>> result_columns("SELECT name, count(*) AS n, T1.age FROM singer AS T1", 3)
+    ['name', 'n', 'age']
+    >>> result_columns("SELECT * FROM t", 2)
+    ['col 1', 'col 2']
+    """
+    fallback = [f"col {i + 1}" for i in range(width)]
+    if not sql:
+        return fallback
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    try:
+        tree = sqlglot.parse_one(sql, read="sqlite")
+    except (SqlglotError, RecursionError, ValueError, TypeError):
+        return fallback
+    while isinstance(tree, exp.SetOperation):  # UNION …: the first SELECT names the columns
+        tree = tree.left
+    if not isinstance(tree, exp.Select):
+        return fallback
+    names = []
+    for e in tree.expressions:
+        if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and e.is_star):
+            return fallback
+        names.append(e.alias_or_name or e.sql(dialect="sqlite"))
+    if len(names) != width:
+        return fallback
+    return _unique(names)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+def preview_frame(rows: list | None, sql: str | None = None) -> pd.DataFrame | None:
+    """A stored result preview (first rows) as text cells under the result's column names."""
     if rows is None:
         return None
     width = max((len(r) for r in rows), default=0)
     return pd.DataFrame(
         [[None if v is None else str(v) for v in r] + [None] * (width - len(r)) for r in rows],
-        columns=[f"col {i + 1}" for i in range(width)],
+        columns=result_columns(sql, width),
     )
+
+
+def pretty_sql(sql: str | None) -> str:
+    """The SQL laid out one clause a line (as written when sqlglot cannot read it)."""
+    if not sql:
+        return ""
+    import sqlglot
+    from sqlglot.errors import SqlglotError
+
+    try:
+        return sqlglot.transpile(sql, read="sqlite", write="sqlite", pretty=True)[0]
+    except (SqlglotError, RecursionError, ValueError, TypeError, IndexError):
+        return sql
+
+
+def sql_diff(gold: str | None, pred: str | None) -> str:
+    """A unified diff from the gold SQL to the predicted one, both laid out by sqlglot."""
+    lines = difflib.unified_diff(
+        pretty_sql(gold).splitlines(), pretty_sql(pred).splitlines(),
+        fromfile="gold", tofile="predicted", lineterm="", n=2,
+    )
+    return "\n".join(lines)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -613,6 +881,50 @@ def schema_frame(suite_name: str, db_id: str) -> pd.DataFrame | None:
 # -- uploading ---------------------------------------------------------------------------------
 
 PREDICTION_SUFFIXES = (".jsonl", ".json", ".sql", ".txt")
+APPROVAL_ENV = "HARNESS_LEADERBOARD_APPROVAL"
+# CLI words in the verifier's messages, and what the Submit page calls them.
+_FORM_WORDS = {
+    "--model-size": "Model size", "--link": "Link", "--data-dir": "the server's data folder",
+    "--limit": "a question limit", "--suite": "Suite", "--split": "Split",
+    "--decoding": "Decoding", "--samples": "Samples", "--temperature": "Temperature",
+}
+
+
+def approval_required() -> bool:
+    import os
+
+    return os.environ.get(APPROVAL_ENV) == "1"
+
+
+def upload_allowed(history: list[float], now: float, limit: int = MAX_UPLOADS_PER_HOUR) -> bool:
+    """At most ``limit`` uploads in the last hour of one session (``history``: their times).
+
+    >>> upload_allowed([0.0] * 5, 10.0, limit=6), upload_allowed([0.0] * 6, 10.0, limit=6)
+    (True, False)
+    >>> upload_allowed([0.0] * 6, 3601.0, limit=6)
+    True
+    """
+    return sum(1 for t in history if now - t < 3600) < limit
+
+
+def user_message(message: str, folder: str, names: dict[str, str]) -> str:
+    """A verifier message in the uploader's terms: their file names instead of the server's
+    temporary paths, form fields instead of CLI flags, no server folders.
+
+    >>> user_message("/tmp/x/predictions.jsonl:3: bad. Point --data-dir at it.", "/tmp/x",
+    ...              {"predictions.jsonl": "mine.jsonl"})
+    "mine.jsonl:3: bad. Point the server's data folder at it."
+    """
+    import re
+
+    text = message
+    for stored, shown in names.items():
+        text = text.replace(f"{folder}/{stored}", shown)
+    text = text.replace(f"{folder}/", "").replace(folder, "your upload")
+    for flag, word in _FORM_WORDS.items():
+        text = text.replace(flag, word)
+    # Any other absolute path (the data root, the cache) is the server's business.
+    return re.sub(r"(?<![\w.])/(?:[\w.+-]+/)+[\w.+-]*", "(a server path)", text)
 
 
 def submit_upload(
@@ -626,8 +938,10 @@ def submit_upload(
 
     ``files`` is either one predictions file (with ``suite``/``split``) or the two files of a
     run folder, ``results.json`` and ``samples.jsonl``. Returns the SubmitOutcome; raises a
-    HarnessError (nothing stored) for anything wrong.
+    SubmissionError (nothing stored) in the uploader's terms for anything wrong. Stored as
+    pending when the server asks for approval (``harness leaderboard --approval``).
     """
+    from harness.errors import HarnessError
     from leaderboard.verify import (
         MAX_SUBMISSION_BYTES,
         SubmissionMeta,
@@ -635,49 +949,75 @@ def submit_upload(
         submit_runs,
     )
 
-    meta = SubmissionMeta(**meta_fields)
-    if not files:
-        raise SubmissionError("Choose a file to upload.")
-    for name, content in files:
-        if len(content) > MAX_SUBMISSION_BYTES:
-            raise SubmissionError(
-                f"{name} is {len(content) / 2**20:.0f} MiB, over the "
-                f"{MAX_SUBMISSION_BYTES // 2**20} MiB limit."
-            )
-    store = get_store(url)
+    review = "pending" if approval_required() else "public"
     with tempfile.TemporaryDirectory(prefix="harness-upload-") as tmp:
-        folder = Path(tmp)
-        names = sorted(Path(name).name for name, _ in files)
-        if names == ["results.json", "samples.jsonl"]:
+        names: dict[str, str] = {}
+        try:
+            meta = SubmissionMeta(**meta_fields)
+            if not files:
+                raise SubmissionError("Choose a file to upload.")
             for name, content in files:
-                (folder / Path(name).name).write_bytes(content)
-            # In the app's thread, re-execute in-process: forking a threaded server is unsafe.
-            outcome = submit_runs(store, [folder], meta, workers=1)
-        elif len(files) == 1:
-            name, content = files[0]
-            suffix = Path(name).suffix.lower()
-            if suffix not in PREDICTION_SUFFIXES:
+                if len(content) > MAX_SUBMISSION_BYTES:
+                    raise SubmissionError(
+                        f"{name} is {len(content) / 2**20:.0f} MiB, over the "
+                        f"{MAX_SUBMISSION_BYTES // 2**20} MiB limit."
+                    )
+            store = get_store(url)
+            folder = Path(tmp)
+            uploaded = sorted(Path(name).name for name, _ in files)
+            if uploaded == ["results.json", "samples.jsonl"]:
+                for name, content in files:
+                    (folder / Path(name).name).write_bytes(content)
+                    names[Path(name).name] = Path(name).name
+                # In the app's thread, re-execute in-process: forking a threaded server is unsafe.
+                outcome = submit_runs(store, [folder], meta, workers=1, review=review)
+            elif len(files) == 1:
+                name, content = files[0]
+                suffix = Path(name).suffix.lower()
+                if suffix not in PREDICTION_SUFFIXES:
+                    raise SubmissionError(
+                        f"{name}: a predictions file ends in {', '.join(PREDICTION_SUFFIXES)}."
+                    )
+                if not suite:
+                    raise SubmissionError("Choose the suite the predictions answer.")
+                path = folder / f"predictions{suffix}"
+                path.write_bytes(content)
+                names[path.name] = Path(name).name
+                outcome = submit_predictions(store, path, suite, split or None, meta, workers=1,
+                                             review=review)
+            else:
                 raise SubmissionError(
-                    f"{name}: a predictions file ends in {', '.join(PREDICTION_SUFFIXES)}."
+                    "Upload one predictions file, or a run folder's two files: results.json "
+                    f"and samples.jsonl (got {', '.join(uploaded)})."
                 )
-            if not suite:
-                raise SubmissionError("Choose the suite the predictions answer.")
-            path = folder / f"predictions{suffix}"
-            path.write_bytes(content)
-            outcome = submit_predictions(store, path, suite, split or None, meta, workers=1)
-        else:
-            raise SubmissionError(
-                "Upload one predictions file, or a run folder's two files: results.json and "
-                f"samples.jsonl (got {', '.join(names)})."
-            )
+        except HarnessError as exc:
+            raise SubmissionError(user_message(str(exc), str(Path(tmp)), names)) from exc
     clear_caches()
     return outcome
 
 
-def suite_names() -> list[str]:
+def verifiable_suites() -> list[str]:
+    """The suites whose data this server has (some of their databases present), so an upload
+    for them can be verified."""
     from harness.suite import SUITES
 
-    return SUITES.names()
+    out = []
+    for name in SUITES.names():
+        try:
+            if _has_databases(name):
+                out.append(name)
+        except Exception:  # a suite whose data is absent or broken cannot verify anything
+            continue
+    return out
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _has_databases(suite_name: str) -> bool:
+    from harness.suite import load_suite
+
+    suite = load_suite(suite_name)
+    examples = suite.load_examples(suite.default_split)
+    return any(suite.database_problem(db) is None for db in {e.db_id for e in examples})
 
 
 def split_names(suite: str) -> list[str]:

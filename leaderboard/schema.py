@@ -51,6 +51,14 @@ class Submission(Base):
     params_b: Mapped[float | None] = mapped_column(Float)  # parameters, billions
     size_bucket: Mapped[str] = mapped_column(String(16))  # see SIZE_BUCKETS
     decoding: Mapped[str | None] = mapped_column(String(100))  # greedy, maj@8, vav@30 …
+    # The decoding as fields (leaderboard.decoding): strategy, samples, temperature, extra models.
+    decoding_strategy: Mapped[str | None] = mapped_column(String(20))
+    decoding_n: Mapped[int | None] = mapped_column(Integer)
+    decoding_temperature: Mapped[float | None] = mapped_column(Float)
+    decoding_extra_models: Mapped[str | None] = mapped_column(String(200))
+    review: Mapped[str] = mapped_column(String(16), default="public")  # public|pending|hidden
+    published: Mapped[str | None] = mapped_column(String(20))  # a reported row's date, YYYY-MM
+    source_kind: Mapped[str | None] = mapped_column(String(16))  # primary | second-hand
     training_data: Mapped[str | None] = mapped_column(Text)
     hardware: Mapped[str | None] = mapped_column(String(200))
     backend: Mapped[str | None] = mapped_column(String(100))
@@ -103,6 +111,10 @@ class Result(Base):
     claimed_ex: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    metric: Mapped[str] = mapped_column(String(16), default="EX")  # EX | TS | EM (see METRICS)
+    dataset_version: Mapped[str | None] = mapped_column(String(50))
+    # Share of predictions whose normalised text equals the gold SQL (verified results only).
+    gold_copy_share: Mapped[float | None] = mapped_column(Float)
 
 
 class SampleVerdict(Base):

@@ -2,7 +2,7 @@
 (shipped in ``leaderboard/own_runs``, or run folders given on the command line).
 
 Both are idempotent: a reported row's fingerprint is its stable ``id`` in
-``reported_results.yaml``, and a run's is the fingerprint of its predictions, so seeding twice
+``published.yaml``, and a run's is the fingerprint of its predictions, so seeding twice
 stores nothing new.
 """
 
@@ -16,13 +16,20 @@ import yaml
 
 from harness.errors import DataError, SubmissionError
 from harness.evaluation.records import read_results
-from leaderboard.store import ResultRecord, Store, SubmissionRecord
-from leaderboard.verify import SubmissionMeta, store_verified, submit_runs, verify_run
+from leaderboard.decoding import Decoding
+from leaderboard.store import METRICS, ResultRecord, Store, SubmissionRecord
+from leaderboard.verify import (
+    GOLD_METHOD,
+    SubmissionMeta,
+    store_verified,
+    submit_runs,
+    verify_run,
+)
 
 REPORTED = Path(__file__).with_name("published.yaml")
 OWN_RUNS = Path(__file__).with_name("own_runs")  # see scripts/package_own_run.py
 GOLD_NAME = "Gold SQL (self-test)"
-GOLD_METHOD = "gold SQL self-test"  # the evaluator's ceiling: shown, never ranked
+SOURCE_KINDS = ("primary", "second-hand")
 
 
 def reported_fingerprint(seed_id: str) -> str:
@@ -30,7 +37,7 @@ def reported_fingerprint(seed_id: str) -> str:
 
 
 def load_reported(path: str | Path = REPORTED) -> list[SubmissionRecord]:
-    """The published results in ``path`` as store records (EX converted to fractions)."""
+    """The published results in ``path`` as store records (scores converted to fractions)."""
     try:
         entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -40,42 +47,67 @@ def load_reported(path: str | Path = REPORTED) -> list[SubmissionRecord]:
         if entry["id"] in seen:
             raise DataError(f"{path}: id {entry['id']!r} appears twice.")
         seen.add(entry["id"])
-        results = [
-            ResultRecord(
-                suite=r["suite"],
-                split=r["split"],
-                metrics={
-                    "ex": _fraction(r["ex"]),
-                    "by_difficulty": {
-                        level: {"ex": _fraction(value)}
-                        for level, value in (r.get("by_difficulty") or {}).items()
-                    },
-                },
-                s_per_sample=entry.get("s_per_sample"),
-                source=r.get("source") or entry.get("source"),
-                note=r.get("note"),
-            )
-            for r in entry["results"]
-        ]
-        records.append(
-            SubmissionRecord(
-                name=entry["name"],
-                fingerprint=reported_fingerprint(entry["id"]),
-                status="reported",
-                verified=False,
-                results=results,
-                method=entry.get("method"),
-                base_model=entry.get("base_model"),
-                params_b=entry.get("params_b"),
-                decoding=entry.get("decoding"),
-                training_data=entry.get("training_data"),
-                s_per_sample=entry.get("s_per_sample"),
-                link=entry.get("link"),
-                source="; ".join(x for x in (entry.get("source"), entry.get("note")) if x),
-                claimed_metrics={f"{r.suite}/{r.split}": r.metrics for r in results},
-            )
-        )
+        try:
+            records.append(_reported_record(entry))
+        except (KeyError, TypeError, ValueError, SubmissionError) as exc:
+            raise DataError(f"{path}: entry {entry['id']!r} is malformed ({exc}).") from exc
     return records
+
+
+def _reported_record(entry: dict) -> SubmissionRecord:
+    results = [
+        ResultRecord(
+            suite=r["suite"],
+            split=r["split"],
+            metrics={
+                "ex": _fraction(r["score"]),
+                "by_difficulty": {
+                    level: {"ex": _fraction(value)}
+                    for level, value in (r.get("by_difficulty") or {}).items()
+                },
+            },
+            metric=_metric(r.get("metric", "EX")),
+            dataset_version=r.get("dataset_version"),
+            s_per_sample=entry.get("s_per_sample"),
+            source=r.get("source") or entry.get("source"),
+            note=r.get("note"),
+        )
+        for r in entry["results"]
+    ]
+    block = entry.get("decoding") or {}
+    decoding = Decoding(block.get("strategy"), block.get("n"), block.get("temperature"),
+                        block.get("extra_models"))
+    kind = entry.get("source_kind")
+    if kind not in SOURCE_KINDS:
+        raise ValueError(f"source_kind must be one of {SOURCE_KINDS}, got {kind!r}")
+    return SubmissionRecord(
+        name=entry["name"],
+        fingerprint=reported_fingerprint(entry["id"]),
+        status="reported",
+        verified=False,
+        results=results,
+        method=entry.get("method"),
+        base_model=entry.get("base_model"),
+        params_b=entry.get("params_b"),
+        decoding=block.get("text") or decoding.label,
+        decoding_strategy=decoding.strategy,
+        decoding_n=decoding.n,
+        decoding_temperature=decoding.temperature,
+        decoding_extra_models=decoding.extra_models,
+        training_data=entry.get("training_data"),
+        s_per_sample=entry.get("s_per_sample"),
+        link=entry.get("link"),
+        published=str(entry["published"]) if entry.get("published") else None,
+        source_kind=kind,
+        source="; ".join(x for x in (entry.get("source"), entry.get("note")) if x),
+        claimed_metrics={f"{r.suite}/{r.split}": r.metrics for r in results},
+    )
+
+
+def _metric(name: str) -> str:
+    if name not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {name!r}")
+    return name
 
 
 def _fraction(percent: float) -> float:

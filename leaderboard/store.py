@@ -20,6 +20,7 @@ racing duplicate into a clear :class:`~harness.errors.SubmissionError`.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import zlib
 from collections.abc import Iterator
@@ -46,6 +47,14 @@ from leaderboard.schema import (
 DB_ENV = "HARNESS_LEADERBOARD_DB"
 MIGRATIONS = Path(__file__).with_name("migrations")
 STATUSES = ("verified", "reported")
+# Moderation: "public" rows are shown; "pending" wait for a maintainer (web uploads, when the
+# server asks for approval); "hidden" rows stay stored (and block duplicates) but are not shown.
+REVIEWS = ("public", "pending", "hidden")
+METRICS = {
+    "EX": "execution accuracy on the shipped databases",
+    "TS": "test-suite accuracy (execution on several database variants)",
+    "EM": "exact set match of SQL components",
+}
 SIZE_BUCKETS = ("≤1B", "1–3B", "3–8B", ">8B", "unknown")
 # One PostgreSQL advisory-lock key for this schema's migrations (any fixed 32-bit number).
 _PG_LOCK_KEY = zlib.crc32(b"text2sql-harness leaderboard migrations")
@@ -71,6 +80,9 @@ class ResultRecord:
     samples: list[dict] = field(default_factory=list)
     claimed_results: dict | None = None
     verified_results: dict | None = None
+    metric: str = "EX"  # EX | TS | EM: what a reported number measures
+    dataset_version: str | None = None
+    gold_copy_share: float | None = None
 
 
 @dataclass
@@ -87,6 +99,13 @@ class SubmissionRecord:
     base_model: str | None = None
     params_b: float | None = None
     decoding: str | None = None
+    decoding_strategy: str | None = None
+    decoding_n: int | None = None
+    decoding_temperature: float | None = None
+    decoding_extra_models: str | None = None
+    review: str = "public"  # see REVIEWS
+    published: str | None = None
+    source_kind: str | None = None
     training_data: str | None = None
     hardware: str | None = None
     backend: str | None = None
@@ -113,6 +132,8 @@ class SubmissionRecord:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
         if not self.results:
             raise ValueError("a submission needs at least one result")
+        if self.review not in REVIEWS:
+            raise ValueError(f"review must be one of {REVIEWS}, got {self.review!r}")
 
 
 def size_bucket(params_b: float | None) -> str:
@@ -333,6 +354,17 @@ class Store:
             session.delete(submission)
         return True
 
+    def set_review(self, submission_id: int, review: str) -> bool:
+        """Approve (``public``), hold (``pending``) or hide (``hidden``) a submission."""
+        if review not in REVIEWS:
+            raise StoreError(f"review must be one of {', '.join(REVIEWS)}, got {review!r}.")
+        with self._errors("write to"), Session(self._writer) as session, session.begin():
+            submission = session.get(Submission, submission_id)
+            if submission is None:
+                return False
+            submission.review = review
+        return True
+
     # -- reading -------------------------------------------------------------------------------
 
     def find(self, fingerprint: str) -> int | None:
@@ -342,10 +374,14 @@ class Store:
                 select(Submission.id).where(Submission.fingerprint == fingerprint)
             )
 
-    def submissions(self) -> list[dict]:
-        """Every submission, newest first, each with its ``results`` (a list of dicts)."""
+    def submissions(self, reviews: tuple[str, ...] = REVIEWS) -> list[dict]:
+        """Submissions in these review states, newest first, each with its ``results``."""
         with self._errors("read"), Session(self.engine) as session:
-            subs = session.scalars(select(Submission).order_by(Submission.id.desc())).all()
+            subs = session.scalars(
+                select(Submission)
+                .where(Submission.review.in_(reviews))
+                .order_by(Submission.id.desc())
+            ).all()
             results = session.scalars(select(Result).order_by(Result.id)).all()
             by_submission: dict[int, list[dict]] = {}
             for result in results:
@@ -410,7 +446,9 @@ def _as_dict(row) -> dict:
 
 
 def _clean(value):
-    """PostgreSQL text cannot hold NUL; untrusted SQL and previews may."""
+    """PostgreSQL text cannot hold NUL, nor its JSON NaN or Infinity; untrusted input may."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd")
     if isinstance(value, list):
@@ -451,6 +489,9 @@ def _add_result(session: Session, submission_id: int, r: ResultRecord) -> None:
         ex_ci_high=ci[1],
         ex_over_total=m.get("ex_over_total"),
         strict_ex=m.get("strict_ex"),
+        metric=r.metric,
+        dataset_version=r.dataset_version,
+        gold_copy_share=r.gold_copy_share,
         by_difficulty=m.get("by_difficulty") or None,
         by_category=m.get("by_category") or None,
         question_limit=r.question_limit,
@@ -588,6 +629,8 @@ def _enable_wal(engine: Engine) -> None:
 
 __all__ = [
     "DB_ENV",
+    "METRICS",
+    "REVIEWS",
     "Base",
     "SIZE_BUCKETS",
     "ResultRecord",

@@ -30,8 +30,11 @@ from harness.evaluation.predictions import load_predictions
 from harness.evaluation.records import sample_record
 from harness.pipeline import EvalConfig, evaluate
 from harness.suite import Suite, load_suite
+from leaderboard.decoding import Decoding, parse_decoding
+from leaderboard.gold_copy import GOLD_COPY_FLAG_SHARE, gold_copy_share
 from leaderboard.store import ResultRecord, Store, SubmissionRecord
 
+GOLD_METHOD = "gold SQL self-test"  # the evaluator's ceiling: shown, never ranked
 MAX_SUBMISSION_BYTES = 64 * 2**20  # samples.jsonl or a predictions file
 MAX_RESULTS_BYTES = 8 * 2**20  # results.json
 MAX_TEXT_CHARS = 200  # name, method, base model …
@@ -47,15 +50,20 @@ class SubmissionMeta:
     model_size: str | None = None  # "3B", "1.5B", "500M"; a bare number means billions
     method: str | None = None
     base_model: str | None = None
-    decoding: str | None = None  # greedy, maj@8, vav@30 …
+    decoding: str | None = None  # greedy, maj@8, vav@30 … (leaderboard.decoding)
     training_data: str | None = None
     hardware: str | None = None
     link: str | None = None
+    samples: int | None = None  # candidates per question; overrides what decoding says
+    temperature: float | None = None
+    extra_models: str | None = None  # e.g. "7B merge model", "PRM-7B"
     params_b: float | None = field(init=False, default=None)
+    decoding_fields: Decoding | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.name = _short_text("name", self.name, required=True)
-        for key in ("method", "base_model", "decoding", "training_data", "hardware"):
+        for key in ("method", "base_model", "decoding", "training_data", "hardware",
+                    "extra_models"):
             setattr(self, key, _short_text(key.replace("_", " "), getattr(self, key)))
         if self.link:
             self.link = self.link.strip()
@@ -64,6 +72,10 @@ class SubmissionMeta:
                     f"--link must be an http:// or https:// address, got {self.link[:80]!r}."
                 )
         self.params_b = parse_model_size(self.model_size) if self.model_size else None
+        if self.decoding or self.samples or self.temperature is not None or self.extra_models:
+            self.decoding_fields = parse_decoding(
+                self.decoding, self.samples, self.temperature, self.extra_models
+            )
 
 
 def parse_model_size(text: str) -> float:
@@ -110,6 +122,7 @@ class Verification:
     samples: list[dict]  # our samples.jsonl records (+ latency_s)
     predictions: dict[int, str]  # question_id -> SQL, for the fingerprint
     data_hash: str
+    gold_copy_share: float | None = None  # predictions equal to the gold SQL, normalised
     claimed: dict | None = None  # the run's results.json, when there was one
     flags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -121,8 +134,8 @@ class Verification:
 
     @property
     def claimed_ex(self) -> float | None:
-        value = ((self.claimed or {}).get("metrics") or {}).get("ex")
-        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        """The run's claimed EX when it is a finite number (a NaN claim is flagged instead)."""
+        return _number(((self.claimed or {}).get("metrics") or {}).get("ex"))
 
 
 def verify_run(
@@ -156,7 +169,7 @@ def verify_run(
             f"subset: the first {limit} of {split_size} questions of "
             f"{suite.name}/{split} (--limit {limit}); shown apart, not ranked with whole splits"
         )
-    _compare_claims(verification, suite)
+    _compare_claims(verification, suite, predictions, workers)
     return verification
 
 
@@ -338,14 +351,24 @@ def _score(
         record = sample_record(sample)
         record["latency_s"] = _latency_s(record.get("generation"))
         samples.append(record)
-    return Verification(
+    gold = {e.question_id: e.gold_sql for e in examples}
+    share = gold_copy_share({q: p.sql for q, p in predictions.items()}, gold)
+    verification = Verification(
         suite=suite.name,
         split=split,
         results=results,
         samples=samples,
         predictions={qid: p.sql for qid, p in predictions.items()},
         data_hash=results["data"]["split_sha256"],
+        gold_copy_share=share,
     )
+    if share is not None and share > GOLD_COPY_FLAG_SHARE:
+        verification.flags.append(
+            f"{verification.label}: {100 * share:.1f}% of the predictions are the gold SQL itself "
+            f"(same text after normalisation); a model rarely writes more than a few "
+            f"questions' gold SQL word for word."
+        )
+    return verification
 
 
 def _latency_s(generation) -> float | None:
@@ -360,17 +383,28 @@ def _latency_s(generation) -> float | None:
 
 
 def _number(value) -> float | None:
+    """A finite number from untrusted JSON, else None (JSON allows NaN and Infinity)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.2f}%"
 
 
-def _compare_claims(v: Verification, suite: Suite) -> None:
-    """Flag every claimed number that the re-scoring does not reproduce."""
+def _compare_claims(
+    v: Verification,
+    suite: Suite,
+    predictions: dict[int, Prediction] | None = None,
+    workers: int | None = None,
+) -> None:
+    """Flag every claimed number that the re-scoring does not reproduce.
+
+    A run scored under another rule is re-scored a second time under that rule, so its claims
+    are checked against what that rule really gives; the stored numbers stay the official ones.
+    """
     claimed, ours = v.claimed or {}, v.results
     run_hash = (claimed.get("data") or {}).get("split_sha256")
     if run_hash and run_hash != v.data_hash:
@@ -380,10 +414,39 @@ def _compare_claims(v: Verification, suite: Suite) -> None:
         )
     rule = claimed.get("rule")
     if rule and rule != ours["rule"]:
+        under_rule = _rescore_under(rule, v, suite, predictions, workers)
+        if under_rule is None:
+            return
+        ours = under_rule
         v.notes.append(
-            f"{v.label}: the run used rule {rule!r}; re-scored with the official {ours['rule']!r}."
+            f"{v.label}: the run used rule {rule!r}; its claims were checked under that rule, and "
+            f"the stored numbers are the official rule {v.results['rule']!r}'s."
         )
-        return
+    _compare_metrics(v, claimed, ours, "" if ours is v.results else f" under rule {rule!r}")
+
+
+def _rescore_under(rule, v: Verification, suite: Suite, predictions, workers) -> dict | None:
+    """Our results.json for the same predictions under the run's own ``rule`` (None: flagged)."""
+    from harness.evaluation.rules import RULES
+
+    if not isinstance(rule, str) or rule not in RULES or not predictions:
+        v.flags.append(
+            f"{v.label}: the run names rule {str(rule)[:40]!r}, which this harness does not have; "
+            f"its claims cannot be checked. The stored numbers are the official rule's."
+        )
+        return None
+    try:
+        results, _ = evaluate(
+            suite, EvalConfig(split=v.split, rule=rule, workers=workers, limit=v.question_limit),
+            predictions=predictions, source="claimed rule",
+        )
+    except DataError as exc:  # pragma: no cover - the official scoring just worked
+        v.flags.append(f"{v.label}: cannot re-score under rule {rule!r} ({exc}).")
+        return None
+    return results
+
+
+def _compare_metrics(v: Verification, claimed: dict, ours: dict, under: str) -> None:
     cm, om = claimed.get("metrics"), ours["metrics"]
     if not isinstance(cm, dict):
         return
@@ -401,7 +464,7 @@ def _compare_claims(v: Verification, suite: Suite) -> None:
             continue
         number = _number(claim)
         if number is None:
-            mismatches.append(f"{label} claimed as {str(claim)[:40]!r}, not a number")
+            mismatches.append(f"{label} claimed as {str(claim)[:40]!r}, not a finite number")
         elif actual is None or abs(number - actual) > TOLERANCE:
             mismatches.append(f"{label} claimed {_pct(number)}, re-scored {_pct(actual)}")
     claimed_correct = (claimed.get("counts") or {}).get("correct")
@@ -411,8 +474,8 @@ def _compare_claims(v: Verification, suite: Suite) -> None:
         )
     if mismatches:
         v.flags.append(
-            f"{v.label}: the run's claims differ from re-scoring ({'; '.join(mismatches)}); "
-            f"the stored numbers are the re-scored ones."
+            f"{v.label}: the run's claims differ from re-scoring{under} "
+            f"({'; '.join(mismatches)}); the stored numbers are the re-scored ones."
         )
 
 
@@ -428,6 +491,7 @@ class SubmitOutcome:
     verifications: list[Verification]
     flags: list[str]
     notes: list[str]
+    review: str = "public"
 
     @property
     def flagged(self) -> bool:
@@ -440,7 +504,7 @@ class SubmitOutcome:
             out.append({
                 "suite": v.suite, "split": v.split, "ex": m["ex"], "ex_ci95": m["ex_ci95"],
                 "correct": c["correct"], "scored": c["scored"], "total": c["total"],
-                "claimed_ex": v.claimed_ex,
+                "claimed_ex": v.claimed_ex, "gold_copy_share": v.gold_copy_share,
             })
         return out
 
@@ -473,12 +537,13 @@ def submit_runs(
     meta: SubmissionMeta,
     data_dir: str | Path | None = None,
     workers: int | None = None,
+    review: str = "public",
 ) -> SubmitOutcome:
     """Verify one or more run folders (one per suite/split) and store them as one submission."""
     if not run_dirs:
         raise SubmissionError("Give at least one run folder.")
     verifications = [verify_run(d, data_dir, workers) for d in run_dirs]
-    return store_verified(store, verifications, meta)
+    return store_verified(store, verifications, meta, review)
 
 
 def submit_seed_runs(
@@ -524,21 +589,24 @@ def submit_predictions(
     fmt: str | None = None,
     data_dir: str | Path | None = None,
     workers: int | None = None,
+    review: str = "public",
 ) -> SubmitOutcome:
     """Verify a predictions file for ``suite``/``split`` and store it."""
     verification = verify_predictions(path, suite, split, fmt, data_dir, workers)
-    return store_verified(store, [verification], meta)
+    return store_verified(store, [verification], meta, review)
 
 
 def store_verified(
     store: Store,
     verifications: list[Verification],
     meta: SubmissionMeta,
+    review: str = "public",
     seed_group: str | None = None,
     seed: int | None = None,
 ) -> SubmitOutcome:
     """Store already verified runs as one submission (refused when it is already there).
 
+    ``review="pending"`` holds it for a maintainer's approval (``harness submissions approve``).
     ``seed_group`` and ``seed``: this submission is one seed of a run over several seeds.
     """
     labels = [v.label for v in verifications]
@@ -557,7 +625,8 @@ def store_verified(
         )
     claims = [v.claimed for v in verifications if v.claimed]
     run = run_description(claims)
-    flags = [f for v in verifications for f in v.flags]
+    flags = [f for v in verifications for f in v.flags
+             if not (meta.method == GOLD_METHOD and "are the gold SQL itself" in f)]
     notes = [n for v in verifications for n in v.notes]
     results = [
         ResultRecord(
@@ -571,6 +640,7 @@ def store_verified(
             claimed_ex=v.claimed_ex,
             note="; ".join(v.notes) or None,
             question_limit=v.question_limit,
+            gold_copy_share=v.gold_copy_share,
             samples=v.samples,
             claimed_results=v.claimed,
             verified_results=v.results,
@@ -588,6 +658,8 @@ def store_verified(
         base_model=meta.base_model or run["base_model"],
         params_b=meta.params_b if meta.params_b is not None else run["params_b"],
         decoding=meta.decoding or run["decoding"],
+        **_decoding_columns(meta.decoding_fields or run["decoding_fields"]),
+        review=review,
         training_data=meta.training_data or run["training_data"],
         hardware=meta.hardware or run["hardware"],
         backend=run["backend"],
@@ -618,7 +690,32 @@ def store_verified(
         seed=seed,
     )
     submission_id = store.add(record)
-    return SubmitOutcome(submission_id, meta.name, verifications, flags, notes)
+    return SubmitOutcome(submission_id, meta.name, verifications, flags, notes, review)
+
+
+def _run_decoding(text: str | None, sampling: dict, config: dict) -> Decoding:
+    """The decoding a run's results.json records: ``method.sampling`` (n, temperature) and the
+    vote, else its ``decoding`` text; what we cannot read counts as not stated."""
+    n, temperature = sampling.get("n"), _number(sampling.get("temperature"))
+    n = n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else None
+    try:
+        if n is not None:
+            if n == 1:
+                strategy = "greedy" if temperature in (None, 0.0) else "sampled"
+            else:
+                vote = config.get("vote")
+                strategy = "value-aware" if vote == "value-aware" else "majority"
+            return Decoding(strategy, n, temperature)
+        return parse_decoding(text)
+    except SubmissionError:
+        return Decoding()
+
+
+def _decoding_columns(d: Decoding) -> dict:
+    return {
+        "decoding_strategy": d.strategy, "decoding_n": d.n,
+        "decoding_temperature": d.temperature, "decoding_extra_models": d.extra_models,
+    }
 
 
 def run_description(claims: list[dict]) -> dict:
@@ -641,6 +738,10 @@ def run_description(claims: list[dict]) -> dict:
         "params_b": next((p for p in map(_params_from_method, places) if p is not None), None),
         "decoding": _text(next((c["decoding"] for c in claims
                                 if isinstance(c.get("decoding"), str)), None)),
+        "decoding_fields": _run_decoding(
+            next((c["decoding"] for c in claims if isinstance(c.get("decoding"), str)), None),
+            _first_dict([method.get("sampling")]), config,
+        ),
         "training_data": _text(_pick(places, "training_data")),
         "hardware": _hardware_text(latency.get("hardware") or method.get("hardware")),
         "backend": _text(latency.get("backend") or method.get("backend")
@@ -699,6 +800,7 @@ def _params_from_method(block: dict) -> float | None:
 
 
 __all__ = [
+    "GOLD_METHOD",
     "MAX_SUBMISSION_BYTES",
     "SubmissionMeta",
     "SubmitOutcome",

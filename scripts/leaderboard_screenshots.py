@@ -1,67 +1,86 @@
-"""Screenshots of a running leaderboard: the table page and a comparison of two submissions.
+"""Screenshots of a running leaderboard: the board, a comparison and one question.
 
     harness leaderboard --db board.sqlite --data-dir ../shared/data --port 8600 &
-    python scripts/leaderboard_screenshots.py http://127.0.0.1:8600 shots/ \\
-        --key sample/dev "SmolLM2-135M · SFT (CPU recipe)" "SmolLM2-135M · FINER-SQL (CPU recipe)"
+    python scripts/leaderboard_screenshots.py http://127.0.0.1:8600 docs/ --db board.sqlite \\
+        --key sample/dev --a "Qwen2.5-Coder-0.5B-Instruct · prompting" \\
+        --b "SmolLM2-135M · SFT (CPU recipe)"
 
 Drives Debian's Chromium (/usr/bin/chromium) headless through Playwright, as the end-to-end
-test does. Writes table.png, table-SUITE.png for each --suite filter, and compare.png (whole
-pages) into the output folder.
+test does, at laptop size (1440×900) and, for the board, phone size (390×844). Writes
+leaderboard-board.png, leaderboard-board-phone.png, leaderboard-compare.png and
+leaderboard-question.png (whole pages) into the output folder. The comparison and the question
+are opened through their shareable URLs; --db is read only to find the two results' ids.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
+from leaderboard.store import open_store
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+LAPTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
+
+
+def result_ids(db: str, key: str, names: list[str]) -> list[int]:
+    """The stored result ids of the named verified submissions on suite/split ``key``."""
+    store = open_store(db)
+    try:
+        subs = store.submissions()
+        out = []
+        for name in names:
+            s = next(s for s in subs if s["name"] == name and s["status"] == "verified")
+            out.append(next(r["id"] for r in s["results"] if f"{r['suite']}/{r['split']}" == key))
+        first_wrong = next(v["question_id"] for v in store.verdicts(out[0])
+                           if not v["correct"] and v["pred_sql"])
+        return out + [first_wrong]
+    finally:
+        store.close()
+
+
+def settle(page) -> None:
+    page.wait_for_timeout(500)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
+    page.wait_for_timeout(2000)
+
+
+def shoot(browser, url: str, heading: str, path: Path, viewport: dict) -> None:
+    page = browser.new_page(viewport=viewport)
+    page.goto(url, wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=60_000)
+    settle(page)
+    page.screenshot(path=str(path), full_page=True)
+    page.close()
+    print(f"wrote {path}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("url")
     ap.add_argument("out", type=Path)
-    ap.add_argument("a", help="submission shown as A on the comparison page")
-    ap.add_argument("b", help="submission shown as B")
-    ap.add_argument("--key", help="suite/split to compare on, e.g. sample/dev")
-    ap.add_argument("--suite", action="append", default=[],
-                    help="also shoot the table filtered to this suite (repeatable)")
-    ap.add_argument("--width", type=int, default=1600)
+    ap.add_argument("--db", required=True, help="the board's store, to look up result ids")
+    ap.add_argument("--key", default="sample/dev", help="suite/split of the comparison")
+    ap.add_argument("--a", required=True, help="submission shown as A on the comparison page")
+    ap.add_argument("--b", required=True, help="submission shown as B")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    a, b, question = result_ids(args.db, args.key, [args.a, args.b])
+    base = args.url.rstrip("/")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        page = browser.new_page(viewport={"width": args.width, "height": 1100})
-        page.goto(args.url, wait_until="domcontentloaded")
-        expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible(timeout=60_000)
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(args.out / "table.png"), full_page=True)
-        for suite in args.suite:
-            page.locator("[data-testid='stMultiSelect']").first.click()
-            page.get_by_role("option", name=suite, exact=True).click()
-            page.keyboard.press("Escape")
-            page.wait_for_timeout(2000)
-            page.screenshot(path=str(args.out / f"table-{suite}.png"), full_page=True)
-
-        page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Compare").click()
-        expect(page.get_by_text("McNemar exact p")).to_be_visible(timeout=60_000)
-        if args.key:
-            page.locator("[data-testid='stSelectbox']").nth(0).click()
-            page.get_by_role("option", name=args.key, exact=True).click()
-            page.wait_for_timeout(1500)
-        for box, name in ((1, args.a), (2, args.b)):
-            page.locator("[data-testid='stSelectbox']").nth(box).click()
-            page.get_by_role("option", name=re.compile(re.escape(name))).first.click()
-            chosen = page.locator("[data-testid='stSelectbox']").nth(box).get_by_role("combobox")
-            expect(chosen).to_have_value(re.compile(re.escape(name)), timeout=60_000)
-        page.wait_for_timeout(2000)
-        page.screenshot(path=str(args.out / "compare.png"), full_page=True)
+        shoot(browser, base, "Text-to-SQL leaderboard", args.out / "leaderboard-board.png",
+              LAPTOP)
+        shoot(browser, base, "Text-to-SQL leaderboard",
+              args.out / "leaderboard-board-phone.png", PHONE)
+        shoot(browser, f"{base}/compare?a={a}&b={b}", "Compare two submissions",
+              args.out / "leaderboard-compare.png", LAPTOP)
+        shoot(browser, f"{base}/sample?result={a}&q={question}", "Sample",
+              args.out / "leaderboard-question.png", LAPTOP)
         browser.close()
-    print(f"wrote {args.out / 'table.png'} and {args.out / 'compare.png'}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ A test module imports the ``*_fixture`` functions it needs; pytest registers the
 
 Run folders come from ``runner.evaluate`` on the embedded sample suite (dev, 57 questions), with
 the gold SQL as predictions or deliberately perturbed: every k-th question answered
-``SELECT 0`` (a wrong result), so each perturbation is a different, honest run.
+``SELECT 0`` (a wrong result), so each perturbation is a different, honest run. A perturbed
+run's right answers are the gold query wrapped as ``SELECT * FROM (gold)`` (same rows, other
+text), as a model's would be: only the gold run is a copy of the gold SQL.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ def make_run(
     predictions = {}
     for i, e in enumerate(examples):
         sql = e.gold_sql
+        if wrong_every:
+            sql = f"SELECT * FROM ({e.gold_sql.strip().rstrip(';')})"
         if wrong_every and (i + offset) % wrong_every == 0:
             sql = WRONG_SQL
         meta = {"latency_s": round(0.05 * (1 + i % 4), 3)} if latency else {}

@@ -1,15 +1,16 @@
 """End to end: `harness leaderboard` on a loopback port, driven in headless Debian Chromium.
 
-Loads the table, applies a filter, opens a comparison and saves screenshots (to the test's tmp
-folder, and to $HARNESS_SCREENSHOT_DIR when set). Skips when Chromium or Playwright is absent,
-unless HARNESS_REQUIRE_ALL=1, which turns the skip into a failure.
+Opens every page at laptop (1440×900) and phone (390×844) size and checks that nothing raises
+and nothing is wider than the screen; checks that Sample and Compare show every stored result's
+EX; compares a greedy with a voting run; uploads a copy of the gold SQL and finds it flagged.
+Skips when Chromium or Playwright is absent, unless HARNESS_REQUIRE_ALL=1, which turns the skip
+into a failure.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -65,30 +66,30 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 60) -> Non
     raise AssertionError(f"the server did not answer at {url} within {timeout} s")
 
 
-@pytest.fixture
-def chromium() -> str:
-    """Debian's Chromium and the Playwright client, checked before a server is started."""
+@pytest.fixture(scope="module")
+def server(runs, lb_cache, tmp_path_factory):
+    """`harness leaderboard` (the command function) over a store of real runs, on a free port:
+    the published rows, the gold self-test, a greedy and a voting run, an inflated claim."""
     require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        require(False, "Playwright is not installed (pip install playwright; no browser download)")
-    return CHROMIUM
-
-
-@pytest.fixture
-def server(chromium, runs, lb_cache, tmp_path):
-    """`harness leaderboard` (the command function) over a store of real runs, on a free port."""
+    tmp_path = tmp_path_factory.mktemp("e2e")
     db = tmp_path / "board.sqlite"
     store = open_store(db)
     seed_reported(store)
     seed_runs(store, [runs["gold"]], workers=1)
-    for key, name, size in (("a", "Qwen 0.5B prompting", "0.5B"), ("b", "Qwen 1.5B SFT", "1.5B"),
-                            ("c", "Qwen 3B GRPO", "3B")):
-        submit_runs(store, [runs[key]], SubmissionMeta(name, size, decoding="greedy"), workers=1)
+    ids = {}
+    for key, name, size, decoding in (("a", "Qwen 0.5B prompting", "0.5B", "greedy"),
+                                      ("b", "Qwen 1.5B SFT maj@8", "1.5B", "maj@8"),
+                                      ("c", "Qwen 3B GRPO", "3B", "greedy")):
+        outcome = submit_runs(store, [runs[key]], SubmissionMeta(name, size, decoding=decoding),
+                              workers=1)
+        ids[key] = store.submission(outcome.submission_id)["results"][0]["id"]
     inflated = make_run(tmp_path / "inflated", wrong_every=6, latency=0.3)
     rewrite_json(inflated / "results.json", lambda r: r["metrics"].update(ex=0.99))
     submit_runs(store, [inflated], SubmissionMeta("Inflated claims", "7B"), workers=1)
+    expected = {
+        r["id"]: f"{100 * r['ex']:.2f}" for s in store.submissions()
+        if s["status"] == "verified" for r in s["results"]
+    }
     store.close()
     port = free_port()
     code = (
@@ -103,7 +104,7 @@ def server(chromium, runs, lb_cache, tmp_path):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)
-        yield url
+        yield {"url": url, "ids": ids, "expected": expected}
     finally:
         process.terminate()  # the command exec'd Streamlit: this PID is the server itself
         try:
@@ -113,55 +114,121 @@ def server(chromium, runs, lb_cache, tmp_path):
         log.close()
 
 
-def test_table_filter_and_comparison_in_chromium(chromium, server, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+VIEWPORTS = {"laptop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
+PAGES = {"": "Text-to-SQL leaderboard", "plots": "Plots", "compare": "Compare two submissions",
+         "sample": "Sample", "submit": "Submit", "about": "About this leaderboard"}
 
-    shots = [tmp_path / "shots"]
-    if os.environ.get("HARNESS_SCREENSHOT_DIR"):
-        shots.append(Path(os.environ["HARNESS_SCREENSHOT_DIR"]))
-    for folder in shots:
-        folder.mkdir(parents=True, exist_ok=True)
 
-    def screenshot(page, name: str) -> None:
-        page.screenshot(path=str(shots[0] / name))
-        for folder in shots[1:]:
-            shutil.copy(shots[0] / name, folder / name)
+def settle(page) -> None:
+    """Wait until Streamlit has finished running the script and painted."""
+    page.wait_for_timeout(300)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
+    page.wait_for_timeout(700)
 
-    profile = tmp_path / "chromium-profile"  # empty: no state from anywhere else
+
+def check_page(page) -> None:
+    """No exception box, and nothing wider than the screen (no sideways scrolling)."""
+    assert page.locator("[data-testid='stException']").count() == 0
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1, f"the page is {overflow}px wider than the screen"
+
+
+def metric(page, label: str) -> str:
+    box = page.locator("[data-testid='stMetric']").filter(has_text=label).first
+    return box.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")  # empty: no state from elsewhere
     with sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(
-            str(profile), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1600, "height": 1000},
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=chromium_path, headless=True, args=CHROMIUM_FLAGS,
         )
         try:
-            page = browser.new_page()
-            page.goto(server, wait_until="domcontentloaded")
-            expect(page.get_by_text("Text-to-SQL leaderboard").first).to_be_visible(timeout=30_000)
-            expect(page.get_by_text("28 of 28 submissions shown.")).to_be_visible(timeout=30_000)
-            expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible()
-
-            # Filter: the "Suite" multiselect, choose "sample".
-            page.locator("[data-testid='stMultiSelect']").first.click()
-            page.get_by_role("option", name="sample", exact=True).click()
-            page.keyboard.press("Escape")
-            expect(page.get_by_text("5 of 28 submissions shown.")).to_be_visible(timeout=30_000)
-            page.wait_for_timeout(500)  # let the grid repaint before the picture
-            screenshot(page, "leaderboard-table.png")
-
-            # Open a comparison: the 1.5B SFT run against the 0.5B prompting run.
-            page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Compare").click()
-            expect(page.get_by_text("McNemar exact p")).to_be_visible(timeout=30_000)
-            for box, name in ((1, "Qwen 1.5B SFT"), (2, "Qwen 0.5B prompting")):
-                page.locator("[data-testid='stSelectbox']").nth(box).click()
-                page.get_by_role("option", name=name).click()
-                boxes = page.locator("[data-testid='stSelectbox']")
-                chosen = boxes.nth(box).get_by_role("combobox")
-                expect(chosen).to_have_value(re.compile(re.escape(name)), timeout=30_000)
-            expect(page.get_by_text("A right, B wrong (14)")).to_be_visible(timeout=30_000)
-            expect(page.get_by_text("A right, B wrong", exact=False)).to_be_visible()
-            page.wait_for_timeout(500)
-            screenshot(page, "leaderboard-compare.png")
+            yield context
         finally:
-            browser.close()
-    for name in ("leaderboard-table.png", "leaderboard-compare.png"):
-        assert (shots[0] / name).stat().st_size > 10_000
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        require(False, "Playwright is not installed (pip install playwright; no browser download)")
+    return CHROMIUM
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_every_page_in_chromium(browser, server, viewport, tmp_path):
+    """Every page at laptop and phone size: it loads, raises nothing, does not overflow, and
+    shows the same EX as the stored results.json."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport=VIEWPORTS[viewport])
+    base, ids, expected = server["url"], server["ids"], server["expected"]
+    try:
+        for path, title in PAGES.items():
+            page.goto(f"{base}/{path}", wait_until="domcontentloaded")
+            expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=60_000)
+            settle(page)
+            check_page(page)
+            page.screenshot(path=str(tmp_path / f"{path or 'board'}-{viewport}.png"),
+                            full_page=True)
+        # One number everywhere: Sample and Compare show the stored EX of every result.
+        for rid, ex in expected.items():
+            page.goto(f"{base}/sample?result={rid}", wait_until="domcontentloaded")
+            expect(page.get_by_text("EX % on").first).to_be_visible(timeout=60_000)
+            settle(page)
+            assert metric(page, "EX % on") == ex
+        a, b = ids["a"], ids["b"]
+        page.goto(f"{base}/compare?a={a}&b={b}", wait_until="domcontentloaded")
+        expect(page.get_by_text("McNemar exact p")).to_be_visible(timeout=60_000)
+        settle(page)
+        check_page(page)
+        assert metric(page, "A: EX %") == expected[a] and metric(page, "B: EX %") == expected[b]
+        # A greedy row against a voting row: said in words.
+        expect(page.get_by_text("single greedy decode").first).to_be_visible()
+        expect(page.get_by_text("many (8–32)").first).to_be_visible()
+        expect(page.get_by_text("decoding budget", exact=False).first).to_be_visible()
+    finally:
+        page.close()
+
+
+def test_a_gold_copy_upload_is_flagged_in_chromium(browser, server, tmp_path):
+    from playwright.sync_api import expect
+
+    from harness.suite import load_suite
+
+    examples = load_suite("sample").load_examples("dev")
+    upload = tmp_path / "my-model.jsonl"
+    upload.write_text("".join(json.dumps({"question_id": e.question_id, "sql": e.gold_sql})
+                              + "\n" for e in examples))
+    page = browser.new_page(viewport=VIEWPORTS["laptop"])
+    try:
+        page.goto(f"{server['url']}/submit", wait_until="domcontentloaded")
+        expect(page.get_by_text("What are you uploading?")).to_be_visible(timeout=60_000)
+        settle(page)
+        page.get_by_label("Name (required)").fill("Definitely a model")
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(upload))
+        page.wait_for_timeout(1000)
+        page.get_by_role("button", name="Verify and submit").click()
+        expect(page.get_by_text("Stored as submission")).to_be_visible(timeout=120_000)
+        expect(page.get_by_text("100.0% of the predictions are the gold SQL itself",
+                                exact=False)).to_be_visible()
+        link = page.get_by_role("link", name="See it on the sample/dev board")
+        expect(link).to_be_visible()
+        link.click()
+        expect(page.get_by_role("heading", name="Text-to-SQL leaderboard")).to_be_visible(
+            timeout=60_000)
+        settle(page)
+        expect(page.get_by_text("Definitely a model").first).to_be_visible()
+        check_page(page)
+    finally:
+        page.close()

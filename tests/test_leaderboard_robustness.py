@@ -7,7 +7,6 @@ Spider-Syn result gets the paired drop beside Spider dev, computed from the stor
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from lb_helpers import lb_cache_fixture  # noqa: F401  (a fixture)
 
@@ -15,7 +14,7 @@ from harness.core import Prediction
 from harness.evaluation.records import write_run
 from harness.pipeline import EvalConfig, evaluate
 from harness.suite import load_suite
-from leaderboard.queries import BoardFilter, add_robustness, board_view, build_board
+from leaderboard.queries import ViewFilter, benchmark_frame, benchmarks, board_view
 from leaderboard.store import open_store
 from leaderboard.verify import SubmissionMeta, submit_runs
 
@@ -51,14 +50,14 @@ def test_a_limited_run_is_stored_as_a_subset_and_never_ranked(store, tmp_path):
     stored = store.submission(outcome.submission_id)["results"][0]
     assert stored["question_limit"] == 20 and stored["n_total"] == 20
     assert "subset: the first 20 of 57 questions" in stored["note"]
-    board = build_board(store.submissions())
-    assert "sample/dev first 20 EX" in board.columns and "sample/dev EX" in board.columns
-    view = board_view(board, BoardFilter())  # default sort: the whole split's column
-    ranked = dict(zip(view["Submission"], view["Rank"]))
-    assert ranked["Whole model"] == 1 and pd.isna(ranked["Subset model"])
-    by_subset = board_view(board, BoardFilter(), sort_by="sample/dev first 20 EX")
-    assert by_subset["Rank"].isna().all()
-    assert list(by_subset.columns).count("sample/dev first 20 EX") == 1
+    subs = store.submissions()
+    views = {b.key: b for b in benchmarks(subs)}
+    assert views["sample/dev first 20"].subset and "not ranked" in views[
+        "sample/dev first 20"].label
+    view = board_view(benchmark_frame(subs, "sample/dev"), ViewFilter())
+    assert view["Submission"].tolist() == ["Whole model"] and view["Rank"].tolist() == [1]
+    subset = board_view(benchmark_frame(subs, "sample/dev first 20"), ViewFilter())
+    assert subset["Submission"].tolist() == ["Subset model"] and subset["Rank"].isna().all()
 
 
 def test_spider_view_shows_the_paired_drop_on_spider_syn(store, tmp_path, data_dir):
@@ -71,11 +70,13 @@ def test_spider_view_shows_the_paired_drop_on_spider_syn(store, tmp_path, data_d
     verdicts = store.verdicts(store.submission(outcome.submission_id)["results"][1]["id"])
     assert [v["original_id"] for v in verdicts][:3] == [0, 1, 2]
     subs = store.submissions()
-    board = add_robustness(build_board(subs), subs, store.verdicts)
-    view = board_view(board, BoardFilter(suites=["spider"], show_difficulty=False))
-    column = "spider/dev first 40 drop on spider-syn"
+    frame = benchmark_frame(subs, "spider/dev first 40", store.verdicts)
+    view = board_view(frame, ViewFilter(show_difficulty=False))
+    column = "EX drop on spider-syn"
     assert view.loc[0, column] == 7.5
     assert view.loc[0, f"{column} 95% CI"].startswith("[0.0, ") and "n=40 p=0.25" in \
         view.loc[0, f"{column} 95% CI"]
     columns = list(view.columns)
-    assert columns.index(column) == columns.index("spider/dev first 40 95% CI") + 1
+    assert columns.index(column) == columns.index("Unscorable") + 1
+    # The reworded set's own view has no drop column.
+    assert column not in benchmark_frame(subs, "spider-syn/dev first 40", store.verdicts)

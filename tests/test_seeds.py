@@ -113,7 +113,7 @@ def test_aggregates_of_other_suites_do_not_compare():
 
 def test_submit_of_a_seed_folder_is_one_board_row_with_per_seed_rows(tmp_path, method_file,
                                                                       capsys):
-    from leaderboard.queries import build_board
+    from leaderboard.queries import benchmark_frame
     from leaderboard.store import Store, resolve_url
 
     out = tmp_path / "runs"
@@ -133,14 +133,13 @@ def test_submit_of_a_seed_folder_is_one_board_row_with_per_seed_rows(tmp_path, m
     assert len(subs) == 3 and len({s["seed_group"] for s in subs}) == 1
     assert sorted(s["seed"] for s in subs) == [0, 1, 2]
     exs = [r["ex"] for r in read_aggregate(out)["runs"]]
-    (row,) = build_board(subs).to_dict("records")
+    (row,) = benchmark_frame(subs, "sample/dev").to_dict("records")
     assert row["Submission"] == "Seeded" and row["Seeds"] == "3 seeds"
-    assert row["sample/dev EX"] == pytest.approx(100 * sum(exs) / 3, abs=0.01)
-    assert row["sample/dev 95% CI"].startswith("± ") and "3 seeds" in row["sample/dev 95% CI"]
-    per_seed = build_board(subs, per_seed=True)
+    assert row["EX %"] == pytest.approx(100 * sum(exs) / 3, abs=0.01)
+    assert row["95% CI"].startswith("± ") and "3 seeds" in row["95% CI"]
+    per_seed = benchmark_frame(subs, "sample/dev", per_seed=True)
     assert sorted(per_seed["Submission"]) == [f"Seeded · seed {s}" for s in (0, 1, 2)]
-    assert sorted(per_seed["sample/dev EX"]) == pytest.approx(sorted(100 * e for e in exs),
-                                                              abs=0.01)
+    assert sorted(per_seed["EX %"]) == pytest.approx(sorted(100 * e for e in exs), abs=0.01)
     # The same seeds again: refused, nothing stored.
     assert main(["submit", str(out), "--name", "Again", "--db", db]) == 1
     assert "already on the leaderboard" in capsys.readouterr().err

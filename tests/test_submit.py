@@ -18,7 +18,12 @@ from lb_helpers import (
 from support import require, shared_data_dir
 
 from harness import cli as harness_cli
-from harness.cli.leaderboard import leaderboard_command, streamlit_command, submit_command
+from harness.cli.leaderboard import (
+    leaderboard_command,
+    streamlit_command,
+    submissions_group,
+    submit_command,
+)
 from harness.errors import HarnessError, PredictionsError, StoreError, SubmissionError
 from harness.suite import load_suite
 from leaderboard.seed import load_own_runs, load_reported, seed_own_runs, seed_reported, seed_runs
@@ -129,6 +134,49 @@ def test_tampered_claims_are_replaced_and_flagged(store, run_copy):
     assert sub["recomputed_metrics"]["sample/dev"]["ex"] == result["ex"]
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_non_finite_claim_is_flagged(store, run_copy, value):
+    rewrite_json(run_copy / "results.json", lambda r: r["metrics"].update(ex=value))
+    outcome = submit_runs(store, [run_copy], META, workers=1)
+    assert outcome.flagged and "not a finite number" in outcome.flags[0]
+    (result,) = store.submission(outcome.submission_id)["results"]
+    assert result["claimed_ex"] is None and result["ex"] == pytest.approx(38 / 57, abs=1e-6)
+
+
+def test_a_claim_under_another_rule_is_checked_under_that_rule(store, run_copy, tmp_path):
+    """Naming another rule does not dodge the check: the claims are re-scored under it."""
+    rewrite_json(run_copy / "results.json",
+                 lambda r: (r.update(rule="spider"), r["metrics"].update(ex=0.99)))
+    outcome = submit_runs(store, [run_copy], META, workers=1)
+    assert outcome.flagged
+    assert "differ from re-scoring under rule 'spider' (EX claimed 99.00%" in outcome.flags[0]
+    assert outcome.summary()[0]["ex"] == pytest.approx(38 / 57, abs=1e-6)  # the official rule's
+    # An honest run under the other rule: its claims hold there; noted, not flagged.
+    from harness.core import Prediction
+    from harness.evaluation.records import write_run
+    from harness.pipeline import EvalConfig, evaluate
+
+    suite = load_suite("sample")
+    records = [json.loads(line) for line in (run_copy / "samples.jsonl").open()]
+    preds = {r["question_id"]: Prediction(r["question_id"], r["pred_sql"] + " -- spider")
+             for r in records}
+    results, samples = evaluate(suite, EvalConfig(split="dev", rule="spider", workers=1),
+                                predictions=preds, source="test")
+    honest = write_run(tmp_path / "honest", results, samples)
+    outcome = submit_runs(store, [honest], META, workers=1)
+    assert not outcome.flagged and "checked under that rule" in outcome.notes[0]
+
+
+def test_decoding_is_stored_as_fields(store, runs, tmp_path):
+    meta = SubmissionMeta("Voting", "1.5B", decoding="maj@8", temperature=0.7)
+    run = make_run(tmp_path / "vote", wrong_every=5)
+    sub = store.submission(submit_runs(store, [run], meta, workers=1).submission_id)
+    assert (sub["decoding"], sub["decoding_strategy"], sub["decoding_n"],
+            sub["decoding_temperature"]) == ("maj@8", "majority", 8, 0.7)
+    with pytest.raises(SubmissionError, match="Cannot read the decoding"):
+        SubmissionMeta("x", decoding="whatever I like")
+
+
 def test_tampered_verdicts_do_not_count(store, run_copy):
     """Marking wrong samples correct in samples.jsonl changes nothing: verdicts are recomputed."""
     rewrite_samples(run_copy / "samples.jsonl", lambda r: {**r, "correct": True})
@@ -168,7 +216,11 @@ def test_a_predictions_file_alone(store, tmp_path, lb_cache, fmt):
     outcome = submit_predictions(store, path, "sample", "dev", META, workers=1)
     (summary,) = outcome.summary()
     assert summary["correct"] == (40 if fmt == "jsonl" else 57) and summary["total"] == 57
-    assert summary["claimed_ex"] is None and not outcome.flagged
+    # The file is the split's own gold SQL: stored with its score, and flagged as a copy.
+    share = 40 / 57 if fmt == "jsonl" else 1.0
+    assert summary["claimed_ex"] is None and summary["gold_copy_share"] == round(share, 6)
+    (flag,) = outcome.flags
+    assert f"{100 * share:.1f}% of the predictions are the gold SQL itself" in flag
 
 
 def test_a_run_of_two_suites_is_one_submission(store, runs, tmp_path):
@@ -365,6 +417,7 @@ def harness_main():
     """harness.cli.main with the leaderboard commands added, as the integration will do."""
     harness_cli.cli.add_command(submit_command)
     harness_cli.cli.add_command(leaderboard_command)
+    harness_cli.cli.add_command(submissions_group)
     yield harness_cli.main
 
 
@@ -394,7 +447,8 @@ def test_cli_submit_json_and_predictions(harness_main, tmp_path, lb_cache, capsy
     code = harness_main(["submit", str(path), "--suite", "sample", "--split", "dev", "--name",
                          "Gold file", "--db", str(db), "--json", "--workers", "1"])
     report = json.loads(capsys.readouterr().out)
-    assert code == 0 and report["results"][0]["ex"] == 1.0 and not report["flagged"]
+    assert code == 0 and report["results"][0]["ex"] == 1.0
+    assert report["flagged"] and "gold SQL itself" in report["flags"][0]
 
 
 @pytest.mark.parametrize(
@@ -423,10 +477,34 @@ def test_leaderboard_seed_is_idempotent(harness_main, runs, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "published results (reported, not verified)" in out
     assert "Seeded 'Gold SQL (self-test)' (#" in out
+    # The corrected published rows, with their metric and decoding.
+    assert "SQL-R1-7B" in out and "bird/dev 66.6 EX" in out and "majority@8 T=0.8" in out
+    assert "spider/dev 81.2 TS" in out and "CSC@64 (BIRD class Scale)" in out
     counts = open_store(db).counts()
     assert harness_main(args) == 0
     assert "already there" in capsys.readouterr().out
     assert open_store(db).counts() == counts
+
+
+def test_moderation_commands(harness_main, runs, tmp_path, capsys):
+    db = str(tmp_path / "moderated.sqlite")
+    store = open_store(db)
+    sid = submit_runs(store, [runs["b"]], META, workers=1, review="pending").submission_id
+    assert store.submissions(("public",)) == []
+    assert harness_main(["submissions", "list", "--pending", "--db", db, "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["id"], row["review"], row["results"]) == (sid, "pending", {"sample/dev": 75.44})
+    assert harness_main(["submissions", "approve", str(sid), "--db", db]) == 0
+    assert [s["id"] for s in store.submissions(("public",))] == [sid]
+    assert harness_main(["submissions", "hide", str(sid), "--db", db]) == 0
+    assert store.submissions(("public",)) == []
+    with pytest.raises(SubmissionError, match="already on the leaderboard"):  # still blocks
+        submit_runs(store, [runs["b"]], META, workers=1)
+    assert harness_main(["submissions", "delete", str(sid), "--db", db, "--yes"]) == 0
+    assert harness_main(["submissions", "delete", str(sid), "--db", db, "--yes"]) == 1
+    assert f"no submission #{sid}" in capsys.readouterr().err
+    assert harness_main(["submissions", "list", "--db", db]) == 0
+    assert "No submissions." in capsys.readouterr().out
 
 
 def test_leaderboard_refuses_a_broken_url_before_starting(harness_main, capsys):
@@ -461,10 +539,50 @@ def test_reported_results_are_marked_and_sourced():
         assert r.status == "reported" and not r.verified
         assert all(res.source for res in r.results), r.name
         assert all(0 < res.metrics["ex"] < 1 for res in r.results), r.name
+        assert r.source_kind in ("primary", "second-hand") and r.link.startswith("https://")
     finer = next(r for r in records if r.name == "FINER-SQL-3B-BIRD")
-    (bird,) = finer.results
-    assert bird.metrics["ex"] == 0.678 and finer.decoding == "vav@30"
+    bird, spider = finer.results
+    assert bird.metrics["ex"] == 0.678 and finer.decoding == "vav@30, T=1"
+    assert (finer.decoding_strategy, finer.decoding_n, finer.decoding_temperature) == (
+        "value-aware", 30, 1.0)
     assert bird.metrics["by_difficulty"]["challenging"]["ex"] == 0.5586
+    assert (spider.suite, spider.split, spider.metrics["ex"]) == ("spider", "dev", 0.838)
+
+
+def test_published_rows_carry_the_corrections():
+    """../shared/reference/published-results.md §2, row by row."""
+    by_name = {r.name: r for r in load_reported()}
+
+    def scores(name):
+        return {(x.suite, x.split): (round(100 * x.metrics["ex"], 2), x.metric)
+                for x in by_name[name].results}
+
+    # SQL-R1: 67.1 is the 14B model; the 7B numbers are 8-sample self-consistency.
+    assert scores("SQL-R1-7B") == {("bird", "dev"): (66.6, "EX"), ("spider", "dev"): (87.6, "EX"),
+                                   ("spider", "test"): (88.7, "EX")}
+    assert by_name["SQL-R1-7B"].decoding_n == 8 and scores("SQL-R1-14B")[("bird", "dev")][0] == 67.1
+    assert scores("SQL-R1-7B (third-party, greedy)") == {("bird", "dev"): (63.7, "EX")}
+    # OmniSQL's Spider dev is test-suite accuracy.
+    assert scores("OmniSQL-7B (greedy)")[("spider", "dev")] == (81.2, "TS")
+    assert scores("OmniSQL-7B (maj@8)")[("spider", "dev")] == (81.6, "TS")
+    assert by_name["OmniSQL-7B (greedy)"].base_model == "Qwen2.5-Coder-7B-Instruct"
+    # Arctic: the board's voting numbers and the card's are two rows.
+    assert scores("Arctic-Text2SQL-R1-7B (BIRD board)") == {
+        ("bird", "dev"): (70.7, "EX"), ("bird", "test"): (70.43, "EX")}
+    assert scores("Arctic-Text2SQL-R1-7B (model card)")[("spider", "test")] == (88.8, "EX")
+    # Sample budgets.
+    csc = by_name["CSC-SQL-7B"]
+    assert (csc.decoding_strategy, csc.decoding_n, csc.decoding_extra_models) == (
+        "pipeline", 64, "7B merge model")
+    assert scores("SLM-SQL-0.5B")[("spider", "test")] == (73.5, "EX")
+    # Missing rows up to 8B, with their decoding.
+    for name in ("CSC-SQL-3B", "SQL-R1-3B", "XiYanSQL-QwenCoder-7B-2504", "SLM-SQL-0.6B",
+                 "SLM-SQL-1.3B", "Struct-SQL-4B", "Prem-1B-SQL", "Reasoning-SQL-7B",
+                 "CogniSQL-R1-Zero-7B (single)", "ReEx-SQL-7B", "Think2SQL-7B",
+                 "Reward-SQL v3 8B (greedy)", "FINER-SQL-1.5B (paper)",
+                 "Qwen2.5-Coder-7B-Instruct (prompting, greedy)"):
+        assert name in by_name and by_name[name].decoding, name
+    assert by_name["Reasoning-SQL-7B"].source_kind == "second-hand"
 
 
 def test_seeding_twice_adds_nothing(store, runs):

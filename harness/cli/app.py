@@ -15,7 +15,7 @@ from harness import __version__
 from harness.cli.compare import compare_command
 from harness.cli.data import data
 from harness.cli.eval import eval_command
-from harness.cli.leaderboard import leaderboard_command, submit_command
+from harness.cli.leaderboard import leaderboard_command, submissions_group, submit_command
 from harness.cli.methods import methods
 from harness.cli.run import run_command, train_command
 from harness.cli.seeds import seeds
@@ -45,6 +45,7 @@ for command, name in [
     (train_command, "train"), (methods, "methods"), (serve_command, "serve"),
     (submit_command, "submit"), (leaderboard_command, "leaderboard"),
     (compare_command, "compare"), (seeds, "seeds"),
+    (submissions_group, "submissions"),
 ]:
     cli.add_command(command, name)
 

@@ -45,7 +45,14 @@ def _data_dir_option(f):
 @click.option("--model-size", default=None, help="Parameters, e.g. 0.5B, 1.5B, 3B, 500M.")
 @click.option("--method", default=None, help="Method, e.g. 'GRPO (binary reward)'.")
 @click.option("--base-model", default=None, help="Base model, e.g. Qwen2.5-Coder-1.5B.")
-@click.option("--decoding", default=None, help="greedy, maj@8, vav@30 … (default: the run's).")
+@click.option("--decoding", default=None,
+              help="greedy, maj@8, vav@30, best-of@6 or pipeline (default: the run's).")
+@click.option("--samples", type=click.IntRange(1, 100_000), default=None,
+              help="Candidates decoded per question (1 for a single decode).")
+@click.option("--temperature", type=click.FloatRange(0, 10), default=None,
+              help="Sampling temperature (0 for greedy).")
+@click.option("--extra-model", "extra_models", default=None,
+              help="Models besides the submitted one, e.g. '7B merge model' or 'PRM-7B'.")
 @click.option("--training-data", default=None, help="What the model was trained on.")
 @click.option("--hardware", default=None, help="Where the latency was measured.")
 @click.option("--link", default=None, help="Paper, code or model page (http/https).")
@@ -58,8 +65,8 @@ def _data_dir_option(f):
 @click.option("--workers", type=int, default=None, help="Processes for re-execution.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def submit_command(
-    paths, name, model_size, method, base_model, decoding, training_data, hardware, link,
-    suite_name, split, fmt, db, data_dir, workers, as_json,
+    paths, name, model_size, method, base_model, decoding, samples, temperature, extra_models,
+    training_data, hardware, link, suite_name, split, fmt, db, data_dir, workers, as_json,
 ) -> None:
     """Verify a run and add it to the leaderboard: every prediction is re-executed and
     re-scored, and the recomputed numbers are stored (a run whose claims differ is flagged).
@@ -78,6 +85,7 @@ def submit_command(
     meta = SubmissionMeta(
         name=name, model_size=model_size, method=method, base_model=base_model,
         decoding=decoding, training_data=training_data, hardware=hardware, link=link,
+        samples=samples, temperature=temperature, extra_models=extra_models,
     )
     if len(paths) == 1 and (paths[0] / "aggregate.json").is_file():
         _submit_seeds(paths[0], meta, db, data_dir, workers, as_json)
@@ -119,6 +127,9 @@ def submit_command(
             f"[{100 * ci[0]:.1f}, {100 * ci[1]:.1f}] over {s['scored']} scored of "
             f"{s['total']} questions ({s['correct']} correct){claim}"
         )
+        if s["gold_copy_share"]:
+            click.echo(f"    {100 * s['gold_copy_share']:.1f}% of the predictions are the gold "
+                       f"SQL word for word (after normalisation)")
     for flag in outcome.flags:
         click.echo(f"  FLAGGED: {flag}")
     for note in outcome.notes:
@@ -175,8 +186,12 @@ def _check_run_options(paths, suite_name, split) -> None:
                 )
 
 
+APPROVAL_ENV = "HARNESS_LEADERBOARD_APPROVAL"
+
+
 def streamlit_command(
-    url: str, host: str = "127.0.0.1", port: int = 8501, data_dir: Path | None = None
+    url: str, host: str = "127.0.0.1", port: int = 8501, data_dir: Path | None = None,
+    approval: bool = False,
 ) -> tuple[list[str], dict[str, str]]:
     """The ``streamlit run`` command line and environment that serve the app over ``url``."""
     argv = [
@@ -191,6 +206,8 @@ def streamlit_command(
     ]
     env = dict(os.environ)
     env["HARNESS_LEADERBOARD_DB"] = url
+    if approval:
+        env[APPROVAL_ENV] = "1"
     if data_dir is not None:
         env["HARNESS_DATA_DIR"] = str(Path(data_dir).resolve())
     # Serve this very copy of the harness, whatever else is installed.
@@ -212,7 +229,11 @@ def streamlit_command(
               "(repeatable; e.g. the gold self-test).")
 @click.option("--no-seed", is_flag=True,
               help="Do not add the published results and the project's own runs.")
-def leaderboard_command(db, host, port, data_dir, seed_only, seed_runs, no_seed) -> None:
+@click.option("--approval", is_flag=True,
+              help="Hold web uploads until a maintainer approves them "
+              "(harness submissions approve ID).")
+def leaderboard_command(db, host, port, data_dir, seed_only, seed_runs, no_seed,
+                        approval) -> None:
     """Serve the leaderboard app (Streamlit) over a results store.
 
     The published results from the literature are added once, marked "reported, not verified",
@@ -244,13 +265,41 @@ def leaderboard_command(db, host, port, data_dir, seed_only, seed_runs, no_seed)
     finally:
         store.close()
     if seed_only:
+        _print_published(store)
         click.echo(f"Store ready: {store.display_url}")
         return
-    argv, env = streamlit_command(store.url, host, port, data_dir)
+    argv, env = streamlit_command(store.url, host, port, data_dir, approval)
     click.echo(f"Leaderboard on http://{host}:{port} over {store.display_url}", err=True)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(argv[0], argv, env)  # the server replaces this process: signals reach it directly
+
+
+def _print_published(store) -> None:
+    """The published rows in the store: their numbers with metric, decoding and source."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from leaderboard.decoding import from_row
+
+    store = type(store)(store.url)  # closed above; reopen for reading
+    try:
+        subs = [s for s in store.submissions() if s["status"] == "reported"]
+    finally:
+        store.close()
+    table = Table("published row", "results (metric)", "decoding", "class", "source",
+                  title=f"{len(subs)} published rows: reported, not verified, never ranked")
+    for s in sorted(subs, key=lambda s: s["name"].lower()):
+        d = from_row(s)
+        scores = "; ".join(f"{r['suite']}/{r['split']} {100 * r['ex']:.4g} {r['metric']}"
+                           for r in s["results"])
+        words = s["decoding"] if s["decoding"] not in (None, d.label) else None
+        shown = (d.label + (f" ({words})" if words else "")) if d.strategy else (
+            words or "not stated")
+        table.add_row(s["name"], scores, shown,
+                      d.decoding_class,
+                      f"{s['source_kind']}, {s['published'] or 'date not stated'}")
+    Console(soft_wrap=True, width=200).print(table)
 
 
 def _report(seeded) -> None:
@@ -259,4 +308,104 @@ def _report(seeded) -> None:
         click.echo(f"Seeded {s.name!r} ({where}): {s.message}")
 
 
-__all__ = ["leaderboard_command", "streamlit_command", "submit_command"]
+# -- moderation ------------------------------------------------------------------------------
+
+
+@click.group("submissions")
+def submissions_group() -> None:
+    """Moderate the leaderboard: list, approve, hide and delete submissions.
+
+    \b
+    Examples:
+      harness submissions list --pending
+      harness submissions approve 42
+      harness submissions hide 17
+    """
+
+
+@submissions_group.command("list")
+@_db_option
+@click.option("--pending", is_flag=True, help="Only uploads waiting for approval.")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
+def list_command(db, pending, as_json) -> None:
+    """Every submission with its status, review state, flags and numbers."""
+    from leaderboard.store import open_store
+
+    store = open_store(db)
+    try:
+        subs = store.submissions(("pending",) if pending else ("public", "pending", "hidden"))
+    finally:
+        store.close()
+    rows = [
+        {
+            "id": s["id"], "name": s["name"], "status": s["status"], "review": s["review"],
+            "flags": len(s["flags"] or []), "decoding": s["decoding"],
+            "created": s["created"].isoformat(timespec="seconds") if s["created"] else None,
+            "results": {
+                f"{r['suite']}/{r['split']}": None if r["ex"] is None else round(100 * r["ex"], 2)
+                for r in s["results"]
+            },
+        }
+        for s in subs
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No submissions." if not pending else "No uploads wait for approval.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "name", "status", "review", "flags", "EX %", "created")
+    for r in rows:
+        scores = ", ".join(f"{k} {v}" for k, v in r["results"].items())
+        table.add_row(str(r["id"]), r["name"], r["status"], r["review"], str(r["flags"]),
+                      scores, r["created"] or "")
+    Console(soft_wrap=False).print(table)
+
+
+def _moderate(db, submission_id: int, review: str | None) -> None:
+    from leaderboard.store import open_store
+
+    store = open_store(db)
+    try:
+        done = (store.delete(submission_id) if review is None
+                else store.set_review(submission_id, review))
+    finally:
+        store.close()
+    if not done:
+        raise SubmissionError(f"There is no submission #{submission_id}.")
+
+
+@submissions_group.command("approve")
+@click.argument("submission_id", type=int)
+@_db_option
+def approve_command(submission_id, db) -> None:
+    """Show a pending or hidden submission on the board."""
+    _moderate(db, submission_id, "public")
+    click.echo(f"Submission #{submission_id} is public.")
+
+
+@submissions_group.command("hide")
+@click.argument("submission_id", type=int)
+@_db_option
+def hide_command(submission_id, db) -> None:
+    """Take a submission off the board; it stays stored, so the same file cannot come back."""
+    _moderate(db, submission_id, "hidden")
+    click.echo(f"Submission #{submission_id} is hidden (kept, so a re-upload is refused).")
+
+
+@submissions_group.command("delete")
+@click.argument("submission_id", type=int)
+@_db_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_command(submission_id, db, yes) -> None:
+    """Remove a submission with its results and verdicts for good."""
+    if not yes:
+        click.confirm(f"Delete submission #{submission_id} for good?", abort=True)
+    _moderate(db, submission_id, None)
+    click.echo(f"Submission #{submission_id} deleted.")
+
+
+__all__ = ["leaderboard_command", "streamlit_command", "submissions_group", "submit_command"]

@@ -1,74 +1,128 @@
-"""The table: one row per submission, filters, search, sort, and a submission's details."""
+"""The board: one ranking per benchmark (suite/split), filters, and a submission's details."""
 
 import streamlit as st
 
 from leaderboard import queries as data
+from leaderboard.urlstate import plural, publish, restore, restore_flag, restore_many
 
 url = data.store_url()
-# The seeds of a `harness run --seeds` run are one row (mean ± sd) unless asked for each.
-frame = data.board_frame(url, st.session_state.get("board_per_seed", False))
+subs = data.submissions(url)
 
 st.title("Text-to-SQL leaderboard")
 st.caption(
-    "Verified rows were re-executed and re-scored by the harness from their predictions; the "
-    "EX interval is a 95% bootstrap interval. Rows marked “reported, not verified” are "
-    "published numbers, not re-checked, and take no rank. ⚑ marks a verified submission whose "
-    "own claims differ from the re-scored numbers shown."
+    "One ranking per benchmark. Verified rows were re-executed and re-scored here from their "
+    "predictions; EX counts the questions whose database exists (unscorable ones are left out "
+    "and counted beside it), with a 95% bootstrap interval. Published rows are “reported, not "
+    "verified” and take no rank. Ranks count within a decoding class only."
 )
-if frame.empty:
+benches = data.benchmarks(subs)
+if not benches:
     st.info("No submissions yet: add one with `harness submit` or on the Submit page.")
     st.stop()
 
-c1, c2, c3, c4 = st.columns(4)
-suites = c1.multiselect("Suite", data.suite_options(frame), key="board_suites")
-methods = c2.multiselect("Method", data.options(frame, "Method"), key="board_methods")
-sizes = c3.multiselect("Size", data.options(frame, "Size"), key="board_sizes")
-decodings = c4.multiselect("Decoding", data.options(frame, "Decoding"), key="board_decodings")
+labels = {b.key: b.label for b in benches}
+restore("board_view", "view", list(labels), default=data.default_benchmark(benches))
+key = st.selectbox("Benchmark", list(labels), format_func=labels.get, key="board_view")
+bench = next(b for b in benches if b.key == key)
+if bench.subset:
+    st.warning(f"{key} holds runs made on the first questions of a split only (--limit): shown "
+               "for reference, never ranked.")
+if bench.smoke:
+    st.warning(
+        f"{key} is a smoke test: a handful of questions that check the pipeline runs end to "
+        "end. Its numbers say little about a model; choose BIRD or Spider for a ranking."
+    )
+# The seeds of a `harness run --seeds` run are one row (mean ± sd) unless asked for each.
+frame = data.view_frame(url, key, st.session_state.get("board_per_seed", False))
 
-c1, c2, c3 = st.columns([3, 2, 1], vertical_alignment="bottom")
-query = c1.text_input(
-    "Search", key="board_search", placeholder="name, method, base model or decoding"
+sizes, methods, classes = (data.options(frame, c) for c in ("Size", "Method", "Decoding class"))
+restore_many("board_size", "size", sizes)
+restore_many("board_method", "method", methods)
+restore_many("board_class", "decoding", classes)
+restore_flag("board_greedy", "greedy")
+restore_flag("board_reported", "reported", default=True)
+restore_flag("board_difficulty", "difficulty")
+c1, c2, c3 = st.columns(3)
+f = data.ViewFilter(
+    sizes=c1.multiselect("Model size", sizes, key="board_size"),
+    methods=c2.multiselect("Method", methods, key="board_method"),
+    classes=c3.multiselect("Decoding class", classes, key="board_class"),
 )
-f = data.BoardFilter(suites, methods, sizes, decodings, query)
-columns = data.board_view(frame, f).columns
-ex_columns = [c for c in columns if c.endswith(" EX")]
-sortable = ex_columns + ["Params (B)", "s/sample", "Submission"]
-first = data.default_sort(frame)
-sort_by = c2.selectbox(
-    "Sort by", sortable, index=sortable.index(first) if first in sortable else 0, key="board_sort"
-)
-descending = c3.toggle("Descending", value=True, key="board_descending")
-c1, c2, c3, _ = st.columns([1, 1, 1, 3])
-f.include_reported = c1.toggle("Reported rows", value=True, key="board_reported")
-f.show_difficulty = c2.toggle("By difficulty", value=True, key="board_difficulty")
-c3.toggle("Per-seed rows", value=False, key="board_per_seed",
-          help="A run over several seeds is one row (mean EX ± sd); show each seed's row.")
+c1, c2, c3, c4 = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
+f.query = c1.text_input("Search", key="board_search",
+                        placeholder="name, method, base model or decoding")
+f.greedy_only = c2.toggle("Single greedy decode only", key="board_greedy",
+                          help="One greedy decode per question: no voting, no extra models.")
+f.include_reported = c3.toggle("Reported rows", key="board_reported",
+                               help="Published numbers, not re-checked here.")
+f.show_difficulty = c4.toggle("By difficulty", key="board_difficulty")
+if "Seeds" in frame:
+    st.toggle("Per-seed rows", value=False, key="board_per_seed",
+              help="A run over several seeds is one row (mean EX ± sd); show each seed's row.")
+publish(view=key, size=f.sizes, method=f.methods, decoding=f.classes, greedy=f.greedy_only,
+        reported=None if f.include_reported else "0", difficulty=f.show_difficulty)
 
-view = data.board_view(frame, f, sort_by, descending)
+view = data.board_view(frame, f)
+ranked = data.ranked_classes(view)
+if len(ranked) > 1:
+    st.info(
+        f"This view holds verified rows of {len(ranked)} decoding classes "
+        f"({'; '.join(ranked)}). Each class is ranked on its own: a voting or multi-model "
+        "number is not comparable with a single decode. Switch on “Single greedy decode only” "
+        "to compare like with like."
+    )
+shown = [c for c in view.columns if c not in data.HIDDEN_COLUMNS]
 config = {
-    "Rank": st.column_config.NumberColumn("Rank", help="Among verified rows, by the sort key"),
+    "Rank": st.column_config.NumberColumn(
+        "Rank", help="Among verified rows of the same decoding class, best EX first"),
+    "EX %": st.column_config.NumberColumn(
+        "EX %", format="%.2f", help="Execution accuracy over the scored questions"),
+    "95% CI": st.column_config.TextColumn("95% CI", help="Bootstrap interval of EX"),
+    "Scored": st.column_config.NumberColumn(
+        "Scored", help="Questions EX is computed over (their database exists here)"),
+    "Unscorable": st.column_config.NumberColumn(
+        "Unscorable", help="Questions left out of EX: their database is missing on this server"),
     "Link": st.column_config.LinkColumn("Link"),
     "Params (B)": st.column_config.NumberColumn("Params (B)", format="%.2f"),
-    "s/sample": st.column_config.NumberColumn("s/sample", format="%.3f"),
+    "s/sample": st.column_config.NumberColumn(
+        "s/sample", format="%.3f",
+        help="Generation seconds per question in batch (throughput); see Timing for who "
+             "measured it and where"),
+    "Gold copy %": st.column_config.NumberColumn(
+        "Gold copy %", format="%.1f",
+        help="Predictions whose text equals the gold SQL after normalisation"),
+    "Other metric": st.column_config.TextColumn(
+        "Other metric", help="A published number that is not EX (TS: test-suite accuracy)"),
     "id": st.column_config.NumberColumn("id", format="%d"),
 }
-for column in view.columns:
-    if column.startswith(tuple(f"{k} " for k in data.result_keys(frame))) and not column.endswith(
-        "95% CI"
-    ):
+for column in shown:
+    if column.endswith(" EX %") and column != "EX %":
         config[column] = st.column_config.NumberColumn(column, format="%.2f")
-st.dataframe(view, hide_index=True, column_config=config, placeholder="–", key="board_table")
-st.caption(f"{len(view)} of {len(frame)} submissions shown.")
+    elif column.startswith(data.DROP) and not column.endswith("CI"):
+        config[column] = st.column_config.NumberColumn(
+            column, format="%.2f",
+            help="EX points lost on the reworded questions, paired on the shared questions")
+st.dataframe(view, hide_index=True, column_order=shown, column_config=config, placeholder="–",
+             key="board_table")
+st.caption(f"{plural(len(view), 'row')} of {len(frame)} on {key}. Scores of non-EX metrics "
+           "stay out of the EX column and are listed under “Other metric”.")
 
 st.subheader("Details")
-choices = view["id"].tolist()
-names = dict(zip(view["id"], view["Submission"]))
+names = {int(i): name for i, name in zip(view["id"], view["Submission"])}
+restore("board_details", "row", list(names), parse=int)
 chosen = st.selectbox(
-    "Submission", choices, format_func=lambda i: f"#{i} {names[i]}", key="board_details",
-    index=None, placeholder="Choose a submission to see where its numbers come from",
+    "Submission", list(names), format_func=lambda i: f"#{i} {names[i]}", key="board_details",
+    index=None, placeholder="Choose a row to see where its numbers come from",
 )
+publish(row=chosen)
 if chosen is not None:
     for flag in data.submission_flags(url, chosen):
-        st.warning("Flagged: the run's own numbers differ from the re-scored ones.")
+        st.warning("Flagged:")
         st.code(flag, language=None, wrap_lines=True)
-    st.dataframe(data.submission_details(url, chosen), hide_index=True, key="board_details_table")
+    st.dataframe(data.submission_details(url, chosen), hide_index=True,
+                 key="board_details_table")
+    row = view[view["id"] == chosen].iloc[0]
+    if row["verified"]:
+        st.page_link("pages/sample.py", label="Open its questions",
+                     icon=":material/search:",
+                     query_params={"result": str(row["result_id"])})

@@ -1,8 +1,9 @@
-"""Compare two verified results question by question, with an exact McNemar test."""
+"""Compare two verified results question by question: which is better, by how much, how sure."""
 
 import streamlit as st
 
 from leaderboard import queries as data
+from leaderboard.urlstate import plural, publish, restore
 
 url = data.store_url()
 st.title("Compare two submissions")
@@ -12,54 +13,85 @@ if not keys:
     st.info("Comparisons need verified submissions (with per-question verdicts).")
     st.stop()
 
-counts = [sum(r["key"] == k for r in results) for k in keys]
-first = next((i for i, n in enumerate(counts) if n >= 2), 0)
-key = st.selectbox("Suite/split", keys, index=first, key="compare_key")
+by_id = {r["result_id"]: r for r in results}
+# A shared link names the two results; the benchmark follows from them.
+if "compare_key" not in st.session_state and st.query_params.get("a", "").isdigit():
+    linked = by_id.get(int(st.query_params["a"]))
+    if linked:
+        st.session_state["compare_key"] = linked["key"]
+counts = {k: sum(r["key"] == k for r in results) for k in keys}
+restore("compare_key", "on", keys,
+        default=next((k for k in keys if counts[k] >= 2), keys[0]))
+key = st.selectbox("Benchmark", keys, key="compare_key")
 candidates = [r for r in results if r["key"] == key]
-labels = {r["result_id"]: r["label"] for r in candidates}
-ids = list(labels)
+ids = [r["result_id"] for r in candidates]
 if len(ids) < 2:
-    st.info("Only one verified submission has this suite/split; nothing to compare yet.")
+    st.info("Only one verified submission has this benchmark; nothing to compare yet.")
     st.stop()
-for key_ in ("compare_a", "compare_b"):  # a choice from another suite/split no longer applies
-    if st.session_state.get(key_) not in labels:
-        st.session_state.pop(key_, None)
+models = [r["result_id"] for r in candidates if not r["gold"]] or ids
+restore("compare_a", "a", ids, parse=int, default=models[0])
+restore("compare_b", "b", ids, parse=int,
+        default=next((i for i in models + ids if i != st.session_state["compare_a"]), ids[1]))
 c1, c2 = st.columns(2)
-a = c1.selectbox("A", ids, format_func=labels.get, key="compare_a")
-b = c2.selectbox("B", ids, index=1, format_func=labels.get, key="compare_b")
+a = c1.selectbox("A", ids, format_func=lambda i: by_id[i]["label"], key="compare_a")
+b = c2.selectbox("B", ids, format_func=lambda i: by_id[i]["label"], key="compare_b")
+publish(on=key, a=a, b=b)
 if a == b:
     st.warning("Choose two different submissions.")
     st.stop()
 
 view = data.paired(url, a, b)
 cmp = view.comparison
+if view.same_class:
+    st.success(view.summary())
+else:
+    st.warning(view.summary())
+
+
+def ex_text(r: dict) -> str:
+    return "—" if r["ex"] is None else f"{100 * r['ex']:.2f}"
+
+
+def ex_help(r: dict) -> str:
+    lo, hi = r["ci"]
+    interval = "" if lo is None else f"95% interval {100 * lo:.1f} – {100 * hi:.1f}; "
+    return (f"{interval}over {r['n_scored']} scored of {r['n_total']} questions; "
+            f"decoding: {r['decoding']} ({r['decoding_class']})")
+
+
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("A: EX %", "—" if view.a_ex is None else f"{100 * view.a_ex:.2f}")
-m2.metric("B: EX %", "—" if view.b_ex is None else f"{100 * view.b_ex:.2f}")
-m3.metric("Agreement %", "—" if cmp.agreement is None else f"{100 * cmp.agreement:.1f}")
+m1.metric("A: EX %", ex_text(view.a), help=ex_help(view.a))
+m2.metric("B: EX %", ex_text(view.b), help=ex_help(view.b))
+m3.metric("A − B, points",
+          "—" if view.diff is None else f"{100 * view.diff:+.2f}",
+          help="Over the questions both answered; paired bootstrap 95% interval in the text")
 m4.metric("McNemar exact p", f"{cmp.p_value:.4g}")
 st.caption(
-    f"Over {cmp.n} questions both answered. The exact McNemar test looks only at the "
-    f"{len(cmp.only_a) + len(cmp.only_b)} questions where they disagree; a small p (say below "
-    "0.05) means the difference is unlikely to be chance."
+    f"A: {ex_help(view.a)}. B: {ex_help(view.b)}. The comparison pairs the {cmp.n} questions "
+    f"scored for both"
+    + (f" ({plural(view.unscorable, 'question')} left out: a database is missing here, so "
+       "they are unscorable, not wrong)" if view.unscorable else "")
+    + f". The exact McNemar test looks only at the "
+    f"{plural(len(cmp.only_a) + len(cmp.only_b), 'question')} where they disagree."
 )
 st.dataframe(view.table, key="compare_table")
 
-c1, c2 = st.columns(2)
-c1.subheader(f"A right, B wrong ({len(cmp.only_a)})")
-c1.dataframe(view.only_a, hide_index=True, key="compare_only_a")
-c2.subheader(f"B right, A wrong ({len(cmp.only_b)})")
-c2.dataframe(view.only_b, hide_index=True, key="compare_only_b")
+st.subheader("Questions")
+c1, c2 = st.columns([1, 2])
+subset = c1.selectbox("Show", data.COMPARE_SUBSETS, key="compare_subset")
+text = c2.text_input("Search the questions", key="compare_search",
+                     placeholder="words of the question")
+listing = data.question_subset(view.questions, subset, text)
+st.dataframe(listing, hide_index=True, key="compare_questions",
+             column_config={"question_id": st.column_config.NumberColumn("id", format="%d")})
+st.caption(f"{plural(len(listing), 'question')}.")
 
-st.subheader("Open a question")
-disagreements = cmp.only_a + cmp.only_b
-if disagreements:
-    c1, c2, c3 = st.columns([2, 1, 1])
-    qid = c1.selectbox("Question", sorted(disagreements), key="compare_question")
+if not listing.empty:
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    questions = dict(zip(listing["question_id"], listing["question"].fillna("")))
+    qid = c1.selectbox("Open a question", list(questions),
+                       format_func=lambda q: f"{q}: {questions[q][:90]}", key="compare_question")
     side = c2.radio("Of", ["A", "B"], horizontal=True, key="compare_side")
-    if c3.button("Open in Sample", key="compare_open"):
-        st.session_state["drill_result"] = a if side == "A" else b
-        st.session_state["drill_question"] = qid
-        st.switch_page("pages/sample.py")
-else:
-    st.text("The two agree on every question.")
+    if st.button("Open in Sample", key="compare_open"):
+        st.switch_page("pages/sample.py",
+                       query_params={"result": str(a if side == "A" else b), "q": str(qid)})

@@ -1,8 +1,10 @@
-"""Drill down to one question of a verified result: question, schema, both SQLs and results."""
+"""One question of a verified result: question, schema, both SQLs side by side, both results."""
 
 import streamlit as st
 
 from leaderboard import queries as data
+from leaderboard import reasons
+from leaderboard.urlstate import plural, publish, restore
 
 url = data.store_url()
 st.title("Sample")
@@ -11,32 +13,65 @@ if not results:
     st.info("Drill-down needs a verified submission (with per-question verdicts).")
     st.stop()
 
-labels = {r["result_id"]: r["label"] for r in results}
-if "drill_result" in st.session_state:  # arriving from the Compare page
-    st.session_state["sample_result"] = st.session_state.pop("drill_result")
-    st.session_state["sample_question"] = st.session_state.pop("drill_question", None)
-    st.session_state["sample_only_wrong"] = False
-if st.session_state.get("sample_result") not in labels:  # stale, e.g. a deleted submission
-    st.session_state.pop("sample_result", None)
-result_id = st.selectbox("Submission", list(labels), format_func=labels.get, key="sample_result")
-verdicts = data.verdicts(url, result_id)
-if verdicts.empty:
+by_id = {r["result_id"]: r for r in results}
+# Opens on a real submission: the best model (not the gold self-test) of the first benchmark.
+first = next((r["result_id"] for r in results if not r["gold"]), results[0]["result_id"])
+restore("sample_result", "result", list(by_id), parse=int, default=first)
+result_id = st.selectbox(
+    "Submission", list(by_id), key="sample_result",
+    format_func=lambda i: f"{by_id[i]['key']} · {by_id[i]['label']}",
+)
+info = by_id[result_id]
+lo, hi = info["ci"]
+unscorable = (info["n_total"] or 0) - (info["n_scored"] or 0)
+st.metric(
+    f"EX % on {info['key']}", "—" if info["ex"] is None else f"{100 * info['ex']:.2f}",
+    help="Over the scored questions; unscorable ones are left out, not counted wrong",
+)
+st.caption(
+    ("" if lo is None else f"95% interval {100 * lo:.1f} – {100 * hi:.1f}; ")
+    + f"{info['n_scored']} scored of {info['n_total']} questions"
+    + (f"; {plural(unscorable, 'question')} unscorable here (database missing)"
+       if unscorable else "")
+    + f"; decoding: {info['decoding']}."
+)
+frame = data.question_frame(url, result_id)
+if frame.empty:
     st.info("This result has no per-question verdicts.")
     st.stop()
-only_wrong = st.toggle("Only questions it gets wrong", False, key="sample_only_wrong")
-shown = verdicts[~verdicts["correct"]] if only_wrong else verdicts
+
+groups = [g for g in reasons.CATEGORIES if g in set(frame["group"])]
+levels = sorted(set(frame["difficulty"].fillna("no label")))
+c1, c2, c3 = st.columns([2, 1, 2])
+chosen_groups = c1.multiselect("Verdict", groups, key="sample_groups",
+                               placeholder="every verdict")
+chosen_levels = c2.multiselect("Difficulty", levels, key="sample_levels",
+                               placeholder="every level")
+text = c3.text_input("Search", key="sample_search", placeholder="words of the question")
+shown = data.filter_questions(frame, chosen_groups, chosen_levels, text)
 if shown.empty:
-    st.info("It gets every question right.")
+    st.info("No question matches these filters.")
     st.stop()
-questions = dict(zip(shown["question_id"], shown["question"].fillna("")))
-if st.session_state.get("sample_question") not in questions:
-    st.session_state.pop("sample_question", None)
-qid = st.selectbox(
-    "Question", list(questions), format_func=lambda q: f"{q}: {questions[q][:100]}",
-    key="sample_question",
-)
+order = [int(q) for q in shown["question_id"]]
+questions = dict(zip(order, shown["question"].fillna("")))
+restore("sample_question", "q", order, parse=int, default=order[0])
+
+
+def step(by: int) -> None:
+    """Previous/next within the filtered questions (a callback: runs before the widgets)."""
+    at = order.index(st.session_state["sample_question"])
+    st.session_state["sample_question"] = order[(at + by) % len(order)]
+
+
+c1, c2, c3 = st.columns([1, 6, 1], vertical_alignment="bottom")
+c1.button("◀ Previous", key="sample_prev", on_click=step, args=(-1,), width="stretch")
+qid = c2.selectbox("Question", order, key="sample_question",
+                   format_func=lambda q: f"{q}: {questions[q][:100]}")
+c3.button("Next ▶", key="sample_next", on_click=step, args=(1,), width="stretch")
+publish(result=result_id, q=qid)
+st.caption(f"Question {order.index(qid) + 1} of {plural(len(order), 'question')} shown.")
 s = data.sample_detail(url, result_id, qid)
-suite = next(r["key"] for r in results if r["result_id"] == result_id).partition("/")[0]
+suite = info["key"].partition("/")[0]
 
 c1, c2 = st.columns([3, 1])
 with c1:
@@ -46,36 +81,53 @@ with c1:
         st.caption("Evidence")
         st.text(s["evidence"])
 with c2:
-    st.metric("Verdict", "correct" if s["correct"] else "wrong")
-    st.caption("Reason")
+    st.metric("Verdict", reasons.verdict_word(s["reason"], s["correct"]))
+    st.caption(reasons.category(s["reason"], s["correct"]))
+st.text(reasons.describe(s["reason"], s["correct"]))
+with st.expander("Reason code"):
     st.code(s["reason"], language=None, wrap_lines=True)
-    if s["strict_correct"] is not None and s["strict_correct"] != s["correct"]:
-        st.caption("The quirk-free (strict) rule decides otherwise:")
-        st.text("strict: correct" if s["strict_correct"] else "strict: wrong")
+if s["strict_correct"] is not None and s["strict_correct"] != s["correct"]:
+    st.caption("The quirk-free (strict) rule decides otherwise: "
+               + ("correct" if s["strict_correct"] else "wrong") + ".")
 
 st.subheader("Database")
 st.text(f"{s['db_id']} ({s['difficulty'] or 'no difficulty label'})")
 schema = data.schema_frame(suite, s["db_id"])
 if schema is None:
-    st.caption("The schema is not available here (the suite's data is not on this machine).")
+    st.caption("The schema is not available here (the suite's data is not on this server).")
 else:
     with st.expander("Schema", expanded=False):
         st.dataframe(schema, hide_index=True, key="sample_schema")
 
+st.subheader("SQL")
+c1, c2 = st.columns(2)
+c1.caption("Gold")
+c1.code(data.pretty_sql(s["gold_sql"]) or "(none)", language="sql", wrap_lines=True)
+c2.caption("Predicted")
+c2.code(data.pretty_sql(s["pred_sql"]) if s["pred_sql"] is not None else "(no prediction)",
+        language="sql", wrap_lines=True)
+diff = data.sql_diff(s["gold_sql"], s["pred_sql"])
+with st.expander("Differences, line by line", expanded=bool(diff) and not s["correct"]):
+    if diff:
+        st.code(diff, language="diff", wrap_lines=True)
+    else:
+        st.text("The two are the same text once laid out.")
+
+st.subheader("Results")
 c1, c2 = st.columns(2)
 for column, title, sql, preview, rows, ms in (
-    (c1, "Gold SQL", s["gold_sql"], s["gold_preview"], s["gold_rows"], s["gold_exec_ms"]),
-    (c2, "Predicted SQL", s["pred_sql"], s["pred_preview"], s["pred_rows"], s["exec_ms"]),
+    (c1, "Gold", s["gold_sql"], s["gold_preview"], s["gold_rows"], s["gold_exec_ms"]),
+    (c2, "Predicted", s["pred_sql"], s["pred_preview"], s["pred_rows"], s["exec_ms"]),
 ):
     with column:
-        st.subheader(title)
-        st.code(sql if sql is not None else "(no prediction)", language="sql", wrap_lines=True)
-        frame = data.preview_frame(preview)
-        if frame is None:
-            st.caption("No result (the query failed, timed out or did not run).")
+        st.caption(title)
+        table = data.preview_frame(preview, sql)
+        if table is None:
+            st.text("No result (the query failed, timed out or did not run).")
         else:
             timing = "" if ms is None else f", {ms:.1f} ms"
-            st.caption(f"{rows} rows{timing}; first {len(frame)} shown")
-            st.dataframe(frame, hide_index=True, key=f"sample_rows_{title.split()[0].lower()}")
+            st.caption(f"{plural(rows or 0, 'row')}{timing}; first {len(table)} shown")
+            st.dataframe(table, hide_index=True, key=f"sample_rows_{title.lower()}")
 if s["latency_s"] is not None:
-    st.caption(f"Generation latency: {s['latency_s']:.3f} s")
+    st.caption(f"Generation latency as the run recorded it (self-reported): "
+               f"{s['latency_s']:.3f} s")

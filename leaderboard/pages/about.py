@@ -1,0 +1,56 @@
+"""What the board's numbers mean, how rows get on it, and how to reproduce one."""
+
+import streamlit as st
+
+from leaderboard.decoding import CLASSES, STRATEGIES
+from leaderboard.gold_copy import GOLD_COPY_FLAG_SHARE
+from leaderboard.queries import MAX_UPLOADS_PER_HOUR
+
+st.title("About this leaderboard")
+st.markdown(f"""
+**What is ranked.** One ranking per benchmark (a suite and split: BIRD dev, Spider dev, …).
+The `sample` suite is a smoke test of a few dozen questions that checks the pipeline; it is
+listed last and marked as such.
+
+**EX.** Execution accuracy: a prediction is right when running it on the question's database
+returns the same rows as the gold SQL, under the suite's official rule (`bird` or `spider`,
+with their documented quirks; the strict twin, without quirks, is stored beside it). EX is
+computed over the *scored* questions; a question whose database is missing on this server is
+*unscorable*: left out of the denominator, counted beside it, and never shown as wrong. Every
+page (the table, the plots, Compare and Sample) reads the same stored number, its 95% bootstrap
+interval and its denominator, which are those of the `results.json` that `harness eval` writes
+for the same predictions.
+
+**Verified.** A verified row was re-executed and re-scored here from its predictions, whatever
+its own `results.json` claims. It is flagged (⚑) when its claims differ from the re-scoring
+(checked under the rule the run names, when that is another rule), when a claim is not a finite
+number, when the run was scored on other data, or when more than
+{100 * GOLD_COPY_FLAG_SHARE:.0f}% of its predictions are the gold SQL word for word (after
+sqlglot normalisation; the share is shown for every verified row as “Gold copy %”). The same
+predictions cannot be stored twice.
+
+**Reported, not verified.** Published numbers, transcribed with their source, the source's date,
+whether it was read first-hand (primary) or quoted by someone else (second-hand), their metric
+and their decoding. They take no rank. A number that is not EX (OmniSQL's Spider dev is
+test-suite accuracy) stays out of the EX column and is listed under “Other metric”.
+
+**Decoding.** Voting over many samples adds several EX points, so rows are ranked only within a
+decoding class: {"; ".join(CLASSES)}. Strategies: {"; ".join(f"{k}: {v}" for k, v in
+STRATEGIES.items())}. The “Single greedy decode only” switch shows the like-for-like ranking.
+
+**Latency.** s/sample is generation wall time per question in batch (throughput), as the run or
+the paper reported it; this server does not re-time runs, so every figure is marked
+self-reported or as published, with its hardware. The speed plot shows one hardware at a time.
+Per-question latency (p50/p95) is shown only for runs that generated one question at a time.
+
+**Submitting.** `harness submit RUN_FOLDER --name … --model-size 1.5B --decoding greedy`, or the
+Submit page with the same fields. A server started with `harness leaderboard --approval` holds
+web uploads until a maintainer runs `harness submissions approve ID`
+(`harness submissions list | approve | hide | delete`); a browser session may upload
+{MAX_UPLOADS_PER_HOUR} times an hour.
+
+**Reproducing a row.** A verified row's details give the data hash it was scored on and the
+harness version. With the same data, `harness eval --suite SUITE --split SPLIT --predictions
+FILE` re-computes the same EX, interval and counts; Compare and Sample show every question's
+verdict with both SQLs and both results.
+""")
