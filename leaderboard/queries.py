@@ -656,15 +656,18 @@ class PairedView:
         p = c.p_value
         gap = 100 * (self.diff or 0)
         lo, hi = (100 * x for x in (self.diff_ci or (0.0, 0.0)))
-        interval = f"95% interval of the difference {lo:+.1f} to {hi:+.1f} points"
         if p < 0.05 and (lo > 0 or hi < 0):
             better = "A" if gap > 0 else "B"
-            text = (f"{better} is better: it is right on {abs(gap):.1f} points more of the "
-                    f"{c.n} questions both answered ({interval}; McNemar p = {p:.3g}, so the gap "
-                    f"is unlikely to be chance).")
+            if gap < 0:  # say it as the winner's lead
+                gap, lo, hi = -gap, -hi, -lo
+            other = "B" if better == "A" else "A"
+            text = (f"{better} is better: it is right on {gap:.1f} points more of the {c.n} "
+                    f"questions both answered (95% interval of {better} − {other}: {lo:+.1f} to "
+                    f"{hi:+.1f} points; McNemar p = {p:.3g}, so the gap is unlikely to be "
+                    f"chance).")
         else:
-            text = (f"No clear winner: the gap of {gap:+.1f} points could be chance "
-                    f"({interval}; McNemar p = {p:.3g}).")
+            text = (f"No clear winner: the gap of {gap:+.1f} points (A − B) could be chance "
+                    f"(95% interval {lo:+.1f} to {hi:+.1f} points; McNemar p = {p:.3g}).")
         if not self.same_class:
             text += (f" Careful: A is {self.a['decoding_class']} ({self.a['decoding']}) and B is "
                      f"{self.b['decoding_class']} ({self.b['decoding']}); part of any gap is the "

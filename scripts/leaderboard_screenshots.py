@@ -24,6 +24,7 @@ from leaderboard.store import open_store
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 LAPTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
+TALL = {"width": 1440, "height": 1900}  # the page scrolls inside the app: show more of it
 
 
 def result_ids(db: str, key: str, names: list[str]) -> list[int]:
@@ -43,9 +44,14 @@ def result_ids(db: str, key: str, names: list[str]) -> list[int]:
 
 
 def settle(page) -> None:
-    page.wait_for_timeout(500)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
-    page.wait_for_timeout(2000)
+    """Until the script has run and every element has replaced its loading placeholder."""
+    page.wait_for_timeout(1000)
+    page.wait_for_function(
+        "() => !document.querySelector(\"[data-testid='stSkeleton']\") && "
+        "!document.querySelector(\"[data-testid='stStatusWidget'] [data-testid='stSpinner']\")",
+        timeout=120_000,
+    )
+    page.wait_for_timeout(2500)
 
 
 def shoot(browser, url: str, heading: str, path: Path, viewport: dict) -> None:
@@ -77,9 +83,9 @@ def main() -> None:
         shoot(browser, base, "Text-to-SQL leaderboard",
               args.out / "leaderboard-board-phone.png", PHONE)
         shoot(browser, f"{base}/compare?a={a}&b={b}", "Compare two submissions",
-              args.out / "leaderboard-compare.png", LAPTOP)
+              args.out / "leaderboard-compare.png", TALL)
         shoot(browser, f"{base}/sample?result={a}&q={question}", "Sample",
-              args.out / "leaderboard-question.png", LAPTOP)
+              args.out / "leaderboard-question.png", TALL)
         browser.close()
 
 

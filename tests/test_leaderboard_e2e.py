@@ -120,10 +120,14 @@ PAGES = {"": "Text-to-SQL leaderboard", "plots": "Plots", "compare": "Compare tw
 
 
 def settle(page) -> None:
-    """Wait until Streamlit has finished running the script and painted."""
-    page.wait_for_timeout(300)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
-    page.wait_for_timeout(700)
+    """Wait until Streamlit has run the script and every element replaced its placeholder."""
+    page.wait_for_timeout(500)
+    page.wait_for_function(
+        "() => !document.querySelector(\"[data-testid='stSkeleton']\") && "
+        "!document.querySelector(\"[data-testid='stStatusWidget'] [data-testid='stSpinner']\")",
+        timeout=120_000,
+    )
+    page.wait_for_timeout(1000)
 
 
 def check_page(page) -> None:

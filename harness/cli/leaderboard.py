@@ -291,8 +291,8 @@ def _print_published(store) -> None:
                   title=f"{len(subs)} published rows: reported, not verified, never ranked")
     for s in sorted(subs, key=lambda s: s["name"].lower()):
         d = from_row(s)
-        scores = "; ".join(f"{r['suite']}/{r['split']} {100 * r['ex']:.4g} {r['metric']}"
-                           for r in s["results"])
+        scores = "\n".join(f"{r['suite']}/{r['split']} {100 * r['ex']:.4g} {r['metric']}"
+                            for r in s["results"])
         words = s["decoding"] if s["decoding"] not in (None, d.label) else None
         shown = (d.label + (f" ({words})" if words else "")) if d.strategy else (
             words or "not stated")

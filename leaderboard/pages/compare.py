@@ -78,6 +78,10 @@ st.dataframe(view.table, key="compare_table")
 
 st.subheader("Questions")
 c1, c2 = st.columns([1, 2])
+if "compare_subset" not in st.session_state:  # open on the disagreements that exist
+    st.session_state["compare_subset"] = next(
+        (k for k in data.COMPARE_SUBSETS[:2] if not data.question_subset(view.questions, k).empty),
+        "all")
 subset = c1.selectbox("Show", data.COMPARE_SUBSETS, key="compare_subset")
 text = c2.text_input("Search the questions", key="compare_search",
                      placeholder="words of the question")
