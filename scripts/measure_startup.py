@@ -30,7 +30,9 @@ from pathlib import Path
 def _run(command: list[str], env: dict) -> tuple[float, float, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    # `python -m` puts the working folder first on sys.path: run inside the checkout measured.
+    done = subprocess.run(command, env=env, capture_output=True, text=True,
+                          cwd=env.get("PYTHONPATH"))
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
