@@ -284,9 +284,12 @@ class GoldCache:
         )
         self._conn.commit()
         self._db_hashes: dict[tuple[str, int, int], str] = {}
+        self._resolved: dict[str, str] = {}  # resolving walks every folder: once per path
 
     def database_hash(self, db_path: Path) -> str:
-        key = str(Path(db_path).resolve())
+        key = self._resolved.get(str(db_path))
+        if key is None:
+            key = self._resolved[str(db_path)] = str(Path(db_path).resolve())
         stat = os.stat(key)
         memo_key = (key, stat.st_size, stat.st_mtime_ns)
         if memo_key in self._db_hashes:
