@@ -19,28 +19,43 @@ import difflib
 import importlib.util
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError
-from harness.method import METHODS, Method
+
+if TYPE_CHECKING:  # imported where used: the CLI reads RunConfig's fields without the methods
+    from harness.method import Method
+
+
+def _field(default: Any, help: str, **metadata: Any) -> Any:
+    return dataclasses.field(default=default, metadata={"help": help, **metadata})
 
 
 @dataclasses.dataclass
 class RunConfig:
-    """What a ``harness run`` does besides the method's own settings."""
+    """What a ``harness run`` does besides the method's own settings.
 
-    method: str = "prompting"  # a registered name, or path/to/file.py:ClassName
-    suite: str | None = None  # default: the embedded sample suite
-    split: str | None = None  # evaluation split; default: the suite's dev split
-    train_split: str | None = None  # default: the suite's train split
-    data_dir: str | None = None
-    out: str | None = None  # run folder; default: a new folder under runs/
-    limit: int | None = None  # evaluate only the first N examples
-    rule: str | None = None  # default: the suite's official rule
-    timeout_s: float = 30.0
-    workers: int | None = None
-    baseline: bool = True  # for training methods: also score the untrained model first
-    seeds: str | None = None  # "0,1,2" or a count: one run per seed plus an aggregate
+    Each field is a command-line flag too (``harness.cli.config_options``): its metadata holds
+    the flag's help, and optionally ``choices`` and ``aliases`` (further flag names).
+    """
+
+    method: str = _field("prompting", "Method: a registered name, or path/to/file.py:ClassName.")
+    suite: str | None = _field(None, "Suite (default: the embedded sample suite).")
+    split: str | None = _field(None, "Evaluation split (default: the suite's dev split).")
+    train_split: str | None = _field(None, "Training split (default: the suite's train split).")
+    data_dir: str | None = _field(
+        None, "Benchmark data root (default: $HARNESS_DATA_DIR, else the per-user data folder).",
+        metavar="DIR", directory=True,
+    )
+    out: str | None = _field(None, "Run folder (default: a new folder under runs/).",
+                             metavar="DIR")
+    limit: int | None = _field(None, "Evaluate only the first N questions.")
+    rule: str | None = _field(None, "Correctness rule (default: the suite's official rule).")
+    timeout_s: float = _field(30.0, "Seconds per SQL query.", aliases=["--timeout"])
+    workers: int | None = _field(None, "Processes executing SQL (default: the number of cores).")
+    baseline: bool = _field(True, "Training methods: also score the untrained model first.")
+    seeds: str | None = _field(None, "Run once per seed (0,1,2, or a count: 3) into "
+                                     "<out>/seed-<s>, then write <out>/aggregate.json.")
 
 
 def load_yaml(path: str | Path) -> dict[str, Any]:
@@ -60,6 +75,8 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
 
 def resolve_method(spec: str) -> type[Method]:
     """A registered method name, or ``path/to/file.py:ClassName`` for a method in a file."""
+    from harness.method import METHODS, Method
+
     if ".py:" in spec:
         file_name, _, class_name = spec.rpartition(":")
         path = Path(file_name)
@@ -97,11 +114,12 @@ def build(
     for source, values in (("in the config file", file_values), ("given as a flag", flag_values)):
         for key, value in values.items():
             key = key.replace("-", "_")
+            # A name both configs have (``rule``) sets both: one setting, one meaning.
             if key in run_fields:
                 run_values[key] = value
-            elif key in method_fields:
+            if key in method_fields:
                 method_values[key] = value
-            else:
+            if key not in run_fields and key not in method_fields:
                 where = f"for method '{method_cls.name}' ({source})"
                 raise _unknown(key, sorted(set(run_fields + method_fields)), where)
     try:

@@ -20,19 +20,39 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from harness.core import Example, Prediction
+from harness.errors import ConfigError
 from harness.registry import Registry
 from harness.suite import Suite
 
 
 @dataclasses.dataclass
 class MethodConfig:
-    """Fields shared by every method; subclasses add their own (each with a default and help)."""
+    """Fields shared by every method; subclasses add their own, each with a default and
+    ``metadata={"help": ..., "choices": ...}``: the command line and its help are made from it."""
 
     model: str = dataclasses.field(
         default="smollm2-135m",
         metadata={"help": "Model: a short alias, a hub id, a local folder or a .gguf file."},
     )
     seed: int = dataclasses.field(default=0, metadata={"help": "Seed for sampling and training."})
+
+    def __post_init__(self) -> None:
+        check_choices(self)
+
+
+def field_meta(help: str, choices: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A config field's metadata: its help, and the values it accepts when they are few."""
+    return {"help": help, "choices": choices} if choices else {"help": help}
+
+
+def check_choices(config: Any) -> None:
+    """Refuse a value outside its field's ``choices`` metadata (the CLI offers the same list)."""
+    for field in dataclasses.fields(config):
+        choices = field.metadata.get("choices")
+        value = getattr(config, field.name)
+        if choices and value is not None and value not in choices:
+            raise ConfigError(f"{field.name} '{value}' is unknown; "
+                              f"choose one of {', '.join(map(str, choices))}.")
 
 
 class Method(ABC):

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.method import field_meta as _help
 from harness.suite import Suite
 from methods.execution_reward import ExecutionGrader, GradeRequest
 from methods.sft import run_sft
@@ -48,9 +49,6 @@ VLLM_MODES = ("colocate", "server")
 #: SFT targets of the warm start: gold SQL, gold-derived traces, supplied traces; or no stage.
 WARM_STARTS = ("none", "sql", "template", "dataset")
 
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 @dataclasses.dataclass
@@ -81,7 +79,7 @@ class GRPOMethodConfig(TrainingConfig):
     warm_start: str = dataclasses.field(
         default="sql",
         metadata=_help("SFT first on: sql (the gold SQL), template (gold-derived reasoning "
-                       "traces), dataset (supplied traces), or none."),
+                       "traces), dataset (supplied traces), or none.", WARM_STARTS),
     )
     warm_start_traces_path: str | None = dataclasses.field(
         default=None, metadata=_help("warm_start=dataset: JSONL with question_id and trace.")
@@ -127,7 +125,8 @@ class GRPOMethodConfig(TrainingConfig):
         default=False, metadata=_help("Generate rollouts with vLLM.")
     )
     vllm_mode: str = dataclasses.field(
-        default="colocate", metadata=_help("colocate (same GPU) or server (trl vllm-serve).")
+        default="colocate",
+        metadata=_help("colocate (same GPU) or server (trl vllm-serve).", VLLM_MODES),
     )
     vllm_server_host: str = dataclasses.field(
         default="127.0.0.1", metadata=_help("server mode: host.")
@@ -169,12 +168,6 @@ class GRPOMethodConfig(TrainingConfig):
                 f"per_device_train_batch_size x gradient_accumulation_steps ({generation_batch}) "
                 f"must be divisible by num_generations ({self.num_generations}); e.g. set "
                 f"gradient_accumulation_steps to {self.num_generations}."
-            )
-        if self.vllm_mode not in VLLM_MODES:
-            raise ConfigError(f"vllm_mode must be one of {', '.join(VLLM_MODES)}.")
-        if self.warm_start not in WARM_STARTS:
-            raise ConfigError(
-                f"warm_start '{self.warm_start}' is unknown; choose {', '.join(WARM_STARTS)}."
             )
         if self.warm_start == "dataset" and not self.warm_start_traces_path:
             raise ConfigError("warm_start=dataset needs warm_start_traces_path (a JSONL file).")

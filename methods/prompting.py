@@ -51,6 +51,7 @@ from harness.generation.prompts import (
 )
 from harness.generation.voting import NOT_RUN, STRATEGIES, Selection, select
 from harness.method import Method, MethodConfig
+from harness.method import field_meta as _help
 from harness.suite import Suite
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -59,9 +60,6 @@ DEFAULT_ENDPOINT = "http://127.0.0.1:8000/v1"
 #: ``execute(queries)`` with ``queries = [(db_path, sql), ...]`` -> one Execution per query.
 ExecuteFn = Callable[[list[tuple[Path, str]]], list[Execution]]
 
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 @dataclasses.dataclass
@@ -73,7 +71,7 @@ class PromptingConfig(MethodConfig):
         default="auto",
         metadata=_help(
             "auto (vLLM on a CUDA GPU with vllm installed, else transformers), "
-            "transformers, vllm or openai."
+            "transformers, vllm or openai.", BACKENDS,
         ),
     )
     endpoint: str | None = dataclasses.field(
@@ -85,7 +83,8 @@ class PromptingConfig(MethodConfig):
     )
     dtype: str = dataclasses.field(
         default="auto",
-        metadata=_help("auto (bf16/fp16 on GPU, fp32 on CPU), float32, bfloat16, float16."),
+        metadata=_help("auto (bf16/fp16 on GPU, fp32 on CPU), float32, bfloat16, float16.",
+                       DTYPES),
     )
     tensor_parallel_size: int = dataclasses.field(
         default=1, metadata=_help("vllm: GPUs per model.")
@@ -98,7 +97,7 @@ class PromptingConfig(MethodConfig):
     )
     vote: str = dataclasses.field(
         default="value-aware",
-        metadata=_help("With samples > 1: value-aware (FINER-SQL vav) or majority."),
+        metadata=_help("With samples > 1: value-aware (FINER-SQL vav) or majority.", STRATEGIES),
     )
     temperature: float | None = dataclasses.field(
         default=None, metadata=_help("Default 0 (greedy) when samples == 1, else 1.0.")
@@ -122,7 +121,8 @@ class PromptingConfig(MethodConfig):
     )
     schema_format: str = dataclasses.field(
         default="ddl",
-        metadata=_help("ddl (CREATE TABLE) or columns (table.column: type, samples)."),
+        metadata=_help("ddl (CREATE TABLE) or columns (table.column: type, samples).",
+                       SCHEMA_FORMATS),
     )
     max_prompt_tokens: int | None = dataclasses.field(
         default=None,
@@ -136,23 +136,7 @@ class PromptingConfig(MethodConfig):
     )
 
     def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            raise ConfigError(
-                f"backend '{self.backend}' is unknown; choose one of {', '.join(BACKENDS)}."
-            )
-        if self.dtype not in DTYPES:
-            raise ConfigError(
-                f"dtype '{self.dtype}' is unknown; choose one of {', '.join(DTYPES)}."
-            )
-        if self.schema_format not in SCHEMA_FORMATS:
-            raise ConfigError(
-                f"schema_format '{self.schema_format}' is unknown; "
-                f"choose one of {', '.join(SCHEMA_FORMATS)}."
-            )
-        if self.vote not in STRATEGIES:
-            raise ConfigError(
-                f"vote '{self.vote}' is unknown; choose one of {', '.join(STRATEGIES)}."
-            )
+        super().__post_init__()  # backend, dtype, schema_format, vote: their choices
         for name in (
             "samples",
             "batch_size",

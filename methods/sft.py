@@ -67,7 +67,8 @@ class SFTMethodConfig(TrainingConfig):
 
     traces: str = dataclasses.field(
         default="none",
-        metadata={"help": "Reasoning before the SQL: none, template (from the gold) or dataset."},
+        metadata={"help": "Reasoning before the SQL: none, template (from the gold) or dataset.",
+                  "choices": TRACE_SOURCES},
     )
     traces_path: str | None = dataclasses.field(
         default=None, metadata={"help": "traces=dataset: JSONL with question_id and trace."}
@@ -78,10 +79,6 @@ class SFTMethodConfig(TrainingConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.traces not in TRACE_SOURCES:
-            raise ConfigError(
-                f"traces '{self.traces}' is unknown; choose one of {', '.join(TRACE_SOURCES)}."
-            )
         if self.traces == "dataset" and not self.traces_path:
             raise ConfigError("traces=dataset needs traces_path (a JSONL file).")
 

@@ -33,15 +33,13 @@ from typing import Any
 from harness.core import Example, Prediction
 from harness.errors import ConfigError
 from harness.generation.prompts import PromptBuilder
+from harness.method import field_meta as _help
 from harness.suite import Suite
 from methods.prompting import PromptingConfig, PromptingMethod
 
 COMPLETE = "COMPLETE"
 STATS_FILE = "training.json"
 
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 @dataclasses.dataclass
@@ -81,7 +79,8 @@ class TrainingConfig(PromptingConfig):
     )
     train_dtype: str = dataclasses.field(
         default="auto",
-        metadata=_help("auto (bf16 on a GPU that has it, else fp32), float32 or bfloat16."),
+        metadata=_help("auto (bf16 on a GPU that has it, else fp32), float32 or bfloat16.",
+                       ("auto", "float32", "bfloat16")),
     )
     activation_checkpointing: bool = dataclasses.field(
         default=False, metadata=_help("Recompute activations in backward (saves GPU memory).")
@@ -125,10 +124,6 @@ class TrainingConfig(PromptingConfig):
             raise ConfigError(f"max_steps must be -1 (use epochs) or >= 1, got {self.max_steps}.")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate must be positive, got {self.learning_rate}.")
-        if self.train_dtype not in ("auto", "float32", "bfloat16"):
-            raise ConfigError(
-                f"train_dtype '{self.train_dtype}' is unknown; choose auto, float32 or bfloat16."
-            )
         for name in ("per_device_train_batch_size", "gradient_accumulation_steps", "lora_r"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}.")

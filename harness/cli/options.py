@@ -6,15 +6,16 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-import click
-
 
 def data_dir_option(f):
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Benchmark data root (default: $HARNESS_DATA_DIR, else the per-user data folder).",
-    )(f)
+    """``--data-dir``, made from RunConfig's ``data_dir`` field like every ``harness run`` flag."""
+    from harness.cli.config_options import config_fields, field_option
+    from harness.config import RunConfig
+
+    field, hint = next((f, h) for f, h in config_fields(RunConfig) if f.name == "data_dir")
+    option = field_option(field, hint)
+    f.__click_params__ = [*getattr(f, "__click_params__", []), option]
+    return f
 
 
 SHOWN_PROBLEMS = 3  # database problems listed by `suites check` before "… and N more"

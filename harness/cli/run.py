@@ -6,62 +6,28 @@ from pathlib import Path
 
 import click
 
-from harness.cli.options import data_dir_option, default_out
+from harness.cli.config_options import ConfigCommand
+from harness.cli.options import default_out
 from harness.errors import HarnessError
 
-#: Flags that set a field of the method's config (only where the method has that field).
-METHOD_FLAGS = [
-    ("--model", str, "Model: alias (smollm2-135m), hub id, local folder or .gguf file."),
-    ("--backend", click.Choice(["auto", "transformers", "vllm", "openai"]), "Generation backend."),
-    ("--endpoint", str, "OpenAI-compatible server URL (backend openai)."),
-    ("--api-key", str, "API key for the endpoint."),
-    ("--samples", int, "Candidates per question (1 = greedy)."),
-    ("--vote", click.Choice(["majority", "value-aware"]), "How to pick among candidates."),
-    ("--temperature", float, "Sampling temperature."),
-    ("--top-p", float, "Nucleus sampling."),
-    ("--max-new-tokens", int, "Completion token budget."),
-    ("--batch-size", int, "Prompts per generation batch."),
-    ("--dtype", click.Choice(["auto", "float32", "bfloat16", "float16"]), "Model dtype."),
-    ("--tensor-parallel-size", int, "GPUs per model (vLLM)."),
-    ("--concurrency", int, "Parallel requests (backend openai)."),
-    ("--few-shot", int, "Few-shot examples from the train split."),
-    ("--schema-format", click.Choice(["ddl", "columns"]), "How the schema is written."),
-    ("--max-prompt-tokens", int, "Prompt token budget (the schema is cut to fit)."),
-    ("--seed", int, "Seed for sampling and training."),
-    ("--max-steps", int, "Training steps."),
-    ("--learning-rate", float, "Training learning rate."),
-]
+#: RunConfig fields that are flags of ``harness run`` / ``harness train``; every method config
+#: field is a flag of both (harness.cli.config_options).
+RUN_FIELDS = ["method", "suite", "split", "train_split", "data_dir", "out", "limit", "rule",
+              "timeout_s", "workers", "baseline", "seeds"]
+TRAIN_FIELDS = ["method", "suite", "train_split", "data_dir", "out"]
+
+config_file_option = click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML settings (flags override them).",
+)
 
 
-def method_options(f):
-    for flag, kind, help_text in reversed(METHOD_FLAGS):
-        f = click.option(flag, type=kind, default=None, help=help_text)(f)
-    return click.option(
-        "--cache/--no-cache", default=None,
-        help="Reuse and store completions in the on-disk generation cache (default: on).",
-    )(f)
-
-
-def run_options(f):
-    options = [
-        click.option("--config", "config_file", type=click.Path(path_type=Path),
-                     help="YAML settings (flags override them)."),
-        click.option("--method", default=None, help="Method name or path/to/file.py:Class."),
-        click.option("--suite", default=None, help="Suite (default: sample)."),
-        data_dir_option,
-        click.option("--out", type=click.Path(path_type=Path), default=None,
-                     help="Run folder (default: a new folder under runs/)."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def _prepare(config_file, method_name, flags: dict):
+def _prepare(config_file, flags: dict):
+    """(method class, RunConfig, method config) from the config file and the flags given."""
     from harness.config import build, load_yaml, resolve_method
 
     file_values = load_yaml(config_file) if config_file else {}
-    name = method_name or file_values.get("method") or "prompting"
+    name = flags.pop("method", None) or file_values.get("method") or "prompting"
     method_cls = resolve_method(name)
     file_values = {k: v for k, v in file_values.items() if k != "method"}
     given = {k: v for k, v in flags.items() if v is not None}
@@ -70,20 +36,11 @@ def _prepare(config_file, method_name, flags: dict):
     return method_cls, run_config, method_config
 
 
-@click.command("run")
-@run_options
-@click.option("--split", default=None, help="Evaluation split (default: dev).")
-@click.option("--limit", type=int, default=None, help="Only the first N questions.")
-@click.option("--rule", default=None, help="Correctness rule (default: the suite's official one).")
-@click.option("--timeout", "timeout_s", type=float, default=None, help="Seconds per query.")
-@click.option("--workers", type=int, default=None, help="Processes for executing SQL.")
-@click.option("--no-baseline", "no_baseline", is_flag=True,
-              help="Training methods: skip scoring the untrained model first.")
-@click.option("--seeds", default=None,
-              help="Run once per seed (0,1,2, or a count: 3) into <out>/seed-<s>, then write "
-                   "<out>/aggregate.json (mean EX, spread).")
-@method_options
-def run_command(config_file, method, suite, data_dir, out, no_baseline, **flags) -> None:
+@click.command("run", cls=ConfigCommand, run_fields=RUN_FIELDS)
+@config_file_option
+@click.option("--verbose", "-v", is_flag=True,
+              help="Also show library logs, warnings and progress bars (always in run.log).")
+def run_command(config_file, verbose, **flags) -> None:
     """Train (if the method trains), generate SQL for a suite, and score it: one run folder.
 
     \b
@@ -91,15 +48,12 @@ def run_command(config_file, method, suite, data_dir, out, no_baseline, **flags)
       harness run --method prompting --suite spider --split dev --limit 50
       harness run --config configs/sft-smollm2-cpu.yaml --seeds 0,1,2 --out runs/sft-seeds
     """
-    if no_baseline:
-        flags["baseline"] = False
-    flags.update(suite=suite, data_dir=str(data_dir) if data_dir else None)
-    method_cls, run, method_config = _prepare(config_file, method, flags)
+    method_cls, run, method_config = _prepare(config_file, flags)
     from harness.suite import load_suite
 
     suite_obj = load_suite(run.suite, run.data_dir)
     split = run.split or suite_obj.default_split
-    out = Path(out or run.out or default_out(method_cls.name, suite_obj.name, split))
+    out = Path(run.out or default_out(method_cls.name, suite_obj.name, split))
     if run.seeds is None:
         _run_once(method_cls, method_config, suite_obj, run, out)
         return
@@ -140,25 +94,22 @@ def _run_seeds(method_cls, method_config, suite_obj, run, out: Path) -> None:
     print_seed_aggregate(aggregate, out)
 
 
-@click.command("train")
-@run_options
-@click.option("--split", "train_split", default=None, help="Training split (default: train).")
-@method_options
-def train_command(config_file, method, suite, data_dir, out, train_split, **flags) -> None:
+@click.command("train", cls=ConfigCommand, run_fields=TRAIN_FIELDS,
+               flags={"train_split": ["--split", "--train-split"]})
+@config_file_option
+def train_command(config_file, **flags) -> None:
     """Train a method on a suite's train split and save the checkpoint folder.
 
     Example: harness train --method sft --suite spider --out ckpt/
     """
     from harness.suite import load_suite
 
-    flags.update(suite=suite, data_dir=str(data_dir) if data_dir else None,
-                 train_split=train_split)
-    method_cls, run, method_config = _prepare(config_file, method, flags)
+    method_cls, run, method_config = _prepare(config_file, flags)
     if not method_cls.trains:
         raise HarnessError(f"Method '{method_cls.name}' does not train; use `harness run`.")
     suite_obj = load_suite(run.suite, run.data_dir)
     split = run.train_split or suite_obj.train_split
-    out = Path(out or run.out or default_out(f"train-{method_cls.name}", suite_obj.name, split))
+    out = Path(run.out or default_out(f"train-{method_cls.name}", suite_obj.name, split))
     method_obj = method_cls(method_config)
     try:
         checkpoint = method_obj.train(suite_obj, split, out)

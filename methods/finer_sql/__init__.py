@@ -23,6 +23,7 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.generation.prompts import PromptBuilder
+from harness.method import field_meta as _help
 from harness.suite import Suite
 from methods.finer_sql.atomic import SHAPINGS, Shaping
 from methods.finer_sql.memory import (
@@ -33,7 +34,7 @@ from methods.finer_sql.memory import (
     ReasoningMemory,
 )
 from methods.finer_sql.rewards import TERMS, FinerSQLRewards
-from methods.grpo import GRPOMethod, GRPOMethodConfig, run_grpo
+from methods.grpo import WARM_STARTS, GRPOMethod, GRPOMethodConfig, run_grpo
 from methods.sft import sft_targets
 from methods.training import build_prompts, is_main_process, token_counter
 
@@ -47,9 +48,6 @@ First reason step by step inside <think> and </think>: name the tables and the t
 names the question needs, the joins, the filters, the grouping and the ordering.
 Then, after </think>, write exactly one SQL statement that runs on SQLite, with no other text."""
 
-
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
 
 
 @dataclasses.dataclass
@@ -125,7 +123,7 @@ class FinerSQLConfig(GRPOMethodConfig):
     )
     memory_top_k: int = dataclasses.field(default=20, metadata=_help("Traces averaged per lookup."))
     memory_retrieval: str = dataclasses.field(
-        default="other-db", metadata=_help("other-db (upstream), same-db or any.")
+        default="other-db", metadata=_help("other-db (upstream), same-db or any.", RETRIEVALS)
     )
     memory_dedup_cosine: float = dataclasses.field(
         default=0.9, metadata=_help("Do not store a trace this close to a stored one.")
@@ -134,7 +132,8 @@ class FinerSQLConfig(GRPOMethodConfig):
         default="column",
         metadata=_help(
             "What the memory gate counts as a schema mention: column (as released: bare column "
-            "names of the table.column: lines) or table.column (full names only; stricter)."
+            "names of the table.column: lines) or table.column (full names only; stricter).",
+            MENTIONS,
         ),
     )
     memory_seed: bool = dataclasses.field(
@@ -143,7 +142,8 @@ class FinerSQLConfig(GRPOMethodConfig):
     # > Warm start (stage 1; the fields are GRPO's)
     warm_start: str = dataclasses.field(
         default="template",
-        metadata=_help("SFT on reasoning traces first: template (from the gold), dataset, none."),
+        metadata=_help("SFT on reasoning traces first: template (from the gold), dataset, none "
+                       "(sql teaches no <think> format).", WARM_STARTS),
     )
 
     def __post_init__(self) -> None:
@@ -161,10 +161,6 @@ class FinerSQLConfig(GRPOMethodConfig):
                 "warm_start=sql teaches no <think> format, so FINER-SQL's format gate would zero "
                 "every reward; choose template, dataset or none."
             )
-        if self.memory_retrieval not in RETRIEVALS:
-            raise ConfigError(f"memory_retrieval must be one of {', '.join(RETRIEVALS)}.")
-        if self.memory_gate_mentions not in MENTIONS:
-            raise ConfigError(f"memory_gate_mentions must be one of {', '.join(MENTIONS)}.")
         if self.upstream_compat and self.memory_gate_mentions != "column":
             raise ConfigError(
                 "upstream_compat reproduces the released memory gate, which counts bare column "
