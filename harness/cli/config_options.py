@@ -110,10 +110,13 @@ def field_option(
     return option
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any) -> str | None:
+    """A default as the help shows it (None: not shown, the help text says what happens)."""
+    if value is None:
+        return None
     if isinstance(value, bool):
         return "on" if value else "off"
-    return "none" if value is None else str(value)
+    return str(value)
 
 
 def config_fields(cls: type) -> list[tuple[dataclasses.Field, Any]]:
@@ -170,7 +173,7 @@ def method_options(
         if len({repr(v) for v in values.values()}) == 1:
             shown = _shown(next(iter(values.values())))
         else:
-            shown = ", ".join(f"{m} {_shown(v)}" for m, v in values.items())
+            shown = ", ".join(f"{m} {_shown(v) or 'none'}" for m, v in values.items())
         who = owners[name]
         group = ("Options of every method" if len(who) == len(every)
                  else f"Options of {', '.join(who)}")
