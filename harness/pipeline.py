@@ -38,6 +38,7 @@ from harness.evaluation.scorer import (
 )
 from harness.generation.voting import STRATEGIES as VOTES
 from harness.method import Method
+from harness.progress import reporter
 from harness.suite import Suite
 
 
@@ -256,10 +257,10 @@ def run_method(
     suite: Suite,
     run: RunConfig,
     out_dir: Path,
-    console: Callable[[str], None] = print,
-    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[dict, list[ScoredSample]]:
     """Train (if the method trains), predict the eval split, score, write ``out_dir``.
+
+    Each stage is told to ``harness.progress.reporter()`` (the command line draws it).
 
     Resumable: predictions already in ``out_dir/predictions.jsonl`` are not redone, and a method
     that trains skips (or resumes) training when ``out_dir/checkpoint`` says it finished.
@@ -282,14 +283,18 @@ def run_method(
         if train_split is None:
             raise ConfigError(f"Suite '{suite.name}' has no train split for '{method.name}'.")
         if run.baseline:
-            console(f"Scoring the untrained model on {suite.name}/{split} first (baseline)…")
             log = PredictionLog(out_dir / "baseline" / "predictions.jsonl")
-            base_preds = predict_all(method, examples, suite, log, progress)
-            base_results, base_samples = evaluate(suite, eval_config, predictions=base_preds,
-                                                  source=f"{method.name} (untrained)")
+            with reporter().stage("baseline generation (untrained model)",
+                                  total=len(examples)) as stage:
+                stage.advance(len([e for e in examples if e.question_id in log.done]))
+                base_preds = predict_all(method, examples, suite, log, stage.update)
+            with reporter().stage("baseline scoring (SQL queries run)") as stage:
+                base_results, base_samples = evaluate(suite, eval_config, predictions=base_preds,
+                                                      source=f"{method.name} (untrained)",
+                                                      progress=stage.update)
             write_run(out_dir / "baseline", base_results, base_samples)
             extra["baseline"] = {k: base_results[k] for k in ("metrics", "counts")}
-        console(f"Training {method.name} on {suite.name}/{train_split}…")
+        reporter().note(f"training {method.name} on {suite.name}/{train_split}")
         train_start = time.perf_counter()
         checkpoint = method.train(suite, train_split, out_dir / "checkpoint")
         elapsed = round(time.perf_counter() - train_start, 2)
@@ -303,16 +308,19 @@ def run_method(
         if isinstance(record, dict) and record.get("unusable_golds"):
             extra["training"]["unusable_golds"] = record["unusable_golds"]
 
-    console(f"Generating SQL for {len(examples)} questions of {suite.name}/{split}…")
     log = PredictionLog(out_dir / "predictions.jsonl")
     resumed = len([e for e in examples if e.question_id in log.done])
-    if resumed:
-        console(f"Resuming: {resumed} predictions already saved in {log.path}.")
     generate_start = time.perf_counter()
-    predictions = predict_all(method, examples, suite, log, progress)
+    with reporter().stage("generation", total=len(examples)) as stage:
+        stage.advance(resumed)
+        if resumed:
+            reporter().note(f"resuming: {resumed} predictions already saved in {log.path}")
+        predictions = predict_all(method, examples, suite, log, stage.update)
     generate_s = time.perf_counter() - generate_start
 
-    results, samples = evaluate(suite, eval_config, predictions=predictions, source=method.name)
+    with reporter().stage("scoring (SQL queries run)") as stage:
+        results, samples = evaluate(suite, eval_config, predictions=predictions,
+                                    source=method.name, progress=stage.update)
     rule_name = results["rule"]
     with Executor(ExecutionSettings(run.timeout_s), workers=run.workers,
                   cache=GoldCache()) as executor:

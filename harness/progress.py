@@ -35,6 +35,13 @@ class Stage:
     def set_total(self, total: int | None) -> None:
         self.total = total
 
+    def update(self, n: int, total: int | None) -> None:
+        """``progress(n, total)``, the callback the scorer and ``predict_all`` take (a total
+        given when the stage began stands)."""
+        if self.total is None:
+            self.set_total(total)
+        self.advance(n)
+
 
 class Reporter:
     """The silent reporter (library use and tests); subclasses show what they are told."""

@@ -41,6 +41,7 @@ from methods.training import (
     last_trainer_checkpoint,
     load_model_and_tokenizer,
     lora_config,
+    train_with_progress,
     training_examples,
     training_stats,
 )
@@ -48,6 +49,8 @@ from methods.training import (
 VLLM_MODES = ("colocate", "server")
 #: SFT targets of the warm start: gold SQL, gold-derived traces, supplied traces; or no stage.
 WARM_STARTS = ("none", "sql", "template", "dataset")
+WARM_START_TARGETS = {"sql": "the gold SQL", "template": "gold-derived reasoning traces",
+                      "dataset": "supplied traces"}
 
 
 
@@ -295,7 +298,7 @@ def run_grpo(
         processing_class=tokenizer,
         peft_config=lora_config(cfg),
     )
-    trainer.train(resume_from_checkpoint=last_trainer_checkpoint(trainer_dir))
+    train_with_progress(trainer, f"training ({method.name})", last_trainer_checkpoint(trainer_dir))
     export_model(trainer, tokenizer, out_dir)
     stats = training_stats(trainer, started)
     stats.update(
@@ -384,6 +387,7 @@ class GRPOMethod(TrainedMethod):
             traces_path=cfg.warm_start_traces_path,
             max_length=cfg.warm_start_max_length,
             cfg=warm_cfg,
+            stage=f"warm start (SFT on {WARM_START_TARGETS[cfg.warm_start]})",
         )
         record = {k: v for k, v in stats.items() if k != "log_history"}
         if is_main_process():

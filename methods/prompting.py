@@ -19,7 +19,9 @@ Latency
 * ``generation_s`` is the batch's generation wall time (shared by its samples); ``selection_s`` is
   the batch's candidate execution + voting time, kept separate from generation.
 * The aggregate "s/sample" is total generation wall time / number of samples (a throughput
-  figure); p50/p95 of ``latency_s`` are reported beside it (``summarize_latency``).
+  figure, reported with the batch size and the time one batch took); p50/p95 of ``latency_s``
+  are reported only when it was measured per question: batch size 1, or a backend that times
+  each request (vLLM, openai) (``summarize_latency``).
 * Samples served from the cache are flagged ``from_cache`` and excluded from latency aggregates.
 * ``ttft_s`` is the time from submitting the batch to the first generated token (transformers:
   shared by the batch; vLLM and HTTP: per request).
@@ -299,6 +301,8 @@ class PromptingMethod(Method):
                 "schema_step": prompts[i].schema_step,
                 "batch_id": batch_id,
                 "batch_size": fresh,
+                # vLLM and HTTP servers time each request: latency per question, not per batch
+                "per_request_latency": bool(getattr(self.generator, "per_request_latency", False)),
                 "generation_s": generation_s if fresh else 0.0,
                 "selection_s": selection_s,
                 "from_cache": False,

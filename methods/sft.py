@@ -32,6 +32,7 @@ from methods.training import (
     last_trainer_checkpoint,
     load_model_and_tokenizer,
     lora_config,
+    train_with_progress,
     training_examples,
     training_stats,
 )
@@ -137,6 +138,7 @@ def run_sft(
     traces_path: str | None,
     max_length: int,
     cfg: TrainingConfig | None = None,
+    stage: str = "training (SFT)",
 ) -> dict[str, Any]:
     """One SFT run into ``out_dir`` (shared by ``sft`` and FINER-SQL's warm start); ``cfg``
     (default: the method's) gives the model and the optimisation settings."""
@@ -171,7 +173,7 @@ def run_sft(
         processing_class=tokenizer,
         peft_config=lora_config(cfg),
     )
-    trainer.train(resume_from_checkpoint=last_trainer_checkpoint(trainer_dir))
+    train_with_progress(trainer, stage, last_trainer_checkpoint(trainer_dir))
     export_model(trainer, tokenizer, out_dir)
     stats = training_stats(trainer, started)
     stats.update(

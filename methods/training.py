@@ -267,6 +267,33 @@ def build_prompts(
     return kept, dropped
 
 
+# -- progress -------------------------------------------------------------------------------------
+def train_with_progress(trainer, stage_name: str, resume_from: str | None) -> None:
+    """``trainer.train()`` as a reported stage: a bar over the optimizer steps and one formatted
+    line per logging step (``harness.progress``), instead of the trainer's raw log dicts (which
+    its PrinterCallback still prints, into the run's log file)."""
+    from transformers import TrainerCallback
+
+    from harness.progress import reporter
+
+    with reporter().stage(stage_name) as stage:
+
+        class Report(TrainerCallback):
+            def on_train_begin(self, args, state, control, **kwargs):
+                stage.set_total(state.max_steps)
+                stage.advance(state.global_step)  # resumed from a checkpoint
+
+            def on_step_end(self, args, state, control, **kwargs):
+                stage.advance()
+
+            def on_log(self, args, state, control, logs=None, **kwargs):
+                if is_main_process():
+                    reporter().log_step(state.global_step, state.max_steps, logs or {})
+
+        trainer.add_callback(Report())
+        trainer.train(resume_from_checkpoint=resume_from)
+
+
 # -- checkpoints and statistics ---------------------------------------------------------------
 def last_trainer_checkpoint(trainer_dir: Path) -> str | None:
     """The newest ``checkpoint-N`` under ``trainer_dir``, to resume from (None: start fresh)."""

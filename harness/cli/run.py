@@ -55,27 +55,33 @@ def run_command(config_file, verbose, **flags) -> None:
     split = run.split or suite_obj.default_split
     out = Path(run.out or default_out(method_cls.name, suite_obj.name, split))
     if run.seeds is None:
-        _run_once(method_cls, method_config, suite_obj, run, out)
+        _run_once(method_cls, method_config, suite_obj, run, out, verbose)
         return
-    _run_seeds(method_cls, method_config, suite_obj, run, out)
+    _run_seeds(method_cls, method_config, suite_obj, run, out, verbose)
 
 
-def _run_once(method_cls, method_config, suite_obj, run, out: Path) -> dict:
+def _run_once(method_cls, method_config, suite_obj, run, out: Path, verbose: bool) -> dict:
+    """One run folder: settings, then the stages on the terminal and the rest in run.log."""
+    from harness.cli.console import print_settings, run_display
     from harness.cli.summary import print_run_extras, print_summary
     from harness.pipeline import run_method
 
-    method_obj = method_cls(method_config)
-    try:
-        results, samples = run_method(method_obj, suite_obj, run, out,
-                                      console=lambda m: click.echo(m, err=True))
-    finally:
-        method_obj.close()
+    split = run.split or suite_obj.default_split
+    train_split = (run.train_split or suite_obj.train_split) if method_cls.trains else None
+    with run_display(out, verbose) as console:
+        print_settings(console, method_cls.name, suite_obj.name, split, train_split,
+                       method_config, out)
+        method_obj = method_cls(method_config)
+        try:
+            results, samples = run_method(method_obj, suite_obj, run, out)
+        finally:
+            method_obj.close()
     print_summary(results, samples, out)
     print_run_extras(results)
     return results
 
 
-def _run_seeds(method_cls, method_config, suite_obj, run, out: Path) -> None:
+def _run_seeds(method_cls, method_config, suite_obj, run, out: Path, verbose: bool) -> None:
     import dataclasses
 
     from harness.cli.summary import print_seed_aggregate
@@ -88,7 +94,7 @@ def _run_seeds(method_cls, method_config, suite_obj, run, out: Path) -> None:
 
     def run_one(seed: int, folder: Path) -> None:
         _run_once(method_cls, dataclasses.replace(method_config, seed=seed), suite_obj,
-                  one_run, folder)
+                  one_run, folder, verbose)
 
     aggregate = run_seeds(seeds, run_one, out, console=lambda m: click.echo(m, err=True))
     print_seed_aggregate(aggregate, out)

@@ -126,14 +126,38 @@ def print_run_extras(results: dict) -> None:
     console.print(line)
     lat = results.get("latency") or {}
     if lat.get("samples"):
-        console.print(
-            f"  latency: {lat['s_per_sample']:.3f} s/sample (throughput), "
-            f"p50 {lat['latency_p50_s']:.3f} s, p95 {lat['latency_p95_s']:.3f} s per sample; "
-            f"{lat.get('tokens_per_s') or 0:.1f} tokens/s over {lat['samples']} generated samples"
-            + (f" ({lat['cached_samples']} served from cache)" if lat.get("cached_samples") else "")
-        )
+        console.print("  " + latency_line(lat))
     elif lat.get("cached_samples"):
         console.print(f"  latency: all {lat['cached_samples']} samples served from the cache")
+
+
+def latency_line(lat: dict) -> str:
+    """Throughput with its batch size and batch time; per-question latency only where measured.
+
+    >>> line = latency_line({"samples": 57, "s_per_sample": 1.208, "batch_size": 57,
+    ...                      "batches": 1, "s_per_batch": 68.87, "tokens_per_s": 20.0})
+    >>> line.split("; ")[:2]  # doctest: +NORMALIZE_WHITESPACE
+    ['latency: 1.208 s/sample throughput at batch size 57 (one batch of 57 took 68.9 s)',
+     'no per-question latency (questions were generated in batches)']
+    """
+    size, batches = lat.get("batch_size"), lat.get("batches") or 0
+    line = f"latency: {lat['s_per_sample']:.3f} s/sample throughput"
+    if size:
+        line += f" at batch size {size}"
+    if batches == 1:
+        line += f" (one batch of {lat['samples']} took {lat['s_per_batch']:.1f} s)"
+    elif batches:
+        line += f" ({batches} batches, {lat['s_per_batch']:.1f} s each on average)"
+    if lat.get("latency_per_question") and lat.get("latency_p50_s") is not None:
+        line += (f"; per question p50 {lat['latency_p50_s']:.3f} s, "
+                 f"p95 {lat['latency_p95_s']:.3f} s")
+    else:
+        line += "; no per-question latency (questions were generated in batches)"
+    line += (f"; {lat.get('tokens_per_s') or 0:.1f} tokens/s over {lat['samples']} generated "
+             "samples")
+    if lat.get("cached_samples"):
+        line += f" ({lat['cached_samples']} served from cache)"
+    return line
 
 
 def print_seed_aggregate(aggregate: dict, out: Path | None = None) -> None:

@@ -4,7 +4,13 @@ Definitions (the prompting method's docstring has the full text):
 
 * a sample's ``latency_s``: wall time from submitting its batch to having its SQL (parsed, and
   voted on when several candidates are sampled);
-* ``s_per_sample``: total generation wall time / number of generated samples (throughput);
+* ``s_per_sample``: total generation wall time / number of generated samples (throughput), to be
+  read with ``batch_size`` (the most samples one batch held) and ``s_per_batch`` (the mean wall
+  time of one batch);
+* ``latency_p50_s``/``latency_p95_s``: only when latency was measured per question, that is with
+  batches of one sample, or a backend that times each request (vLLM, HTTP servers: the
+  generator's ``per_request_latency``); otherwise None, since every question of a batch waits
+  for the whole batch and its "latency" is the batch's time;
 * cached samples (``from_cache``) are excluded from every aggregate.
 """
 
@@ -39,8 +45,13 @@ def summarize_latency(metas: Iterable[dict[str, Any]]) -> dict[str, Any]:
     metas = list(metas)
     fresh = [m for m in metas if not m.get("from_cache") and m.get("latency_s") is not None]
     batches: dict[Any, tuple[float, float]] = {}
+    sizes: dict[Any, int] = {}
     for m in fresh:
         batches[m.get("batch_id")] = (m.get("generation_s") or 0.0, m.get("selection_s") or 0.0)
+        sizes[m.get("batch_id")] = sizes.get(m.get("batch_id"), 0) + 1
+    per_question = bool(fresh) and (
+        max(sizes.values()) == 1 or all(m.get("per_request_latency") for m in fresh)
+    )
     generation_s = sum(g for g, _ in batches.values())
     selection_s = sum(s for _, s in batches.values())
     tokens = sum(m.get("completion_tokens") or 0 for m in fresh)
@@ -53,10 +64,14 @@ def summarize_latency(metas: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "generation_s": generation_s,
         "selection_s": selection_s,
         "s_per_sample": generation_s / n if n else None,
+        "batches": len(batches),
+        "batch_size": max(sizes.values()) if sizes else None,
+        "s_per_batch": generation_s / len(batches) if batches else None,
+        "latency_per_question": per_question,
         "completion_tokens": tokens,
         "tokens_per_s": tokens / generation_s if generation_s else None,
-        "latency_p50_s": percentile(latencies, 50),
-        "latency_p95_s": percentile(latencies, 95),
+        "latency_p50_s": percentile(latencies, 50) if per_question else None,
+        "latency_p95_s": percentile(latencies, 95) if per_question else None,
         "ttft_p50_s": percentile(ttfts, 50),
         "ttft_p95_s": percentile(ttfts, 95),
     }

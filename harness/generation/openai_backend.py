@@ -57,6 +57,8 @@ class OpenAIGenerator:
         context_length: the model's context, when the server does not report ``max_model_len``.
     """
 
+    per_request_latency = True  # each completion's latency_s is its own request's
+
     def __init__(
         self,
         model: str,

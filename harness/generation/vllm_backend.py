@@ -42,6 +42,8 @@ class VLLMGenerator:
             ``enable_prefix_caching``…).
     """
 
+    per_request_latency = True  # each completion's latency_s is its own request's
+
     def __init__(
         self,
         model: str = "smollm2-135m",
