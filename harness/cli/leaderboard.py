@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from harness.cli.options import data_dir_option
 from harness.errors import SubmissionError
 
 APP = Path(__file__).resolve().parents[2] / "leaderboard" / "app.py"
@@ -27,15 +28,6 @@ def _db_option(f):
         default=None,
         help="Leaderboard database: an SQLite path or URL, or postgresql://user:pw@host/db "
         "(default: $HARNESS_LEADERBOARD_DB, else leaderboard.sqlite in the cache folder).",
-    )(f)
-
-
-def _data_dir_option(f):
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Benchmark data root (default: $HARNESS_DATA_DIR, else the per-user data folder).",
     )(f)
 
 
@@ -61,7 +53,7 @@ def _data_dir_option(f):
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "bird", "spider"]), default=None,
               help="For a predictions file: its format (default: from the extension).")
 @_db_option
-@_data_dir_option
+@data_dir_option
 @click.option("--workers", type=int, default=None, help="Processes for re-execution.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def submit_command(
@@ -220,7 +212,7 @@ def streamlit_command(
 @_db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8501, show_default=True)
-@_data_dir_option
+@data_dir_option
 @click.option("--seed", "seed_only", is_flag=True,
               help="Seed the store (published results, the project's own runs, and --seed-run "
               "folders), then exit.")
