@@ -148,6 +148,8 @@ class RichReporter(Reporter):
             SpinnerColumn(finished_text="✓"), TextColumn("{task.description}"), BarColumn(),
             MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
             console=self.console, transient=False,
+            # rich would show what libraries print above the bars; it belongs in run.log
+            redirect_stdout=False, redirect_stderr=False,
         )
         self._progress = progress
         progress.start()
