@@ -58,11 +58,13 @@ def test_verbose_shows_the_library_output_too(tmp_path, capfd):
 def test_stages_and_training_steps_are_drawn_as_lines(tmp_path):
     screen = io.StringIO()
     log = io.StringIO()
-    with reporting(RichReporter(Console(file=screen, width=100), log)):
+    terminal = Console(file=screen, width=100, force_terminal=True, color_system=None)
+    with reporting(RichReporter(terminal, log)):
         with reporter().stage("training (grpo)") as stage:
             stage.set_total(2)
             for step in (1, 2):
                 stage.advance()
+                print({"loss": 0.25, "epoch": 0.5})  # a trainer's own print: not drawn
                 reporter().log_step(step, 2, {"loss": 0.25, "reward": 1.5, "reward_std": 0.5,
                                               "rewards/finer_format/mean": 1.0,
                                               "learning_rate": 1e-05, "epoch": 0.5})
