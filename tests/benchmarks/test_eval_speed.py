@@ -131,3 +131,43 @@ def test_harness_eval_process(benchmark, data_dir, raw_baseline, tmp_path, cache
     seconds = statistics.median(_timed(run) for _ in range(3))
     ratio = _record(benchmark, raw_baseline, seconds, f"harness eval process, {cache} cache")
     assert ratio < (10 if cache == "warm" else 25)
+
+
+def test_in_process_many_candidates(benchmark, spider, tmp_path, monkeypatch):
+    """Eight candidates per question (four distinct texts: the gold, the gold with a comment, two
+    wrong constants), voted on: against the raw time of executing each distinct (database, SQL)
+    once, the floor for any evaluator that shares executions."""
+    import json
+
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    examples = [e for e in spider.load_examples("dev") if spider.database(e.db_id).path.exists()]
+    lines, distinct = [], set()
+    for e in examples:
+        pool = [e.gold_sql, e.gold_sql + " -- c", "SELECT 0", "SELECT 1"]
+        lines += [json.dumps({"question_id": e.question_id, "sql": pool[j % 4]}) for j in range(8)]
+        distinct |= {(spider.database(e.db_id).path, sql) for sql in pool}
+    path = tmp_path / "candidates.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = EvalConfig(split="dev", rule="bird")
+    evaluate(spider, config, predictions_path=path)  # warm gold cache
+
+    def raw() -> float:
+        start = time.perf_counter()
+        connections: dict[Path, sqlite3.Connection] = {}
+        for db, sql in distinct:
+            conn = connections.get(db)
+            if conn is None:
+                conn = connections[db] = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            conn.execute(sql).fetchall()
+        return time.perf_counter() - start
+
+    floor = statistics.median(raw() for _ in range(5))
+
+    def run():
+        results, _ = evaluate(spider, config, predictions_path=path)
+        assert results["metrics"]["candidates"]["n"] == 8
+
+    benchmark.pedantic(run, rounds=3, iterations=1)
+    seconds = statistics.median(_timed(run) for _ in range(3))
+    ratio = _record(benchmark, floor, seconds, "in-process, 8 candidates per question")
+    assert ratio < 8  # generous: shared 2-core machines are noisy
