@@ -133,7 +133,7 @@ class RichReporter(Reporter):
         else:
             self.console.print(text, highlight=False)
         if self.log is not None:
-            self.log.write(f"[harness] {_plain(text)}\n")
+            self.log.write(f"[harness] {_plain(text).strip()}\n")
             self.log.flush()
 
     @contextlib.contextmanager
