@@ -19,23 +19,26 @@ from harness.config import RunConfig, as_dict
 from harness.core import Example, Prediction
 from harness.errors import ConfigError, DataError
 from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache
-from harness.evaluation.metrics import rves
+from harness.evaluation.metrics import rves, summarize
 from harness.evaluation.predictions import gold_predictions, load_candidates
 from harness.evaluation.records import (
+    DataInfo,
+    PredictionsInfo,
+    RunRecord,
+    Timing,
+    as_json,
     environment,
-    header,
-    summarize,
-    write_json_atomic,
-    write_jsonl_atomic,
+    new_record,
     write_run,
 )
-from harness.evaluation.rules import get_rule
+from harness.evaluation.rules import Rule, get_rule
 from harness.evaluation.scorer import (
     ScoredSample,
     measure_rves,
     score_candidates,
     score_examples,
 )
+from harness.files import write_json_atomic, write_jsonl_atomic
 from harness.generation.voting import STRATEGIES as VOTES
 from harness.method import Method
 from harness.progress import reporter
@@ -69,7 +72,8 @@ class EvalConfig:
         if self.rves_iterations < 0:
             raise ConfigError(f"--rves must be 0 or more, got {self.rves_iterations}.")
         if self.vote not in VOTES:
-            raise ConfigError(f"--vote must be one of {', '.join(VOTES)}, got {self.vote!r}.")
+            raise ConfigError(f"--vote must be one of {', '.join(VOTES)}, got {self.vote!r}.",
+                              option="--vote")
 
 
 def evaluate(
@@ -81,76 +85,102 @@ def evaluate(
     source: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     candidates: dict[int, list[Prediction]] | None = None,
-) -> tuple[dict, list[ScoredSample]]:
+) -> tuple[RunRecord, list[ScoredSample]]:
     """Score a predictions file, a dict of predictions or of candidate lists, or (none given)
     the gold itself. A file may hold several candidates per question (pass@k and voting)."""
     started = time.perf_counter()
     split = config.split or suite.default_split
-    suite.check_split(split)
     rule = get_rule(config.rule or suite.default_rule)
-    examples = suite.load_examples(split)
-    if config.limit:
-        examples = examples[: config.limit]
-    ensure_scorable(suite, split, examples)
-
-    predictions_info: dict = {}
-    if predictions_path is not None:
-        candidates = load_candidates(predictions_path, examples, predictions_format)
-        raw = Path(predictions_path).read_bytes()
-        predictions_info = {
-            "source": str(predictions_path),
-            "sha256": hashlib.sha256(raw).hexdigest(),
-        }
-    elif candidates is not None:
-        predictions_info = {"source": source or "method"}
-    elif predictions is None:
-        predictions = gold_predictions(examples)
-        predictions_info = {"source": "gold"}
-    else:
-        predictions_info = {"source": source or "method"}
-    if candidates is None:
-        candidates = {qid: [p] for qid, p in (predictions or {}).items()}
-
-    settings = ExecutionSettings(config.timeout_s, config.max_rows, rule.text_errors)
-    cache = GoldCache() if config.gold_cache else None
-    exec_start = time.perf_counter()
-    with Executor(settings, workers=config.workers, cache=cache) as executor:
-        samples = score_candidates(
-            examples, candidates, suite, rule, executor, progress, config.soft_f1, config.vote
-        )
-    execution_s = time.perf_counter() - exec_start
-    if cache is not None:
-        cache.close()
-
+    examples = load_scorable_examples(suite, split, config.limit)
+    candidates, predictions_info = _candidates_to_score(
+        examples, predictions_path, predictions_format, predictions, candidates, source
+    )
+    samples, execution_s = _score(suite, rule, config, examples, candidates, progress)
     counts, unscorable, metrics = summarize(samples, suite.difficulty_levels)
     if config.rves_iterations:
-        rewards = measure_rves(
-            [s for s in samples if s.verdict.scorable], suite, config.rves_iterations, settings
-        )
-        metrics["rves"] = rves(rewards)
-    results = {
-        **header(),
-        "suite": suite.name,
-        "split": split,
-        "rule": rule.name,
-        "rule_description": rule.description,
-        "data": {
-            "root": str(suite.data_root),
-            "split_sha256": suite.split_hash(split),
-            "files": [str(p) for p in suite.split_files(split)],
-        },
-        "predictions": predictions_info,
-        "config": {**asdict(config), "split": split, "rule": rule.name},
-        "environment": environment(),
-        "counts": counts,
-        "unscorable": unscorable,
-        "metrics": metrics,
-        "timing": {
-            "wall_s": round(time.perf_counter() - started, 4),
-            "execution_s": round(execution_s, 4),
-        },
-    }
-    return results, samples
+        metrics.rves = _rves(suite, rule, config, samples)
+    record = new_record(
+        suite=suite.name,
+        split=split,
+        rule=rule.name,
+        rule_description=rule.description,
+        data=DataInfo(
+            root=str(suite.data_root),
+            split_sha256=suite.split_hash(split),
+            files=[str(p) for p in suite.split_files(split)],
+        ),
+        predictions=predictions_info,
+        config={**asdict(config), "split": split, "rule": rule.name},
+        environment=environment(),
+        counts=counts,
+        unscorable=unscorable,
+        metrics=metrics,
+        timing=Timing(
+            wall_s=round(time.perf_counter() - started, 4), execution_s=round(execution_s, 4)
+        ),
+    )
+    return record, samples
+
+
+def load_scorable_examples(suite: Suite, split: str, limit: int | None) -> list[Example]:
+    """The split's examples (the first ``limit``), refused when not one can be scored."""
+    suite.check_split(split)
+    examples = suite.load_examples(split)
+    if limit:
+        examples = examples[:limit]
+    ensure_scorable(suite, split, examples)
+    return examples
+
+
+def _candidates_to_score(
+    examples: list[Example],
+    path: str | Path | None,
+    fmt: str | None,
+    predictions: dict[int, Prediction] | None,
+    candidates: dict[int, list[Prediction]] | None,
+    source: str | None,
+) -> tuple[dict[int, list[Prediction]], PredictionsInfo]:
+    """Each question's candidates (from a file, as given, or the gold itself) and their source."""
+    if path is not None:
+        loaded = load_candidates(path, examples, fmt)
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return loaded, PredictionsInfo(source=str(path), sha256=digest)
+    if candidates is not None:
+        return candidates, PredictionsInfo(source=source or "method")
+    if predictions is None:
+        predictions, info = gold_predictions(examples), PredictionsInfo(source="gold")
+    else:
+        info = PredictionsInfo(source=source or "method")
+    return {qid: [p] for qid, p in predictions.items()}, info
+
+
+def _score(
+    suite: Suite,
+    rule: Rule,
+    config: EvalConfig,
+    examples: list[Example],
+    candidates: dict[int, list[Prediction]],
+    progress: Callable[[int, int], None] | None,
+) -> tuple[list[ScoredSample], float]:
+    """Execute and judge every example; returns the samples and the seconds it took."""
+    settings = ExecutionSettings(config.timeout_s, config.max_rows, rule.text_errors)
+    cache = GoldCache() if config.gold_cache else None
+    started = time.perf_counter()
+    try:
+        with Executor(settings, workers=config.workers, cache=cache) as executor:
+            samples = score_candidates(
+                examples, candidates, suite, rule, executor, progress, config.soft_f1, config.vote
+            )
+    finally:
+        if cache is not None:
+            cache.close()
+    return samples, time.perf_counter() - started
+
+
+def _rves(suite: Suite, rule: Rule, config: EvalConfig, samples: list[ScoredSample]) -> float:
+    settings = ExecutionSettings(config.timeout_s, config.max_rows, rule.text_errors)
+    scorable = [s for s in samples if s.verdict.scorable]
+    return rves(measure_rves(scorable, suite, config.rves_iterations, settings))
 
 
 def ensure_scorable(suite: Suite, split: str, examples: list[Example]) -> None:
@@ -162,14 +192,10 @@ def ensure_scorable(suite: Suite, split: str, examples: list[Example]) -> None:
         raise DataError(
             f"No example of {suite.name}/{split} can be scored: all {len(db_ids)} databases are "
             f"missing or unreadable under {folder} (first: {problems[db_ids[0]]}).\n"
-            f"{suite.how_to_get}"
+            f"{suite.how_to_get}",
+            db_id=db_ids[0],
+            path=folder,
         )
-
-
-def evaluate_to_dir(out_dir: str | Path, *args, **kwargs) -> tuple[dict, list[ScoredSample]]:
-    results, samples = evaluate(*args, **kwargs)
-    write_run(out_dir, results, samples)
-    return results, samples
 
 
 # -- harness run ------------------------------------------------------------------------------
@@ -223,7 +249,9 @@ def candidate_pass_rate(
     examples: list[Example], predictions: dict[int, Prediction], suite: Suite, rule_name: str,
     executor: Executor,
 ) -> dict | None:
-    """pass@N / recall@N: the share of questions where any sampled candidate is correct."""
+    """pass@N / recall@N: the share of scorable questions where any sampled candidate is correct."""
+    from harness.generation.voting import recall_at_n  # candidates come from generation
+
     groups = {q: p.meta.get("candidates") or [] for q, p in predictions.items()}
     n = max((len(c) for c in groups.values()), default=0)
     if n < 2:
@@ -236,11 +264,11 @@ def candidate_pass_rate(
             flat_predictions[key] = Prediction(key, sql)
             owner.append(e.question_id)
     scored = score_examples(flat_examples, flat_predictions, suite, get_rule(rule_name), executor)
-    any_correct: dict[int, bool] = {}
+    verdicts: dict[int, list[bool]] = {}
     for q, s in zip(owner, scored):
-        any_correct[q] = any_correct.get(q, False) or s.verdict.correct
+        verdicts.setdefault(q, []).append(s.verdict.correct)
     scorable = [e for e in examples if suite.database_problem(e.db_id) is None]
-    hits = sum(any_correct.get(e.question_id, False) for e in scorable)
+    hits = sum(recall_at_n(verdicts.get(e.question_id, [])) for e in scorable)
     return {"n": n, "pass_at_n": round(hits / len(scorable), 6) if scorable else None}
 
 
@@ -257,7 +285,7 @@ def run_method(
     suite: Suite,
     run: RunConfig,
     out_dir: Path,
-) -> tuple[dict, list[ScoredSample]]:
+) -> tuple[RunRecord, list[ScoredSample]]:
     """Train (if the method trains), predict the eval split, score, write ``out_dir``.
 
     Each stage is told to ``harness.progress.reporter()`` (the command line draws it).
@@ -269,86 +297,108 @@ def run_method(
     split = run.split or suite.default_split
     eval_config = EvalConfig(split=split, rule=run.rule, timeout_s=run.timeout_s,
                              workers=run.workers, limit=run.limit)
-    examples = suite.load_examples(split)[: run.limit] if run.limit else suite.load_examples(split)
-    ensure_scorable(suite, split, examples)
-    state_path = out_dir / "run.json"
+    examples = load_scorable_examples(suite, split, run.limit)
+    _save_run_state(out_dir / "run.json", method, suite, split, run)
+    baseline = training = None
+    if method.trains:
+        train_split = _train_split(method, suite, run)
+        if run.baseline:
+            baseline = _score_baseline(method, suite, examples, eval_config, out_dir)
+        training = _train(method, suite, train_split, out_dir)
+    predictions, generate_s, resumed = _generate(method, suite, examples, out_dir)
+    with reporter().stage("scoring (SQL queries run)") as stage:
+        record, samples = evaluate(suite, eval_config, predictions=predictions,
+                                   source=method.name, progress=stage.update)
+    record.metrics.pass_at_n = _pass_at_n(examples, predictions, suite, record.rule, run)
+    record.method = method.provenance()
+    record.decoding = decoding_label(method.config)
+    record.latency = _latency(predictions)
+    record.training, record.baseline = training, baseline
+    record.timing.generate_s = round(generate_s, 3)
+    record.timing.wall_s = round(time.perf_counter() - started, 3)
+    record.timing.resumed_predictions = resumed
+    write_run(out_dir, record, samples)
+    return record, samples
+
+
+def _save_run_state(path: Path, method: Method, suite: Suite, split: str, run: RunConfig) -> None:
+    """Write the run's settings, refusing to resume a folder that holds other settings."""
     state = {"method": method.name, "suite": suite.name, "split": split,
              "run_config": as_dict(run), "method_config": as_dict(method.config)}
-    _check_resume(state_path, state)
-    write_json_atomic(state_path, state)
+    if path.exists() and json.loads(path.read_text(encoding="utf-8")) != state:
+        raise ConfigError(
+            f"{path.parent} holds a run with other settings; resume it with the same "
+            f"settings, or choose another --out.",
+            path=path.parent, option="--out",
+        )
+    write_json_atomic(path, state)
 
-    extra: dict = {}
-    if method.trains:
-        train_split = run.train_split or suite.train_split
-        if train_split is None:
-            raise ConfigError(f"Suite '{suite.name}' has no train split for '{method.name}'.")
-        if run.baseline:
-            log = PredictionLog(out_dir / "baseline" / "predictions.jsonl")
-            with reporter().stage("baseline generation (untrained model)",
-                                  total=len(examples)) as stage:
-                stage.advance(len([e for e in examples if e.question_id in log.done]))
-                base_preds = predict_all(method, examples, suite, log, stage.update)
-            with reporter().stage("baseline scoring (SQL queries run)") as stage:
-                base_results, base_samples = evaluate(suite, eval_config, predictions=base_preds,
-                                                      source=f"{method.name} (untrained)",
-                                                      progress=stage.update)
-            write_run(out_dir / "baseline", base_results, base_samples)
-            extra["baseline"] = {k: base_results[k] for k in ("metrics", "counts")}
-        reporter().note(f"training {method.name} on {suite.name}/{train_split}")
-        train_start = time.perf_counter()
-        checkpoint = method.train(suite, train_split, out_dir / "checkpoint")
-        elapsed = round(time.perf_counter() - train_start, 2)
-        # A resumed run reuses its finished checkpoint: report the time that training took.
-        record = getattr(method, "record", None)
-        recorded = record.get("wall_s") if isinstance(record, dict) else None
-        extra["training"] = {"split": train_split,
-                             "checkpoint": str(checkpoint) if checkpoint else None,
-                             "wall_s": recorded if recorded is not None else elapsed,
-                             "this_run_s": elapsed}
-        if isinstance(record, dict) and record.get("unusable_golds"):
-            extra["training"]["unusable_golds"] = record["unusable_golds"]
 
+def _train_split(method: Method, suite: Suite, run: RunConfig) -> str:
+    train_split = run.train_split or suite.train_split
+    if train_split is None:
+        raise ConfigError(f"Suite '{suite.name}' has no train split for '{method.name}'.",
+                          option="--train-split")
+    return train_split
+
+
+def _score_baseline(
+    method: Method, suite: Suite, examples: list[Example], eval_config: EvalConfig,
+    out_dir: Path,
+) -> dict:
+    """Score the untrained model into ``out_dir/baseline``; returns its metrics and counts."""
+    log = PredictionLog(out_dir / "baseline" / "predictions.jsonl")
+    with reporter().stage("baseline generation (untrained model)", total=len(examples)) as stage:
+        stage.advance(len([e for e in examples if e.question_id in log.done]))
+        predictions = predict_all(method, examples, suite, log, stage.update)
+    with reporter().stage("baseline scoring (SQL queries run)") as stage:
+        record, samples = evaluate(suite, eval_config, predictions=predictions,
+                                   source=f"{method.name} (untrained)", progress=stage.update)
+    write_run(out_dir / "baseline", record, samples)
+    return {"metrics": as_json(record.metrics), "counts": as_json(record.counts)}
+
+
+def _train(method: Method, suite: Suite, train_split: str, out_dir: Path) -> dict:
+    """Train into ``out_dir/checkpoint``; returns the run record's ``training`` block."""
+    reporter().note(f"training {method.name} on {suite.name}/{train_split}")
+    started = time.perf_counter()
+    checkpoint = method.train(suite, train_split, out_dir / "checkpoint")
+    elapsed = round(time.perf_counter() - started, 2)
+    # A resumed run reuses its finished checkpoint: report the time that training took.
+    stats = getattr(method, "record", None)
+    recorded = stats.get("wall_s") if isinstance(stats, dict) else None
+    training = {"split": train_split, "checkpoint": str(checkpoint) if checkpoint else None,
+                "wall_s": recorded if recorded is not None else elapsed, "this_run_s": elapsed}
+    if isinstance(stats, dict) and stats.get("unusable_golds"):
+        training["unusable_golds"] = stats["unusable_golds"]
+    return training
+
+
+def _generate(
+    method: Method, suite: Suite, examples: list[Example], out_dir: Path
+) -> tuple[dict[int, Prediction], float, int]:
+    """Predict what ``out_dir/predictions.jsonl`` lacks: (predictions, seconds, resumed)."""
     log = PredictionLog(out_dir / "predictions.jsonl")
     resumed = len([e for e in examples if e.question_id in log.done])
-    generate_start = time.perf_counter()
+    started = time.perf_counter()
     with reporter().stage("generation", total=len(examples)) as stage:
         stage.advance(resumed)
         if resumed:
             reporter().note(f"resuming: {resumed} predictions already saved in {log.path}")
         predictions = predict_all(method, examples, suite, log, stage.update)
-    generate_s = time.perf_counter() - generate_start
+    return predictions, time.perf_counter() - started, resumed
 
-    with reporter().stage("scoring (SQL queries run)") as stage:
-        results, samples = evaluate(suite, eval_config, predictions=predictions,
-                                    source=method.name, progress=stage.update)
-    rule_name = results["rule"]
+
+def _latency(predictions: dict[int, Prediction]) -> dict:
+    from harness.generation.latency import summarize_latency  # the methods' timing records
+
+    return summarize_latency(p.meta for p in predictions.values())
+
+
+def _pass_at_n(
+    examples: list[Example], predictions: dict[int, Prediction], suite: Suite, rule_name: str,
+    run: RunConfig,
+) -> dict | None:
     with Executor(ExecutionSettings(run.timeout_s), workers=run.workers,
                   cache=GoldCache()) as executor:
-        passes = candidate_pass_rate(examples, predictions, suite, rule_name, executor)
-    if passes:
-        results["metrics"]["pass_at_n"] = passes
-    from harness.generation.latency import summarize_latency
-
-    provenance = method.provenance()
-    results.update(
-        method=provenance,
-        decoding=decoding_label(method.config),
-        latency=summarize_latency(p.meta for p in predictions.values()),
-        **extra,
-    )
-    results["timing"].update(generate_s=round(generate_s, 3),
-                             wall_s=round(time.perf_counter() - started, 3),
-                             resumed_predictions=resumed)
-    write_run(out_dir, results, samples)
-    return results, samples
-
-
-def _check_resume(state_path: Path, state: dict) -> None:
-    if not state_path.exists():
-        return
-    previous = json.loads(state_path.read_text(encoding="utf-8"))
-    if previous != state:
-        raise ConfigError(
-            f"{state_path.parent} holds a run with other settings; resume it with the same "
-            f"settings, or choose another --out."
-        )
+        return candidate_pass_rate(examples, predictions, suite, rule_name, executor)

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import ConfigError
-from harness.evaluation.records import read_results, read_samples, write_json_atomic
+from harness.evaluation.records import RunRecord, read_record, read_samples
+from harness.files import write_json_atomic
 
 AGGREGATE_FILE = "aggregate.json"
 MAX_SEEDS = 100
@@ -72,32 +73,32 @@ def run_seeds(
 def aggregate_runs(out: Path, seeds: list[int]) -> dict:
     """The aggregate of the finished seed folders under ``out`` (see the module docstring)."""
     runs, per_question = [], {}
-    first: dict | None = None
+    first: RunRecord | None = None
     for seed in seeds:
         folder = seed_dir(out, seed)
-        results = read_results(folder)
-        first = first or results
+        record = read_record(folder)
+        first = first or record
         for key in ("suite", "split", "rule"):
-            if results.get(key) != first.get(key):
-                raise ConfigError(f"{folder} is a run of another {key} than the first seed's.")
+            if getattr(record, key) != getattr(first, key):
+                raise ConfigError(f"{folder} is a run of another {key} than the first seed's.",
+                                  path=folder)
         runs.append({
             "seed": seed,
             "dir": folder.name,
-            "ex": results["metrics"]["ex"],
-            "scored": results["counts"]["scored"],
-            "correct": results["counts"]["correct"],
+            "ex": record.metrics.ex,
+            "scored": record.counts.scored,
+            "correct": record.counts.correct,
         })
         for sample in read_samples(folder):
             per_question.setdefault(str(sample["question_id"]), []).append(bool(sample["correct"]))
     assert first is not None
     exs = [r["ex"] for r in runs if r["ex"] is not None]
-    method = first.get("method")
     return {
         "kind": "seeds",
-        "method": method.get("method") if isinstance(method, dict) else method,
-        "suite": first["suite"],
-        "split": first["split"],
-        "rule": first["rule"],
+        "method": first.method_name,
+        "suite": first.suite,
+        "split": first.split,
+        "rule": first.rule,
         "seeds": seeds,
         "runs": runs,
         "ex_mean": statistics.fmean(exs) if exs else None,

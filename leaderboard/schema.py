@@ -65,7 +65,6 @@ class Submission(Base):
     s_per_sample: Mapped[float | None] = mapped_column(Float)  # throughput mode, as reported
     p50_s: Mapped[float | None] = mapped_column(Float)
     p95_s: Mapped[float | None] = mapped_column(Float)
-    samples_per_s: Mapped[float | None] = mapped_column(Float)
     tokens_per_s: Mapped[float | None] = mapped_column(Float)
     latency: Mapped[dict | None] = mapped_column(JSON)  # the run's whole latency block
     method_info: Mapped[dict | None] = mapped_column(JSON)  # the run's whole method block

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from harness.errors import DataError, SubmissionError
-from harness.evaluation.records import read_results
+from harness.errors import DataError, DuplicateSubmission, SubmissionError
+from harness.evaluation.records import RunRecord, read_record
 from leaderboard.decoding import Decoding
 from leaderboard.store import METRICS, ResultRecord, Store, SubmissionRecord
 from leaderboard.verify import (
@@ -123,7 +123,7 @@ def seed_reported(store: Store, path: str | Path = REPORTED) -> int:
         try:
             store.add(record)
             added += 1
-        except SubmissionError:  # another process seeded it a moment ago
+        except DuplicateSubmission:  # another process seeded it a moment ago
             pass
     return added
 
@@ -150,11 +150,7 @@ def seed_runs(
     groups: dict[str, list[Path]] = {}
     metas: dict[str, SubmissionMeta] = {}
     for run_dir in map(Path, run_dirs):
-        try:
-            results = read_results(run_dir)
-        except (OSError, ValueError) as exc:
-            raise SubmissionError(f"{run_dir} is not a readable run folder ({exc}).") from exc
-        meta = _run_meta(results, run_dir)
+        meta = _run_meta(read_record(run_dir), run_dir)
         groups.setdefault(meta.name, []).append(run_dir)
         metas.setdefault(meta.name, meta)
     return [
@@ -168,9 +164,7 @@ def _seeded(name, dirs, submit, skipped=()) -> SeededRun:
     """Run ``submit``; a submission already in the store is reported, not an error."""
     try:
         outcome = submit()
-    except SubmissionError as exc:
-        if "already on the leaderboard" not in str(exc):
-            raise
+    except DuplicateSubmission:
         return SeededRun(name, dirs, None, "already in the store")
     scores = ", ".join(
         f"{s['suite']}/{s['split']} EX {100 * s['ex']:.2f}%" for s in outcome.summary()
@@ -212,8 +206,7 @@ def seed_own_runs(
             try:
                 verified.append(verify_run(run_dir, data_dir, workers))
             except DataError:  # the benchmark's files are not under the data root
-                claimed = read_results(run_dir)
-                skipped.append(f"{claimed['suite']}/{claimed['split']} left out: its data is "
+                skipped.append(f"{read_record(run_dir).label} left out: its data is "
                                f"not under the data root")
         if not verified:
             seeded.append(SeededRun(meta.name, dirs, None, "; ".join(skipped)))
@@ -223,14 +216,12 @@ def seed_own_runs(
     return seeded
 
 
-def _run_meta(results: dict, run_dir: Path):
-    if (results.get("predictions") or {}).get("source") == "gold":
+def _run_meta(record: RunRecord, run_dir: Path) -> SubmissionMeta:
+    if record.predictions.source == "gold":
         return SubmissionMeta(
             name=GOLD_NAME,
             method=GOLD_METHOD,
             decoding="none",
             training_data="none: the gold SQL scored against itself (the evaluator's ceiling)",
         )
-    method = results.get("method") if isinstance(results.get("method"), dict) else {}
-    name = str(method.get("name") or run_dir.name)[:200]
-    return SubmissionMeta(name=name)
+    return SubmissionMeta(name=(record.method_name or run_dir.name)[:200])

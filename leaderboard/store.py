@@ -14,7 +14,7 @@ shipped in ``leaderboard/migrations``. :func:`open_store` applies them under a p
 lock file beside an SQLite file, a transaction-level advisory lock in PostgreSQL), so several
 processes may open a new store at once. Every write is one transaction (``BEGIN IMMEDIATE`` on
 SQLite, so concurrent writers queue instead of failing), and the unique fingerprint turns a
-racing duplicate into a clear :class:`~harness.errors.SubmissionError`.
+racing duplicate into a clear :class:`~harness.errors.DuplicateSubmission`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from harness.errors import StoreError, SubmissionError
+from harness.errors import DuplicateSubmission, StoreError
 from harness.paths import cache_dir
 from leaderboard.schema import (
     VERSION_TABLE,
@@ -112,7 +112,6 @@ class SubmissionRecord:
     s_per_sample: float | None = None
     p50_s: float | None = None
     p95_s: float | None = None
-    samples_per_s: float | None = None
     tokens_per_s: float | None = None
     latency: dict | None = None
     method_info: dict | None = None
@@ -317,12 +316,12 @@ class Store:
     def add(self, record: SubmissionRecord) -> int:
         """Store a whole submission in one transaction; returns its id.
 
-        Raises SubmissionError when a submission with the same fingerprint is already stored,
+        Raises DuplicateSubmission when a submission with the same fingerprint is stored,
         including when another process stored it a moment ago.
         """
         existing = self.find(record.fingerprint)
         if existing is not None:
-            raise _duplicate(record.fingerprint, existing)
+            raise DuplicateSubmission(record.fingerprint, existing)
         try:
             with self._errors("write to"), Session(self._writer) as session, session.begin():
                 submission = Submission(**_submission_columns(record))
@@ -335,7 +334,7 @@ class Store:
             if isinstance(exc.__cause__, IntegrityError):
                 existing = self.find(record.fingerprint)
                 if existing is not None:  # lost the race to an identical submission
-                    raise _duplicate(record.fingerprint, existing) from None
+                    raise DuplicateSubmission(record.fingerprint, existing) from None
             raise
         return submission_id
 
@@ -434,11 +433,6 @@ class Store:
             }
 
 
-def _duplicate(fingerprint: str, existing: int) -> SubmissionError:
-    return SubmissionError(
-        f"This submission is already on the leaderboard as #{existing} (same predictions for "
-        f"the same suite, split and data; fingerprint {fingerprint[:12]}). Nothing was stored."
-    )
 
 
 def _as_dict(row) -> dict:

@@ -25,9 +25,15 @@ from pathlib import Path
 
 from harness import __version__
 from harness.core import Example, Prediction
-from harness.errors import DataError, PredictionsError, SubmissionError
+from harness.errors import (
+    DataError,
+    DuplicateSubmission,
+    PredictionsError,
+    RunFolderError,
+    SubmissionError,
+)
 from harness.evaluation.predictions import load_predictions
-from harness.evaluation.records import sample_record
+from harness.evaluation.records import check_size, read_record, read_samples, sample_record
 from harness.pipeline import EvalConfig, evaluate
 from harness.suite import Suite, load_suite
 from leaderboard.decoding import Decoding, parse_decoding
@@ -39,7 +45,6 @@ MAX_SUBMISSION_BYTES = 64 * 2**20  # samples.jsonl or a predictions file
 MAX_RESULTS_BYTES = 8 * 2**20  # results.json
 MAX_TEXT_CHARS = 200  # name, method, base model …
 TOLERANCE = 5e-6  # metrics are rounded to 6 places in results.json
-SCHEMA_VERSIONS = (1,)
 
 
 @dataclass
@@ -144,15 +149,16 @@ def verify_run(
     """Re-execute and re-score every prediction of a run folder; compare with its claims."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise SubmissionError(f"{run_dir} is not a run folder (expected a folder holding "
-                              f"results.json and samples.jsonl).")
-    claimed = _read_results(run_dir / "results.json")
+        raise RunFolderError(f"{run_dir} is not a run folder (expected a folder holding "
+                             f"results.json and samples.jsonl).", path=run_dir)
+    # Read and type-checked by the one reader; kept as its JSON (stored as submitted).
+    claimed = read_record(run_dir, MAX_RESULTS_BYTES).to_json()
     samples_path = run_dir / "samples.jsonl"
-    records = _read_samples(samples_path)
-    suite = _load_suite(claimed["suite"], data_dir)
+    records = read_samples(run_dir, MAX_SUBMISSION_BYTES)
+    suite = load_suite(claimed["suite"], data_dir)
     split = claimed["split"]
     suite.check_split(split)
-    examples = _examples(suite, split)
+    examples = suite.load_examples(split)
     split_size = len(examples)
     limit = _question_limit(claimed, split_size, run_dir)
     if limit:  # a --limit run: verified on its first N questions, stored apart, never ranked
@@ -185,11 +191,11 @@ def verify_predictions(
     path = Path(path)
     if not path.is_file():
         raise PredictionsError(f"Predictions file not found: {path}")
-    _check_size(path, MAX_SUBMISSION_BYTES, PredictionsError)
-    suite = _load_suite(suite_name, data_dir)
+    check_size(path, MAX_SUBMISSION_BYTES, PredictionsError)
+    suite = load_suite(suite_name, data_dir)
     split = split or suite.default_split
     suite.check_split(split)
-    examples = _examples(suite, split)
+    examples = suite.load_examples(split)
     loaded = load_predictions(path, examples, fmt)
     by_id = {e.question_id: e for e in examples}
     for qid, prediction in loaded.items():
@@ -215,79 +221,6 @@ def _question_limit(claimed: dict, split_size: int, run_dir: Path) -> int | None
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise SubmissionError(f"{run_dir}/results.json has an invalid config.limit: {limit!r}.")
     return limit if limit < split_size else None
-
-
-def _load_suite(name, data_dir) -> Suite:
-    if not isinstance(name, str) or not name:
-        raise SubmissionError("results.json names no suite.")
-    return load_suite(name, data_dir)
-
-
-def _examples(suite: Suite, split: str) -> list[Example]:
-    return suite.load_examples(split)
-
-
-def _check_size(path: Path, limit: int, error=SubmissionError) -> None:
-    size = path.stat().st_size
-    if size > limit:
-        raise error(
-            f"{path} is {size / 2**20:.0f} MiB, over the {limit // 2**20} MiB limit for a "
-            f"submission file."
-        )
-
-
-def _read_results(path: Path) -> dict:
-    if not path.is_file():
-        raise SubmissionError(
-            f"{path.parent} has no results.json; is it a run folder written by harness eval or "
-            f"harness run?"
-        )
-    _check_size(path, MAX_RESULTS_BYTES)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SubmissionError(f"{path} is not valid JSON ({exc}).") from exc
-    if not isinstance(data, dict):
-        raise SubmissionError(f"{path} must hold a JSON object.")
-    version = data.get("schema_version")
-    if version not in SCHEMA_VERSIONS:
-        raise SubmissionError(
-            f"{path} has schema_version {version!r}; this harness reads "
-            f"{', '.join(map(str, SCHEMA_VERSIONS))}. Re-score it with this harness version."
-        )
-    for key in ("suite", "split"):
-        if not isinstance(data.get(key), str) or not data[key]:
-            raise SubmissionError(f"{path} names no {key}.")
-    return data
-
-
-def _read_samples(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise SubmissionError(f"{path.parent} has no samples.jsonl with the predictions.")
-    _check_size(path, MAX_SUBMISSION_BYTES)
-    records = []
-    with open(path, encoding="utf-8", errors="strict") as f:
-        try:
-            lines = list(f)
-        except UnicodeDecodeError as exc:
-            raise SubmissionError(f"{path} is not UTF-8 text ({exc}).") from exc
-    for line_no, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SubmissionError(f"{path}:{line_no}: not valid JSON ({exc.msg}).") from exc
-        qid = record.get("question_id") if isinstance(record, dict) else None
-        if not isinstance(qid, int) or isinstance(qid, bool):
-            raise SubmissionError(
-                f'{path}:{line_no}: each line must be an object with an integer "question_id".'
-            )
-        sql = record.get("pred_sql")
-        if sql is not None and not isinstance(sql, str):
-            raise SubmissionError(f'{path}:{line_no}: "pred_sql" must be a string or null.')
-        records.append(record)
-    return records
 
 
 def _predictions_from_samples(
@@ -336,10 +269,11 @@ def _score(
 ) -> Verification:
     config = EvalConfig(split=split, workers=workers, limit=limit)
     try:
-        results, scored = evaluate(suite, config, predictions=predictions, source=source)
+        record, scored = evaluate(suite, config, predictions=predictions, source=source)
     except DataError as exc:  # not one database here: nothing to verify against
         raise SubmissionError(f"Cannot verify this submission. {exc}") from exc
-    results["predictions"]["sha256"] = hashlib.sha256(raw).hexdigest()
+    record.predictions.sha256 = hashlib.sha256(raw).hexdigest()
+    results = record.to_json()
     if results["counts"]["scored"] == 0:
         reasons = ", ".join(f"{n} × {r}" for r, n in results["unscorable"].items())
         raise SubmissionError(
@@ -348,9 +282,9 @@ def _score(
         )
     samples = []
     for sample in scored:
-        record = sample_record(sample)
-        record["latency_s"] = _latency_s(record.get("generation"))
-        samples.append(record)
+        line = sample_record(sample)
+        line["latency_s"] = _latency_s(line.get("generation"))
+        samples.append(line)
     gold = {e.question_id: e.gold_sql for e in examples}
     share = gold_copy_share({q: p.sql for q, p in predictions.items()}, gold)
     verification = Verification(
@@ -372,14 +306,8 @@ def _score(
 
 
 def _latency_s(generation) -> float | None:
-    """A sample's generation latency in seconds, from what the method recorded."""
-    if not isinstance(generation, dict):
-        return None
-    for key, scale in (("latency_s", 1.0), ("seconds", 1.0), ("latency_ms", 1e-3)):
-        value = generation.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value) * scale
-    return None
+    """A sample's generation latency in seconds, as the prompting method records it."""
+    return _number(generation.get("latency_s")) if isinstance(generation, dict) else None
 
 
 def _number(value) -> float | None:
@@ -436,14 +364,14 @@ def _rescore_under(rule, v: Verification, suite: Suite, predictions, workers) ->
         )
         return None
     try:
-        results, _ = evaluate(
+        record, _ = evaluate(
             suite, EvalConfig(split=v.split, rule=rule, workers=workers, limit=v.question_limit),
             predictions=predictions, source="claimed rule",
         )
     except DataError as exc:  # pragma: no cover - the official scoring just worked
         v.flags.append(f"{v.label}: cannot re-score under rule {rule!r} ({exc}).")
         return None
-    return results
+    return record.to_json()
 
 
 def _compare_metrics(v: Verification, claimed: dict, ours: dict, under: str) -> None:
@@ -619,10 +547,7 @@ def store_verified(
     fp = fingerprint(verifications)
     existing = store.find(fp)
     if existing is not None:
-        raise SubmissionError(
-            f"This submission is already on the leaderboard as #{existing} (same predictions "
-            f"for the same suite, split and data; fingerprint {fp[:12]}). Nothing was stored."
-        )
+        raise DuplicateSubmission(fp, existing)
     claims = [v.claimed for v in verifications if v.claimed]
     run = run_description(claims)
     flags = [f for v in verifications for f in v.flags
@@ -656,17 +581,16 @@ def store_verified(
         flags=flags,
         method=meta.method or run["method"],
         base_model=meta.base_model or run["base_model"],
-        params_b=meta.params_b if meta.params_b is not None else run["params_b"],
+        params_b=meta.params_b,
         decoding=meta.decoding or run["decoding"],
         **_decoding_columns(meta.decoding_fields or run["decoding_fields"]),
         review=review,
-        training_data=meta.training_data or run["training_data"],
+        training_data=meta.training_data,
         hardware=meta.hardware or run["hardware"],
         backend=run["backend"],
         s_per_sample=results[0].s_per_sample if len(results) == 1 else None,
         p50_s=run["p50_s"],
         p95_s=run["p95_s"],
-        samples_per_s=run["samples_per_s"],
         tokens_per_s=run["tokens_per_s"],
         latency=run["latency"],
         method_info=run["method_info"],
@@ -719,63 +643,48 @@ def _decoding_columns(d: Decoding) -> dict:
 
 
 def run_description(claims: list[dict]) -> dict:
-    """What the runs' results.json files say about the model, read defensively.
+    """What the runs' records say about the model (none of it can be re-checked).
 
-    ``harness run`` writes ``method`` (``method``/``name``, ``config``, ``model_identity``,
-    ``backend``, ``hardware``…), ``latency`` (``s_per_sample``, ``latency_p50_s``/``p50_s``,
-    ``tokens_per_s``…) and ``decoding``; every key is optional, and none of it can be re-checked.
+    ``harness run`` writes ``method`` (``Method.provenance()``: ``method``, ``config`` with the
+    ``model``, ``backend``, ``model_identity``, ``hardware``, ``sampling``), ``latency``
+    (``summarize_latency``: ``s_per_sample``, ``latency_p50_s``, ``latency_p95_s``,
+    ``tokens_per_s``) and ``decoding``; ``harness eval`` writes none of them. Parameters and
+    training data are never recorded: they come from the submitter.
     """
     method = _first_dict(c.get("method") for c in claims)
     latency = _first_dict(c.get("latency") for c in claims)
     config = _first_dict([method.get("config")])
     identity = _first_dict([method.get("model_identity")])
-    places = (method, identity, config)
     return {
-        "method": _text(method.get("name") or method.get("method")),
-        "base_model": _text(
-            _pick(places, "base_model", "model", "model_id") or _pick((identity,), "name")
-        ),
-        "params_b": next((p for p in map(_params_from_method, places) if p is not None), None),
+        "method": _text(method.get("method")),
+        "base_model": _text(config.get("model")),
         "decoding": _text(next((c["decoding"] for c in claims
                                 if isinstance(c.get("decoding"), str)), None)),
         "decoding_fields": _run_decoding(
             next((c["decoding"] for c in claims if isinstance(c.get("decoding"), str)), None),
             _first_dict([method.get("sampling")]), config,
         ),
-        "training_data": _text(_pick(places, "training_data")),
-        "hardware": _hardware_text(latency.get("hardware") or method.get("hardware")),
-        "backend": _text(latency.get("backend") or method.get("backend")
-                         or identity.get("backend")),
-        "p50_s": _number(latency.get("p50_s", latency.get("latency_p50_s"))),
-        "p95_s": _number(latency.get("p95_s", latency.get("latency_p95_s"))),
-        "samples_per_s": _number(latency.get("samples_per_s")),
+        "hardware": _hardware_text(method.get("hardware")),
+        "backend": _text(method.get("backend") or identity.get("backend")),
+        "p50_s": _number(latency.get("latency_p50_s")),
+        "p95_s": _number(latency.get("latency_p95_s")),
         "tokens_per_s": _number(latency.get("tokens_per_s")),
         "latency": latency or None,
         "method_info": method or None,
     }
 
 
-def _pick(places: tuple[dict, ...], *keys: str):
-    """The first value of the first key found, looking through ``places`` in order."""
-    for key in keys:
-        for place in places:
-            value = place.get(key)
-            if value not in (None, "") and not isinstance(value, dict | list):
-                return value
-    return None
-
-
 def _hardware_text(value) -> str | None:
-    """"2× NVIDIA H100" or the CPU model, from a hardware dict or a string."""
-    if isinstance(value, dict):
-        gpus = [str(g) for g in value.get("gpus") or []]
-        if gpus:
-            names = sorted(set(gpus))
-            return _text(", ".join(f"{gpus.count(n)}× {n}" for n in names))
-        cpu = value.get("cpu")
-        cores = value.get("cpu_count")
-        return _text(f"{cpu} ({cores} cores)" if cpu and cores else cpu)
-    return _text(value)
+    """"2× NVIDIA H100" or the CPU model, from a method's ``hardware`` block."""
+    if not isinstance(value, dict):
+        return None
+    gpus = [str(g) for g in value.get("gpus") or []]
+    if gpus:
+        names = sorted(set(gpus))
+        return _text(", ".join(f"{gpus.count(n)}× {n}" for n in names))
+    cpu = value.get("cpu")
+    cores = value.get("cpu_count")
+    return _text(f"{cpu} ({cores} cores)" if cpu and cores else cpu)
 
 
 def _first_dict(values) -> dict:
@@ -787,16 +696,6 @@ def _text(value, limit: int = MAX_TEXT_CHARS) -> str | None:
         return None
     value = str(value).strip()
     return value[:limit] or None
-
-
-def _params_from_method(block: dict) -> float | None:
-    """Parameters in billions from a block of run metadata (a raw count or billions)."""
-    for key in ("params_b", "parameters_b", "parameter_count", "num_parameters", "parameters",
-                "params", "n_params"):
-        value = _number(block.get(key))
-        if value is not None and value > 0:
-            return round(value / 1e9, 6) if value >= 1e4 else value
-    return None
 
 
 __all__ = [

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from harness.core import Execution
 from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache, Query
-from harness.evaluation.rules import Rule, decide, get_rule
+from harness.evaluation.rules import Rule, decide, get_rule, gold_problem
 from harness.suite import Suite
 
 
@@ -155,18 +155,6 @@ class ExecutionGrader:
             self.executor.close()
             if self.executor.cache is not None:
                 self.executor.cache.close()
-
-
-def gold_problem(gold_runs: Sequence[Execution]) -> str | None:
-    """Why these executions of a gold cannot serve as a reward target (None: they can)."""
-    for run in gold_runs:
-        if run.timed_out:
-            return "gold_timeout"
-        if not run.ok:
-            return f"gold_error:{run.error}"
-        if run.truncated:
-            return "gold_truncated"
-    return None
 
 
 def _as_released(run: Execution, gold: bool) -> Execution:

@@ -37,13 +37,13 @@ from methods.training import (
     build_prompts,
     common_trl_args,
     export_model,
-    is_main_process,
     last_trainer_checkpoint,
     load_model_and_tokenizer,
     lora_config,
     train_with_progress,
     training_examples,
     training_stats,
+    write_complete,
 )
 
 VLLM_MODES = ("colocate", "server")
@@ -390,7 +390,5 @@ class GRPOMethod(TrainedMethod):
             stage=f"warm start (SFT on {WARM_START_TARGETS[cfg.warm_start]})",
         )
         record = {k: v for k, v in stats.items() if k != "log_history"}
-        if is_main_process():
-            (warm_dir / STATS_FILE).write_text(json.dumps(stats, indent=2, default=str))
-            (warm_dir / COMPLETE).write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")
+        write_complete(warm_dir, stats, keep_checkpoints=True)  # main process only, atomic
         return record

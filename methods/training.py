@@ -32,6 +32,7 @@ from typing import Any
 
 from harness.core import Example, Prediction
 from harness.errors import ConfigError
+from harness.files import write_json_atomic, write_text_atomic
 from harness.generation.prompts import PromptBuilder
 from harness.method import field_meta as _help
 from harness.suite import Suite
@@ -372,13 +373,11 @@ def write_complete(out_dir: Path, record: dict[str, Any], keep_checkpoints: bool
     Only the main process writes; other ranks of a multi-GPU run return at once."""
     if not is_main_process():
         return
-    tmp = out_dir / f".{STATS_FILE}"
-    tmp.write_text(json.dumps(record, indent=2, default=str))
-    os.replace(tmp, out_dir / STATS_FILE)
+    write_json_atomic(out_dir / STATS_FILE, record)
     if not keep_checkpoints:
         for p in (out_dir / "trainer").glob("checkpoint-*"):
             shutil.rmtree(p, ignore_errors=True)
-    (out_dir / COMPLETE).write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")
+    write_text_atomic(out_dir / COMPLETE, time.strftime("%Y-%m-%dT%H:%M:%S") + "\n")
 
 
 # -- the method base --------------------------------------------------------------------------

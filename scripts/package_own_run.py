@@ -18,14 +18,15 @@ import shutil
 import sys
 from pathlib import Path
 
+from harness.evaluation.records import read_record
+
 OWN_RUNS = Path(__file__).resolve().parents[1] / "leaderboard" / "own_runs"
 KEEP = ("question_id", "db_id", "pred_sql", "generation")
 DROP_FROM_GENERATION = ("raw", "candidates")  # the raw completion repeats pred_sql
 
 
 def package(run_dir: Path, name: str) -> Path:
-    results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
-    if (results.get("config") or {}).get("limit"):
+    if read_record(run_dir).config.get("limit"):
         sys.exit(f"{run_dir} was run with --limit; the leaderboard takes whole splits.")
     out = OWN_RUNS / name
     out.mkdir(parents=True, exist_ok=True)

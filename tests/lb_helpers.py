@@ -48,18 +48,18 @@ def make_run(
         meta = {"latency_s": round(0.05 * (1 + i % 4), 3)} if latency else {}
         predictions[e.question_id] = Prediction(e.question_id, sql, meta)
     source = "gold" if not wrong_every else "test"
-    results, samples = evaluate(
+    record, samples = evaluate(
         suite, EvalConfig(split=split, workers=1), predictions=predictions, source=source
     )
-    if latency is not None:
-        results["latency"] = {
-            "s_per_sample": latency, "p50_s": latency, "p95_s": 2 * latency,
-            "hardware": "test CPU", "backend": "none",
+    if latency is not None:  # what `harness run` records (summarize_latency, provenance)
+        record.latency = {
+            "s_per_sample": latency, "latency_p50_s": latency, "latency_p95_s": 2 * latency,
         }
-        results["decoding"] = "greedy"
+        record.decoding = "greedy"
+        record.method = {"method": "test", "backend": "none", "hardware": {"cpu": "test CPU"}}
     if method is not None:
-        results["method"] = method
-    write_run(out, results, samples)
+        record.method = {**(record.method or {}), **method}
+    write_run(out, record, samples)
     return out
 
 
@@ -92,8 +92,7 @@ def runs_fixture(lb_cache, tmp_path_factory) -> dict[str, Path]:
     return {
         "gold": make_run(root / "gold"),
         "a": make_run(root / "a", wrong_every=3, latency=0.5,
-                      method={"name": "prompting", "model": "Qwen2.5-Coder-0.5B",
-                              "parameters": 494_000_000}),
+                      method={"method": "prompting", "config": {"model": "Qwen2.5-Coder-0.5B"}}),
         "b": make_run(root / "b", wrong_every=4, offset=1, latency=0.2),
         "c": make_run(root / "c", wrong_every=2, latency=0.1),
     }

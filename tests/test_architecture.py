@@ -17,8 +17,8 @@ from tests.support import REPO
 
 HEAVY = {"torch", "transformers", "trl", "vllm", "streamlit", "sqlalchemy", "pandas", "datasets",
          "peft", "accelerate", "sentence_transformers", "alembic"}
-CORE = {"harness.core", "harness.errors", "harness.paths", "harness.registry", "harness.suite",
-        "harness.method", "harness.data"}
+CORE = {"harness.core", "harness.errors", "harness.paths", "harness.files", "harness.machine",
+        "harness.registry", "harness.suite", "harness.method", "harness.data"}
 
 #: package prefix -> what its modules may import at top level (besides the standard library and
 #: third-party packages not in HEAVY), checked longest prefix first.

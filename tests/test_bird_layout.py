@@ -14,7 +14,7 @@ import pytest
 
 from harness.cli import main
 from harness.evaluation.predictions import BIRD_SEPARATOR
-from harness.evaluation.records import read_results, read_samples
+from harness.evaluation.records import read_record, read_samples
 
 DBS = ("concert_singer", "pets_1", "car_1")
 LEVELS = ("simple", "moderate", "challenging")
@@ -51,9 +51,9 @@ def test_bird_predictions_file_through_the_cli(bird_root, tmp_path, capsys):
                  "--rule", "bird", "--data-dir", str(root), "--out", str(tmp_path / "run"),
                  "--soft-f1"])
     assert code == 0, capsys.readouterr().err
-    results = read_results(tmp_path / "run")
-    assert results["rule"] == "bird" and results["counts"]["correct"] == len(records) - 1
-    assert set(results["metrics"]["by_difficulty"]) == set(LEVELS)
-    assert results["metrics"]["soft_f1"] < 1.0
+    results = read_record(tmp_path / "run")
+    assert results.rule == "bird" and results.counts.correct == len(records) - 1
+    assert set(results.metrics.by_difficulty) == set(LEVELS)
+    assert results.metrics.soft_f1 < 1.0
     first = read_samples(tmp_path / "run")[0]
     assert first["reason"] == "rows_differ" and first["difficulty"] == "simple"

@@ -127,7 +127,7 @@ def _candidates_for(examples):
 def test_every_candidate_is_scored_and_the_vote_decides_ex(tmp_path, sample, examples):
     path = write_jsonl(tmp_path / "c.jsonl", _candidates_for(examples))
     results, samples = evaluate(sample, EvalConfig(), predictions_path=path)
-    block = results["metrics"]["candidates"]
+    block = results.metrics.candidates
     assert block["n"] == 4 and block["n_min"] == 2 and block["vote"] == "majority"
     truth = [[True, False, True, False][: 2 + i % 3] for i in range(len(examples))]
     assert block["candidates"] == sum(map(len, truth))
@@ -141,7 +141,7 @@ def test_every_candidate_is_scored_and_the_vote_decides_ex(tmp_path, sample, exa
         if len(t) == 4:
             assert s.candidates[3].verdict.reason.startswith("pred_error:")
     # Majority: with two candidates, one right and one wrong, the tie goes to the first (gold).
-    assert results["metrics"]["ex"] == 1.0
+    assert results.metrics.ex == 1.0
 
     write_run(tmp_path / "run", results, samples)
     record = read_samples(tmp_path / "run")[0]
@@ -166,7 +166,7 @@ def test_a_single_candidate_file_is_scored_as_before(tmp_path, sample, examples)
                for i, e in enumerate(examples)]
     path = write_jsonl(tmp_path / "p.jsonl", records)
     results, samples = evaluate(sample, EvalConfig(), predictions_path=path)
-    assert "candidates" not in results["metrics"]
+    assert results.metrics.candidates is None
     assert all(s.candidates is None and s.selection is None for s in samples)
     write_run(tmp_path / "run", results, samples)
     assert not any("candidates" in r or "selection" in r for r in read_samples(tmp_path / "run"))
@@ -174,7 +174,7 @@ def test_a_single_candidate_file_is_scored_as_before(tmp_path, sample, examples)
         {"question_id": r["question_id"], "candidates": [r["sql"]]} for r in records
     ])
     again, _ = evaluate(sample, EvalConfig(), predictions_path=listed)
-    assert again["metrics"] == results["metrics"] and again["counts"] == results["counts"]
+    assert again.metrics == results.metrics and again.counts == results.counts
 
 
 def test_each_distinct_query_runs_once(tmp_path, sample, examples, monkeypatch):

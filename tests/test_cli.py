@@ -8,7 +8,7 @@ import pytest
 
 from harness.cli import main
 from harness.evaluation.predictions import BIRD_SEPARATOR
-from harness.evaluation.records import read_results, read_samples
+from harness.evaluation.records import read_record, read_samples
 from harness.suite import load_suite
 
 
@@ -48,11 +48,11 @@ def test_suites_list_and_check(capsys, data_dir):
 def test_eval_gold_on_the_default_sample_suite(capsys, tmp_path):
     code, out, _ = run(capsys, "eval", "--gold", "--out", str(tmp_path / "run"))
     assert code == 0 and "sample / dev" in out and "100.00" in out
-    results = read_results(tmp_path / "run")
-    assert results["suite"] == "sample" and results["rule"] == "bird"
-    assert results["metrics"]["ex"] == 1.0 and results["schema_version"] == 1
+    results = read_record(tmp_path / "run")
+    assert results.suite == "sample" and results.rule == "bird"
+    assert results.metrics.ex == 1.0 and results.schema_version == 1
     samples = read_samples(tmp_path / "run")
-    assert len(samples) == results["counts"]["total"]
+    assert len(samples) == results.counts.total
     assert {"question_id", "db_id", "difficulty", "pred_sql", "gold_sql", "correct", "reason",
             "exec_ms"} <= set(samples[0])
 
@@ -74,10 +74,10 @@ def test_eval_predictions_in_each_format(capsys, tmp_path):
         code, _, err = run(capsys, "eval", "--predictions", str(path), "--out",
                            str(tmp_path / name.replace(".", "-")), "--json")
         assert code == 0, err
-        results = read_results(tmp_path / name.replace(".", "-"))
-        assert results["counts"]["correct"] == len(examples) - 2
-        assert results["predictions"]["source"] == str(path)
-        assert len(results["predictions"]["sha256"]) == 64
+        results = read_record(tmp_path / name.replace(".", "-"))
+        assert results.counts.correct == len(examples) - 2
+        assert results.predictions.source == str(path)
+        assert len(results.predictions.sha256) == 64
 
 
 def test_missing_predictions_count_as_wrong(capsys, tmp_path):
@@ -86,9 +86,9 @@ def test_missing_predictions_count_as_wrong(capsys, tmp_path):
     path.write_text(json.dumps({"question_id": e.question_id, "sql": e.gold_sql}))
     code, out, _ = run(capsys, "eval", "--predictions", str(path), "--out", str(tmp_path / "r"))
     assert code == 0 and "had no prediction (counted wrong)" in out
-    results = read_results(tmp_path / "r")
-    assert results["counts"]["correct"] == 1
-    assert results["counts"]["missing_predictions"] == results["counts"]["total"] - 1
+    results = read_record(tmp_path / "r")
+    assert results.counts.correct == 1
+    assert results.counts.missing_predictions == results.counts.total - 1
 
 
 @pytest.mark.parametrize(
@@ -139,8 +139,8 @@ def test_spider_official_format_on_real_data(capsys, tmp_path, data_dir):
     code, _, err = run(capsys, "eval", "--suite", "spider", "--predictions", str(path),
                        "--data-dir", str(data_dir), "--out", str(tmp_path / "r"), "--json")
     assert code == 0, err
-    results = read_results(tmp_path / "r")
-    assert results["counts"]["correct"] == 972 and results["metrics"]["ex"] == 1.0
+    results = read_record(tmp_path / "r")
+    assert results.counts.correct == 972 and results.metrics.ex == 1.0
     # Positional files must have exactly one line per question.
     path.write_text("\n".join(gold_lines[:-1]))
     code, _, err = run(capsys, "eval", "--suite", "spider", "--predictions", str(path),

@@ -86,4 +86,4 @@ def test_cli_compares_spider_dev_with_spider_syn(data_dir, tmp_path, capsys):
 
 def test_cli_says_what_is_not_a_run(tmp_path, capsys):
     assert main(["compare", str(tmp_path), str(tmp_path)]) == 1
-    assert "is not a run folder: it has no results.json" in capsys.readouterr().err
+    assert "has no results.json" in capsys.readouterr().err

@@ -37,7 +37,7 @@ def test_second_spider_evaluation_executes_no_gold(data_dir, executed, tmp_path,
     second, _ = evaluate(suite, config)
     # Gold-vs-gold: the predictions equal the golds, so nothing at all needs executing now.
     assert executed == []
-    assert second["metrics"] == first["metrics"]
+    assert second.metrics == first.metrics
 
 
 def test_predictions_still_run_but_golds_do_not(data_dir, executed, tmp_path, monkeypatch):

@@ -17,13 +17,13 @@ SPIDER_TRAIN_BROKEN_GOLD = {3153, 4513, 4514}
 def test_spider_dev_gold_scores_100_percent_of_scorable(data_dir, rule):
     suite = load_suite("spider", data_dir)
     results, samples = evaluate(suite, EvalConfig(split="dev", rule=rule))
-    counts = results["counts"]
+    counts = results.counts
     assert counts["total"] == 1034
     assert counts["scored"] == 972 and counts["correct"] == 972
-    assert results["metrics"]["ex"] == 1.0
-    assert results["unscorable"] == {"database wta_1 missing": 62}
+    assert results.metrics.ex == 1.0
+    assert results.unscorable == {"database wta_1 missing": 62}
     assert {s.example.db_id for s in samples if not s.verdict.scorable} == {"wta_1"}
-    assert results["metrics"]["by_difficulty"]["easy"]["ex"] == 1.0
+    assert results.metrics.by_difficulty["easy"]["ex"] == 1.0
 
 
 def test_spider_dev_hardness_matches_the_official_distribution(data_dir):
@@ -35,8 +35,8 @@ def test_spider_dev_hardness_matches_the_official_distribution(data_dir):
 def _train_failures(data_dir, rule):
     suite = load_suite("spider", data_dir)
     results, samples = evaluate(suite, EvalConfig(split="train", rule=rule))
-    assert results["counts"]["scored"] == 6904
-    assert results["unscorable"] == {"database baseball_1 missing": 82,
+    assert results.counts.scored == 6904
+    assert results.unscorable == {"database baseball_1 missing": 82,
                                      "database soccer_1 missing": 14}
     return {s.example.question_id: s.verdict for s in samples
             if s.verdict.scorable and not s.verdict.correct}

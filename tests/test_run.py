@@ -16,7 +16,7 @@ from harness.cli import main
 from harness.config import RunConfig
 from harness.core import Example, Prediction
 from harness.errors import ConfigError
-from harness.evaluation.records import read_results, read_samples
+from harness.evaluation.records import read_record, read_samples
 from harness.method import Method
 from harness.pipeline import run_method
 from harness.suite import Suite, load_suite
@@ -48,9 +48,9 @@ def test_run_scores_and_records_the_method(tmp_path):
     results, samples = run_method(method, suite, RunConfig(), tmp_path / "run")
     n = len(suite.load_examples("dev"))
     assert len(method.asked) == n
-    assert results["counts"]["correct"] == sum(1 for s in samples if s.example.question_id % 2 == 0)
-    assert results["method"]["method"] == "counting" and results["decoding"] == "greedy"
-    assert results["latency"]["samples"] == n
+    assert results.counts.correct == sum(1 for s in samples if s.example.question_id % 2 == 0)
+    assert results.method["method"] == "counting" and results.decoding == "greedy"
+    assert results.latency["samples"] == n
     assert len(read_samples(tmp_path / "run")) == n
     assert (tmp_path / "run" / "predictions.jsonl").read_text().count("\n") == n
 
@@ -81,7 +81,7 @@ def test_run_resumes_without_repredicting(tmp_path):
     done = first.asked[:stop_after]
     assert not set(done) & set(second.asked)
     assert len(second.asked) == len(suite.load_examples("dev")) - stop_after
-    assert results["timing"]["resumed_predictions"] == stop_after
+    assert results.timing.resumed_predictions == stop_after
 
 
 def test_resume_refuses_other_settings(tmp_path):
@@ -97,7 +97,7 @@ def test_method_from_a_file_and_bad_settings(tmp_path, capsys):
     code = main(["run", "--method", f"{method_file}:MyMethodMethod", "--out",
                  str(tmp_path / "r")])
     assert code == 0
-    assert read_results(tmp_path / "r")["method"]["method"] == "my-method"
+    assert read_record(tmp_path / "r").method["method"] == "my-method"
     capsys.readouterr()
     assert main(["run", "--method", f"{method_file}:MyMethodMethod", "--samples", "4"]) == 1
     assert "Unknown setting 'samples' for method 'my-method'" in capsys.readouterr().err
@@ -120,16 +120,16 @@ def test_prompting_with_the_packaged_model_on_sample(tmp_path, capsys):
     code = main(["run", "--method", "prompting", "--suite", "sample", "--limit", "6",
                  "--out", str(out), *SMALL])
     assert code == 0, capsys.readouterr().err
-    results = read_results(out)
-    assert results["counts"]["total"] == 6
-    latency = results["latency"]
+    results = read_record(out)
+    assert results.counts.total == 6
+    latency = results.latency
     assert latency["samples"] == 6 and latency["s_per_sample"] > 0
     assert latency["tokens_per_s"] > 0
     # batches of 4 on transformers: throughput and batch time, no per-question percentiles
     assert (latency["batch_size"], latency["batches"]) == (4, 2) and latency["s_per_batch"] > 0
     assert latency["latency_per_question"] is False and latency["latency_p50_s"] is None
     assert (out / "run.log").is_file()
-    assert results["method"]["model_identity"]["backend"] == "transformers"
+    assert results.method["model_identity"]["backend"] == "transformers"
     samples = read_samples(out)
     assert all(s["generation"]["latency_s"] > 0 for s in samples)
     assert all("raw" in s["generation"] for s in samples)
@@ -162,9 +162,9 @@ def test_sigkill_then_resume_regenerates_nothing_finished(tmp_path):
     after = [json.loads(line) for line in _lines(out / "predictions.jsonl")]
     assert len(after) == 6
     assert after[: len(finished)] == finished  # kept as they were, not regenerated
-    results = read_results(out)
-    assert results["timing"]["resumed_predictions"] == len(finished)
+    results = read_record(out)
+    assert results.timing.resumed_predictions == len(finished)
     # Latency covers every generated sample, those finished before the kill included.
-    assert results["latency"]["samples"] == 6
+    assert results.latency["samples"] == 6
     new_batches = {p["meta"]["batch_id"] for p in after[len(finished):]}
     assert not new_batches & {p["meta"]["batch_id"] for p in finished}

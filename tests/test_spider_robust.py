@@ -19,24 +19,24 @@ SPIDER_DK_BROKEN_GOLD = {76}
 @pytest.mark.parametrize("rule", ["spider", "spider-strict"])
 def test_spider_syn_gold_scores_100_percent_of_scorable(data_dir, rule):
     results, samples = evaluate(load_suite("spider-syn", data_dir), EvalConfig(rule=rule))
-    assert results["counts"]["total"] == 1034
-    assert results["counts"]["scored"] == results["counts"]["correct"] == 972
-    assert results["unscorable"] == {"database wta_1 missing": 62}
-    assert results["metrics"]["ex"] == 1.0
+    assert results.counts.total == 1034
+    assert results.counts.scored == results.counts.correct == 972
+    assert results.unscorable == {"database wta_1 missing": 62}
+    assert results.metrics.ex == 1.0
 
 
 @pytest.mark.parametrize("rule", ["spider", "spider-strict"])
 def test_spider_dk_gold_fails_only_where_the_official_data_is_broken(data_dir, rule):
     results, samples = evaluate(load_suite("spider-dk", data_dir), EvalConfig(rule=rule))
-    assert results["counts"]["total"] == 535 and results["counts"]["scored"] == 473
-    assert results["unscorable"] == {"database wta_1 missing": 62}
+    assert results.counts.total == 535 and results.counts.scored == 473
+    assert results.unscorable == {"database wta_1 missing": 62}
     wrong = {s.example.question_id: s.verdict for s in samples
              if s.verdict.scorable and not s.verdict.correct}
     assert set(wrong) == SPIDER_DK_BROKEN_GOLD
     assert wrong[76].reason == 'gold_error:near ".": syntax error'
-    assert results["counts"]["gold_errors"] == 1
-    assert results["counts"]["correct"] == 472  # every scorable example whose gold runs
-    by_type = results["metrics"]["by_category"]
+    assert results.counts.gold_errors == 1
+    assert results.counts.correct == 472  # every scorable example whose gold runs
+    by_type = results.metrics.by_category
     assert sum(block["n"] for block in by_type.values()) == 473
     assert by_type["none"]["ex"] == 1.0 and by_type["T1"]["correct"] == by_type["T1"]["n"] - 1
 

@@ -24,7 +24,14 @@ from harness.cli.leaderboard import (
     submissions_group,
     submit_command,
 )
-from harness.errors import HarnessError, PredictionsError, StoreError, SubmissionError
+from harness.errors import (
+    HarnessError,
+    PredictionsError,
+    RunFolderError,
+    StoreError,
+    SubmissionError,
+    UnknownNameError,
+)
 from harness.suite import load_suite
 from leaderboard.seed import load_own_runs, load_reported, seed_own_runs, seed_reported, seed_runs
 from leaderboard.store import open_store
@@ -325,12 +332,15 @@ def _sparse(path: Path, size: int) -> None:
 def test_a_damaged_run_is_refused(store, run_copy, case):
     change, message = RUN_DAMAGE[case]
     change(run_copy)
-    error = HarnessError if case == "unknown suite" else SubmissionError
+    error = {"unknown suite": UnknownNameError, "another split": SubmissionError,
+             "unknown question_ids": SubmissionError, "another database": SubmissionError,
+             "a question twice": SubmissionError, "no predictions": SubmissionError,
+             "a partial run": SubmissionError}.get(case, RunFolderError)
     refused(store, error, message, lambda: submit_runs(store, [run_copy], META, workers=1))
 
 
 def test_not_a_run_folder(store, tmp_path):
-    refused(store, SubmissionError, "is not a run folder",
+    refused(store, RunFolderError, "is not a run folder",
             lambda: submit_runs(store, [tmp_path / "nowhere"], META))
 
 

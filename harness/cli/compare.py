@@ -8,29 +8,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from harness.errors import DataError
+if TYPE_CHECKING:
+    from harness.evaluation.records import RunRecord
 
 
-def _read_run(run_dir: Path) -> tuple[dict, list[dict]]:
-    from harness.evaluation.records import read_results, read_samples
-
-    for name in ("results.json", "samples.jsonl"):
-        if not (run_dir / name).is_file():
-            raise DataError(f"{run_dir} is not a run folder: it has no {name}.")
-    try:
-        return read_results(run_dir), read_samples(run_dir)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{run_dir} holds a damaged results.json or samples.jsonl ({exc}).") \
-            from exc
-
-
-def _model(results: dict) -> str:
-    method = results.get("method") or {}
-    name = method.get("method") or (results.get("predictions") or {}).get("source") or "?"
-    model = (method.get("config") or {}).get("model")
+def _model(record: RunRecord) -> str:
+    name = record.method_name or record.predictions.source or "?"
+    model = ((record.method or {}).get("config") or {}).get("model")
     return f"{name} ({model})" if model else str(name)
 
 
@@ -46,13 +34,14 @@ def compare_command(run_a: Path, run_b: Path, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from harness.evaluation.records import read_run
     from harness.evaluation.robustness import paired_report
 
-    results_a, samples_a = _read_run(run_a)
-    results_b, samples_b = _read_run(run_b)
+    results_a, samples_a = read_run(run_a)
+    results_b, samples_b = read_run(run_b)
     report = paired_report(
-        (results_a["suite"], results_a["split"]), samples_a,
-        (results_b["suite"], results_b["split"]), samples_b,
+        (results_a.suite, results_a.split), samples_a,
+        (results_b.suite, results_b.split), samples_b,
     )
     data = report.to_json()
     data["runs"] = {"a": str(run_a), "b": str(run_b)}
@@ -66,9 +55,9 @@ def compare_command(run_a: Path, run_b: Path, as_json: bool) -> None:
     for column in ("run", "method", "EX % (all scored)", "EX % (shared)"):
         table.add_column(column, justify="left" if column in ("run", "method") else "right")
     for side, results in (("A", results_a), ("B", results_b)):
-        ex_all = (results.get("metrics") or {}).get("ex")
+        ex_all = results.metrics.ex
         ex_shared = report.ex_a if side == "A" else report.ex_b
-        table.add_row(f"{side} {results['suite']}/{results['split']}", _model(results),
+        table.add_row(f"{side} {results.label}", _model(results),
                       _pct(ex_all), _pct(ex_shared))
     console.print(table)
     lo, hi = report.drop_ci95 or (None, None)

@@ -68,15 +68,15 @@ def eval_command(
     )
     split_name = split or suite.default_split
     with progress_bar("executing queries") as progress:
-        results, samples = evaluate(
+        record, samples = evaluate(
             suite, config, predictions_path=predictions, predictions_format=fmt,
             progress=progress,
         )
     out = out or default_out("eval", suite.name, split_name)
-    write_run(out, results, samples)
+    write_run(out, record, samples)
     if as_json:
-        click.echo(json.dumps(results, indent=2))
+        click.echo(json.dumps(record.to_json(), indent=2))
     else:
         from harness.cli.summary import print_summary
 
-        print_summary(results, samples, out)
+        print_summary(record, samples, out)

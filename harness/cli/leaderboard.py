@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from harness.cli.options import data_dir_option
-from harness.errors import SubmissionError
+from harness.errors import RunFolderError, SubmissionError
 
 APP = Path(__file__).resolve().parents[2] / "leaderboard" / "app.py"
 
@@ -163,18 +163,19 @@ def _submit_seeds(folder: Path, meta, db, data_dir, workers, as_json: bool) -> N
 
 def _check_run_options(paths, suite_name, split) -> None:
     """--suite/--split with run folders must agree with what the runs say."""
-    from harness.evaluation.records import read_results
+    from harness.evaluation.records import read_record
 
     for path in paths:
         try:
-            results = read_results(path)
-        except (OSError, ValueError):
+            record = read_record(path)
+        except RunFolderError:
             return  # verify_run explains what is wrong with the folder
-        for option, value in (("--suite", suite_name), ("--split", split)):
-            if value and results.get(option[2:]) != value:
+        for option, value, actual in (("--suite", suite_name, record.suite),
+                                      ("--split", split, record.split)):
+            if value and actual != value:
                 raise SubmissionError(
-                    f"{path} is a run of {results.get('suite')}/{results.get('split')}, "
-                    f"not {option} {value}."
+                    f"{path} is a run of {record.label}, not {option} {value}.", path=path,
+                    option=option,
                 )
 
 

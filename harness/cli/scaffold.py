@@ -68,9 +68,9 @@ def test_{module}_runs_on_the_sample_suite():
     method = method_cls()
     predictions = {{p.question_id: p for p in method.predict(examples, suite)}}
     assert set(predictions) == {{e.question_id for e in examples}}
-    results, _ = evaluate(suite, EvalConfig(split="dev"), predictions=predictions)
-    assert results["counts"]["total"] == len(examples)
-    assert 0.0 <= results["metrics"]["ex"] <= 1.0
+    record, _ = evaluate(suite, EvalConfig(split="dev"), predictions=predictions)
+    assert record.counts.total == len(examples)
+    assert 0.0 <= record.metrics.ex <= 1.0
 '''
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from harness.evaluation.records import RunRecord
+
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.2f}"
@@ -22,44 +24,42 @@ def _reason_group(reason: str) -> str:
     return reason.split(":", 1)[0] if not reason.startswith("quirk:") else reason
 
 
-def print_summary(results: dict, samples, out: Path | None = None) -> None:
+def print_summary(record: RunRecord, samples, out: Path | None = None) -> None:
     console = Console(highlight=False, soft_wrap=True)
-    m, c = results["metrics"], results["counts"]
-    title = f"{results['suite']} / {results['split']} — rule {results['rule']}"
+    m, c = record.metrics, record.counts
+    title = f"{record.suite} / {record.split} — rule {record.rule}"
     table = Table(title=title, title_justify="left")
     for col in ("", "n", "correct", "EX %", "95% CI"):
         table.add_column(col, justify="right" if col else "left")
-    table.add_row("all (scored)", str(c["scored"]), str(c["correct"]), _pct(m["ex"]),
-                  _ci(m["ex_ci95"]))
-    for level, block in m["by_difficulty"].items():
+    table.add_row("all (scored)", str(c.scored), str(c.correct), _pct(m.ex), _ci(m.ex_ci95))
+    for level, block in m.by_difficulty.items():
         table.add_row(level, str(block["n"]), str(block["correct"]), _pct(block["ex"]),
                       _ci(block["ex_ci95"]))
-    for category, block in (m.get("by_category") or {}).items():
+    for category, block in (m.by_category or {}).items():
         table.add_row(f"type {category}", str(block["n"]), str(block["correct"]),
                       _pct(block["ex"]), _ci(block["ex_ci95"]))
     console.print(table)
 
     notes = []
-    if m.get("strict_ex") is not None:
-        strict_rule = f"{results['rule']}-strict"
-        notes.append(f"{strict_rule} EX {_pct(m['strict_ex'])}%; "
-                     f"{c['quirk_decided']} verdicts decided by an evaluator quirk")
-    if c["unscorable"]:
-        why = "; ".join(f"{n} × {r}" for r, n in results["unscorable"].items())
+    if m.strict_ex is not None:
+        notes.append(f"{record.rule}-strict EX {_pct(m.strict_ex)}%; "
+                     f"{c.quirk_decided} verdicts decided by an evaluator quirk")
+    if c.unscorable:
+        why = "; ".join(f"{n} × {r}" for r, n in record.unscorable.items())
         notes.append(
-            f"{c['unscorable']} of {c['total']} examples unscorable ({why}); "
-            f"EX over all {c['total']}: {_pct(m['ex_over_total'])}%"
+            f"{c.unscorable} of {c.total} examples unscorable ({why}); "
+            f"EX over all {c.total}: {_pct(m.ex_over_total)}%"
         )
-    if c["missing_predictions"]:
-        notes.append(f"{c['missing_predictions']} questions had no prediction (counted wrong)")
-    if c["gold_errors"]:
-        notes.append(f"{c['gold_errors']} gold queries failed (counted wrong; see samples.jsonl)")
-    if m.get("candidates"):
-        notes.append(_candidates_note(m["candidates"]))
-    if "soft_f1" in m:
-        notes.append(f"Soft-F1 {_pct(m['soft_f1'])}")
-    if m.get("rves") is not None:
-        notes.append(f"R-VES {m['rves']:.2f}")
+    if c.missing_predictions:
+        notes.append(f"{c.missing_predictions} questions had no prediction (counted wrong)")
+    if c.gold_errors:
+        notes.append(f"{c.gold_errors} gold queries failed (counted wrong; see samples.jsonl)")
+    if m.candidates:
+        notes.append(_candidates_note(m.candidates))
+    if m.soft_f1 is not None:
+        notes.append(f"Soft-F1 {_pct(m.soft_f1)}")
+    if m.rves is not None:
+        notes.append(f"R-VES {m.rves:.2f}")
     tally = Counter(
         _reason_group(s.verdict.reason)
         for s in samples
@@ -67,8 +67,7 @@ def print_summary(results: dict, samples, out: Path | None = None) -> None:
     )
     if tally:
         notes.append("wrong: " + ", ".join(f"{r} {n}" for r, n in tally.most_common(6)))
-    timing = results.get("timing", {})
-    notes.append(f"{timing.get('wall_s', 0):.2f} s" + (f" — written to {out}" if out else ""))
+    notes.append(f"{record.timing.wall_s:.2f} s" + (f" — written to {out}" if out else ""))
     for note in notes:
         console.print(f"  {note}")
 
@@ -101,16 +100,16 @@ def unusable_golds_line(unusable: dict) -> str:
     return line + (f" ({tally(at_reward)})" if at_reward else "")
 
 
-def print_run_extras(results: dict) -> None:
+def print_run_extras(record: RunRecord) -> None:
     """What ``harness run`` adds: baseline, training, decoding, pass@N and latency."""
     console = Console(highlight=False, soft_wrap=True)
-    base = results.get("baseline")
+    base = record.baseline
     if base:
         console.print(
             f"  untrained model: EX {_pct(base['metrics']['ex'])}% "
-            f"{_ci(base['metrics']['ex_ci95'])} → after training: {_pct(results['metrics']['ex'])}%"
+            f"{_ci(base['metrics']['ex_ci95'])} → after training: {_pct(record.metrics.ex)}%"
         )
-    training = results.get("training")
+    training = record.training
     if training:
         reused = (training.get("wall_s") or 0) > (training.get("this_run_s") or 0) + 1
         console.print(f"  training: {training.get('wall_s', 0):.0f} s on split "
@@ -119,12 +118,12 @@ def print_run_extras(results: dict) -> None:
         unusable = training.get("unusable_golds")
         if unusable:
             console.print("  " + unusable_golds_line(unusable))
-    passes = results["metrics"].get("pass_at_n")
-    line = f"  decoding: {results.get('decoding', '?')}"
+    passes = record.metrics.pass_at_n
+    line = f"  decoding: {record.decoding or '?'}"
     if passes:
         line += f"; pass@{passes['n']} {_pct(passes['pass_at_n'])}%"
     console.print(line)
-    lat = results.get("latency") or {}
+    lat = record.latency or {}
     if lat.get("samples"):
         console.print("  " + latency_line(lat))
     elif lat.get("cached_samples"):

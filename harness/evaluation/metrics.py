@@ -8,7 +8,14 @@ script on the full split would (if it did not crash on the missing database).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from harness.evaluation.records import Counts, Metrics
+
+if TYPE_CHECKING:
+    from harness.evaluation.scorer import ScoredSample
 
 
 def _log_binom_pmf(k: int, n: int, p: float) -> float:
@@ -65,6 +72,63 @@ def accuracy_block(outcomes: Sequence[bool]) -> dict:
         "ex": round(correct / n, 6) if n else None,
         "ex_ci95": list(ci) if ci else None,
     }
+
+
+def summarize(
+    samples: Sequence[ScoredSample], levels: tuple[str, ...] = ()
+) -> tuple[Counts, dict[str, int], Metrics]:
+    """(counts, unscorable reason -> examples, metrics) for a list of scored samples."""
+    scored = [s for s in samples if s.verdict.scorable]
+    reasons = Counter(s.verdict.reason for s in samples)
+    counts = Counts(
+        total=len(samples),
+        scored=len(scored),
+        correct=sum(s.verdict.correct for s in scored),
+        unscorable=len(samples) - len(scored),
+        missing_predictions=reasons.get("missing_prediction", 0),
+        gold_errors=sum(n for r, n in reasons.items() if r.startswith("gold_")),
+        quirk_decided=sum(n for r, n in reasons.items() if r.startswith("quirk:")),
+    )
+    unscorable = {
+        r.removeprefix("unscorable:"): n for r, n in reasons.items() if r.startswith("unscorable:")
+    }
+    overall = accuracy_block([s.verdict.correct for s in scored])
+    metrics = Metrics(
+        ex=overall["ex"],
+        ex_ci95=overall["ex_ci95"],
+        ex_over_total=round(counts.correct / len(samples), 6) if samples else None,
+        by_difficulty=_blocks(scored, lambda e: e.difficulty or "unlabelled", levels),
+        by_category=_blocks(scored, lambda e: e.category, sort=True) or None,
+    )
+    strict = [s.verdict.strict_correct for s in scored if s.verdict.strict_correct is not None]
+    if len(strict) == len(scored):
+        metrics.strict_ex = accuracy_block(strict)["ex"]
+    f1 = [s.soft_f1 for s in scored if s.soft_f1 is not None]
+    if f1:
+        metrics.soft_f1 = round(sum(f1) / len(scored), 6)
+    voted = [s.selection["strategy"] for s in scored if s.selection]
+    if voted:
+        metrics.candidates = candidates_block([candidate_verdicts(s) for s in scored], voted[0])
+    return counts, unscorable, metrics
+
+
+def _blocks(scored, key, order: tuple[str, ...] = (), sort: bool = False) -> dict[str, dict]:
+    """An accuracy block per group (``key`` of the example; None: left out): ``order`` first,
+    then the others as met (or sorted)."""
+    groups: dict[str, list[bool]] = {name: [] for name in order}
+    for s in scored:
+        name = key(s.example)
+        if name is not None:
+            groups.setdefault(name, []).append(s.verdict.correct)
+    names = sorted(groups) if sort else list(groups)
+    return {n: accuracy_block(groups[n]) for n in names if groups[n]}
+
+
+def candidate_verdicts(sample: ScoredSample) -> list[bool]:
+    """Each candidate's verdict for one question (none for a missing prediction)."""
+    if sample.candidates is not None:
+        return [c.verdict.correct for c in sample.candidates]
+    return [] if sample.prediction is None else [sample.verdict.correct]
 
 
 # -- BIRD Soft-F1 (mini_dev evaluation/evaluation_f1.py) --------------------------------------

@@ -1,6 +1,11 @@
-"""Run directories: ``results.json`` (a versioned schema) and ``samples.jsonl`` (per example).
+"""The run record: what ``results.json`` holds, typed, written and read here and nowhere else.
 
-``results.json`` keys (schema_version 1):
+A run folder holds ``results.json`` (one :class:`RunRecord`) and ``samples.jsonl`` (one
+:func:`sample_record` per example). ``harness eval``, ``harness run``, ``harness submit``, the
+leaderboard's store and its app all go through :func:`write_run`, :func:`read_run` and
+:meth:`RunRecord.from_json`, so a key is spelled once.
+
+``results.json`` (schema_version 1):
 
 * ``schema_version``, ``harness_version``, ``git_commit``, ``created`` (UTC ISO time)
 * ``suite``, ``split``, ``rule``, ``rule_description``
@@ -8,49 +13,273 @@
 * ``predictions``: ``source`` (a file, ``gold`` or a method), ``sha256`` of the file if any
 * ``config``: every setting that can change a number (timeout, row cap, workers, limit …)
 * ``environment``: Python, SQLite, sqlglot and sqlparse versions, platform, CPU
-* ``counts``: ``total``, ``scored``, ``correct``, ``unscorable``, ``missing_predictions``,
-  ``gold_errors``, ``quirk_decided``
-* ``unscorable``: reason → number of examples
-* ``metrics``: ``ex`` (over scored examples), ``ex_ci95`` (95% bootstrap interval),
-  ``ex_over_total`` (unscorable counted as wrong), ``by_difficulty`` (level → n, correct, ex,
-  ex_ci95), ``by_category`` (the same per ``Example.category``, for a suite with a second
-  breakdown such as Spider-DK's knowledge type), ``strict_ex`` (the strict twin's EX, for an
-  official rule), optional ``soft_f1`` and ``rves``; with several candidates per question,
-  ``candidates``: ``n`` (most candidates of a question), ``n_min``, ``vote`` (the rule that chose
-  each question's answer, whose EX is ``ex``), ``candidates`` (how many were scored),
-  ``pass_at_k`` (k → unbiased pass@k, k = 1, 2, 4 … n_min) and ``recall_at_n``
-* ``timing``: ``wall_s``, ``execution_s``
-* ``method``, ``latency``, ``training``: added by ``harness run``
+* ``counts``: :class:`Counts`; ``unscorable``: reason → number of examples
+* ``metrics``: :class:`Metrics`: ``ex`` (over scored examples), ``ex_ci95`` (95% bootstrap
+  interval), ``ex_over_total`` (unscorable counted as wrong), ``by_difficulty`` (level → n,
+  correct, ex, ex_ci95), ``by_category`` (the same per ``Example.category``), ``strict_ex`` (the
+  strict twin's EX, for an official rule), optional ``soft_f1``, ``rves``, ``pass_at_n`` (harness
+  run) and, with several candidates per question, ``candidates``: ``n``, ``n_min``, ``vote`` (the
+  rule that chose each answer, whose EX is ``ex``), ``candidates`` (how many were scored),
+  ``pass_at_k`` (k → unbiased pass@k) and ``recall_at_n``
+* ``timing``: :class:`Timing`
+* added by ``harness run``: ``method`` (the method's provenance), ``decoding``, ``latency``
+  (``harness.generation.latency.summarize_latency``), ``training``, ``baseline``
 
 ``samples.jsonl`` keys: question_id, db_id, difficulty, category and original_id (when the suite
-sets them), question, pred_sql, gold_sql, correct, reason, quirks, strict_correct, exec_ms
-(prediction), gold_exec_ms, pred_rows, gold_rows (row counts), pred_preview, gold_preview (first
-rows), soft_f1 when asked, plus what the method recorded (latency, tokens…). With several
-candidates, the line is the voted candidate's, with ``candidates`` (each one's sql, correct,
-reason, quirks, strict_correct, exec_ms, pred_rows) and ``selection`` (the vote: chosen index,
-result groups, skipped groups…).
+sets them), question, evidence, pred_sql, gold_sql, correct, reason, quirks, strict_correct,
+exec_ms (prediction), gold_exec_ms, pred_rows, gold_rows (row counts), pred_preview,
+gold_preview (first rows), soft_f1 when asked, ``generation`` (what the method recorded:
+latency, tokens…), plus the scorer's extras. With several candidates, the line is the voted
+candidate's, with ``candidates`` (each one's sql, correct, reason, quirks, strict_correct,
+exec_ms, pred_rows) and ``selection`` (the vote: chosen index, result groups…).
+
+Keys this version does not know are kept (``extra``) and written back unchanged, so a record
+read and written again is the same JSON.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
 import sqlite3
 import subprocess
-import tempfile
-from collections import Counter
+import types
+import typing
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from harness import __version__
-from harness.evaluation.metrics import accuracy_block, candidates_block
-from harness.evaluation.scorer import ScoredSample
+from harness.errors import HarnessError, RunFolderError
+from harness.files import write_json_atomic, write_jsonl_atomic
+from harness.machine import cpu_model
 
 SCHEMA_VERSION = 1
+READABLE_VERSIONS = (1,)
+RESULTS_FILE = "results.json"
+SAMPLES_FILE = "samples.jsonl"
+
+_OPTIONAL = {"optional": True}  # field metadata: left out of the JSON when None
 
 
-def sample_record(sample: ScoredSample) -> dict:
+@dataclass
+class Counts:
+    total: int
+    scored: int
+    correct: int
+    unscorable: int = 0
+    missing_predictions: int = 0
+    gold_errors: int = 0
+    quirk_decided: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Metrics:
+    """EX over scored examples with its 95% bootstrap interval, per level, and the extras."""
+
+    ex: float | None
+    ex_ci95: list[float] | None
+    ex_over_total: float | None = None  # unscorable examples counted as wrong
+    by_difficulty: dict[str, dict] = field(default_factory=dict)  # level -> accuracy_block
+    # The same per Example.category (a second breakdown, such as Spider-DK's knowledge type):
+    by_category: dict[str, dict] | None = field(default=None, metadata=_OPTIONAL)
+    strict_ex: float | None = field(default=None, metadata=_OPTIONAL)  # the strict twin's EX
+    soft_f1: float | None = field(default=None, metadata=_OPTIONAL)
+    rves: float | None = field(default=None, metadata=_OPTIONAL)
+    pass_at_n: dict | None = field(default=None, metadata=_OPTIONAL)  # {n, pass_at_n}
+    # Several candidates per question: metrics.candidates_block (n, vote, pass@k, recall@n).
+    candidates: dict | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Timing:
+    wall_s: float
+    execution_s: float | None = None
+    generate_s: float | None = field(default=None, metadata=_OPTIONAL)  # harness run
+    resumed_predictions: int | None = field(default=None, metadata=_OPTIONAL)  # harness run
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class DataInfo:
+    root: str | None
+    split_sha256: str | None
+    files: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class PredictionsInfo:
+    source: str | None
+    sha256: str | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class RunRecord:
+    """One suite/split scored: the content of ``results.json`` (fields in the file's order)."""
+
+    schema_version: int = SCHEMA_VERSION
+    harness_version: str | None = __version__
+    git_commit: str | None = None
+    created: str | None = None  # UTC, ISO 8601
+    suite: str
+    split: str
+    rule: str
+    rule_description: str | None = None
+    data: DataInfo
+    predictions: PredictionsInfo
+    config: dict = field(default_factory=dict)  # every setting that can change a number
+    environment: dict = field(default_factory=dict)  # versions, platform, CPU
+    counts: Counts
+    unscorable: dict[str, int] = field(default_factory=dict)  # reason -> examples
+    metrics: Metrics
+    timing: Timing
+    # Added by `harness run`:
+    method: dict | None = field(default=None, metadata=_OPTIONAL)  # Method.provenance()
+    decoding: str | None = field(default=None, metadata=_OPTIONAL)  # greedy, maj@8 …
+    latency: dict | None = field(default=None, metadata=_OPTIONAL)  # summarize_latency()
+    baseline: dict | None = field(default=None, metadata=_OPTIONAL)  # untrained {metrics, counts}
+    training: dict | None = field(default=None, metadata=_OPTIONAL)  # split, checkpoint, wall_s
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.suite}/{self.split}"
+
+    @property
+    def method_name(self) -> str | None:
+        name = (self.method or {}).get("method")
+        return name if isinstance(name, str) else None
+
+    @classmethod
+    def from_json(cls, source: str | os.PathLike | dict) -> RunRecord:
+        """Read a ``results.json`` (a path, or its parsed dict); raises :class:`RunFolderError`.
+
+        The input may be anyone's: every field is type-checked, and a schema version this
+        harness cannot read is refused.
+        """
+        path = None if isinstance(source, dict) else Path(source)
+        data = source if path is None else _load_json(path)
+        where = str(path) if path else RESULTS_FILE
+        if not isinstance(data, dict):
+            raise RunFolderError(f"{where} must hold a JSON object.", path=path)
+        version = data.get("schema_version")
+        if version not in READABLE_VERSIONS:
+            raise RunFolderError(
+                f"{where} has schema_version {version!r}; this harness reads "
+                f"{', '.join(map(str, READABLE_VERSIONS))}. Re-score it with this harness version.",
+                path=path,
+            )
+        for key in ("suite", "split"):
+            if not isinstance(data.get(key), str) or not data[key]:
+                raise RunFolderError(f"{where} names no {key}.", path=path)
+        return _parse(cls, data, where, path)
+
+    def to_json(self) -> dict:
+        """The ``results.json`` object (plain JSON types)."""
+        return as_json(self)
+
+
+def new_record(**fields: Any) -> RunRecord:
+    """A record stamped with this harness's version, git commit and the time."""
+    return RunRecord(
+        **fields,
+        harness_version=__version__,
+        git_commit=git_commit(),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+# -- run folders ------------------------------------------------------------------------------
+
+
+def write_run(out_dir: str | Path, record: RunRecord, samples) -> Path:
+    """Write samples.jsonl then results.json, each atomically; returns the run folder.
+
+    ``samples`` are scored samples (``ScoredSample``) or already built sample records (dicts).
+    """
+    out = Path(out_dir)
+    write_jsonl_atomic(
+        out / SAMPLES_FILE, (s if isinstance(s, dict) else sample_record(s) for s in samples)
+    )
+    write_json_atomic(out / RESULTS_FILE, record.to_json())
+    return out
+
+
+def read_run(
+    run_dir: str | Path, max_bytes: int | None = None
+) -> tuple[RunRecord, list[dict]]:
+    """A run folder's record and its sample records (each file at most ``max_bytes``)."""
+    return read_record(run_dir, max_bytes), read_samples(run_dir, max_bytes)
+
+
+def read_record(run_dir: str | Path, max_bytes: int | None = None) -> RunRecord:
+    """A run folder's ``results.json``; raises :class:`RunFolderError` when it cannot be read."""
+    path = Path(run_dir) / RESULTS_FILE
+    if not path.is_file():
+        raise RunFolderError(
+            f"{path.parent} has no {RESULTS_FILE}; is it a run folder written by harness eval or "
+            f"harness run?",
+            path=path,
+        )
+    check_size(path, max_bytes)
+    return RunRecord.from_json(path)
+
+
+def read_samples(run_dir: str | Path, max_bytes: int | None = None) -> list[dict]:
+    """A run folder's ``samples.jsonl``: objects with an integer question_id and text pred_sql."""
+    path = Path(run_dir) / SAMPLES_FILE
+    if not path.is_file():
+        raise RunFolderError(f"{path.parent} has no {SAMPLES_FILE} with the predictions.",
+                             path=path)
+    check_size(path, max_bytes)
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")  # not splitlines: U+2028 is text
+    except UnicodeDecodeError as exc:
+        raise RunFolderError(f"{path} is not UTF-8 text ({exc}).", path=path) from exc
+    return [
+        _sample_line(line, path, line_no)
+        for line_no, line in enumerate(lines, start=1) if line.strip()
+    ]
+
+
+def _sample_line(line: str, path: Path, line_no: int) -> dict:
+    where = f"{path}:{line_no}"
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise RunFolderError(f"{where}: not valid JSON ({exc.msg}).", path=path) from exc
+    qid = record.get("question_id") if isinstance(record, dict) else None
+    if not isinstance(qid, int) or isinstance(qid, bool):
+        raise RunFolderError(
+            f'{where}: each line must be an object with an integer "question_id".', path=path
+        )
+    sql = record.get("pred_sql")
+    if sql is not None and not isinstance(sql, str):
+        raise RunFolderError(f'{where}: "pred_sql" must be a string or null.', path=path,
+                             question_id=qid)
+    return record
+
+
+def check_size(path: Path, max_bytes: int | None, error: type[HarnessError] = RunFolderError):
+    """Refuse a file over ``max_bytes`` before reading it (untrusted input)."""
+    size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise error(
+            f"{path} is {size / 2**20:.0f} MiB, over the {max_bytes // 2**20} MiB limit for a "
+            f"submission file.",
+            path=path,
+        )
+
+
+def sample_record(sample) -> dict:
+    """One line of ``samples.jsonl`` for a ``ScoredSample``."""
     e, v = sample.example, sample.verdict
     record = {
         "question_id": e.question_id,
@@ -84,7 +313,7 @@ def sample_record(sample: ScoredSample) -> dict:
     return record
 
 
-def _candidate_record(sample: ScoredSample) -> dict:
+def _candidate_record(sample) -> dict:
     v = sample.verdict
     return {
         "sql": sample.prediction.sql if sample.prediction else None,
@@ -97,55 +326,7 @@ def _candidate_record(sample: ScoredSample) -> dict:
     }
 
 
-def candidate_verdicts(sample: ScoredSample) -> list[bool]:
-    """Each candidate's verdict for one question (none for a missing prediction)."""
-    if sample.candidates is not None:
-        return [c.verdict.correct for c in sample.candidates]
-    return [] if sample.prediction is None else [sample.verdict.correct]
-
-
-def summarize(samples: list[ScoredSample], levels: tuple[str, ...] = ()) -> tuple[dict, dict, dict]:
-    """(counts, unscorable reasons, metrics) for a list of scored samples."""
-    scored = [s for s in samples if s.verdict.scorable]
-    reasons = Counter(s.verdict.reason for s in samples)
-    counts = {
-        "total": len(samples),
-        "scored": len(scored),
-        "correct": sum(s.verdict.correct for s in scored),
-        "unscorable": len(samples) - len(scored),
-        "missing_predictions": reasons.get("missing_prediction", 0),
-        "gold_errors": sum(n for r, n in reasons.items() if r.startswith("gold_")),
-        "quirk_decided": sum(n for r, n in reasons.items() if r.startswith("quirk:")),
-    }
-    unscorable = {
-        r.removeprefix("unscorable:"): n for r, n in reasons.items() if r.startswith("unscorable:")
-    }
-    overall = accuracy_block([s.verdict.correct for s in scored])
-    by_level: dict[str, list[bool]] = {level: [] for level in levels}
-    for s in scored:
-        by_level.setdefault(s.example.difficulty or "unlabelled", []).append(s.verdict.correct)
-    metrics = {
-        "ex": overall["ex"],
-        "ex_ci95": overall["ex_ci95"],
-        "ex_over_total": round(counts["correct"] / len(samples), 6) if samples else None,
-        "by_difficulty": {level: accuracy_block(v) for level, v in by_level.items() if v},
-    }
-    by_category: dict[str, list[bool]] = {}
-    for s in scored:
-        if s.example.category is not None:
-            by_category.setdefault(s.example.category, []).append(s.verdict.correct)
-    if by_category:
-        metrics["by_category"] = {c: accuracy_block(by_category[c]) for c in sorted(by_category)}
-    strict = [s.verdict.strict_correct for s in scored if s.verdict.strict_correct is not None]
-    if len(strict) == len(scored):
-        metrics["strict_ex"] = accuracy_block(strict)["ex"]
-    f1 = [s.soft_f1 for s in scored if s.soft_f1 is not None]
-    if f1:
-        metrics["soft_f1"] = round(sum(f1) / len(scored), 6)
-    voted = [s.selection["strategy"] for s in scored if s.selection]
-    if voted:
-        metrics["candidates"] = candidates_block([candidate_verdicts(s) for s in scored], voted[0])
-    return counts, unscorable, metrics
+# -- provenance -------------------------------------------------------------------------------
 
 
 def _version(package: str) -> str | None:
@@ -180,16 +361,6 @@ def environment() -> dict:
     }
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def git_commit() -> str | None:
     root = Path(__file__).resolve().parents[2]
     try:
@@ -202,45 +373,81 @@ def git_commit() -> str | None:
         return None
 
 
-def header() -> dict:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "harness_version": __version__,
-        "git_commit": git_commit(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+# -- typed JSON in and out --------------------------------------------------------------------
 
 
-def write_json_atomic(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, ensure_ascii=False, default=str)
-        f.write("\n")
-    os.replace(tmp, path)
+def _load_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RunFolderError(f"Cannot read {path} ({exc}).", path=path) from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunFolderError(f"{path} is not valid JSON ({exc}).", path=path) from exc
 
 
-def write_jsonl_atomic(path: Path, records) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        for record in records:
-            f.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-    os.replace(tmp, path)
+def _parse(cls, data: dict, where: str, path: Path | None):
+    """A dataclass from a JSON object, checking each known field's type; unknown keys → extra."""
+    if not isinstance(data, dict):
+        raise RunFolderError(f"{where} must be a JSON object.", path=path)
+    hints = typing.get_type_hints(cls)
+    values, extra = {}, {}
+    names = {f.name: f for f in dataclasses.fields(cls) if f.name != "extra"}
+    for key, value in data.items():
+        if key not in names:
+            extra[key] = value
+            continue
+        values[key] = _value(value, hints[key], f"{where}: {key}", path)
+    missing = [
+        name for name, f in names.items()
+        if name not in values and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise RunFolderError(f"{where} has no {', '.join(missing)}.", path=path)
+    return cls(**values, extra=extra)
 
 
-def write_run(out_dir: str | Path, results: dict, samples: list[ScoredSample]) -> Path:
-    """Write samples.jsonl then results.json, each atomically; returns the run folder."""
-    out = Path(out_dir)
-    write_jsonl_atomic(out / "samples.jsonl", (sample_record(s) for s in samples))
-    write_json_atomic(out / "results.json", results)
+def _value(value, hint, where: str, path: Path | None):
+    if dataclasses.is_dataclass(hint):
+        return _parse(hint, value, where, path)
+    if _fits(value, hint):
+        return value
+    shown = json.dumps(value, default=str)[:40]
+    raise RunFolderError(f"{where} is {shown}, not {_type_name(hint)}.", path=path)
+
+
+def _fits(value, hint) -> bool:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if hint is Any:
+        return True
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin is list:
+        return isinstance(value, list) and all(_fits(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(_fits(v, args[1]) for v in value.values())
+    return isinstance(value, origin or hint)
+
+
+def _type_name(hint) -> str:
+    return str(hint).replace("typing.", "").replace("NoneType", "null")
+
+
+def as_json(obj) -> dict:
+    """A record or one of its blocks as a JSON object: optional fields left out when None."""
+    out = {}
+    for f in dataclasses.fields(obj):
+        if f.name == "extra":
+            continue
+        value = getattr(obj, f.name)
+        if value is None and f.metadata.get("optional"):
+            continue
+        out[f.name] = as_json(value) if dataclasses.is_dataclass(value) else value
+    out.update(obj.extra)
     return out
-
-
-def read_results(run_dir: str | Path) -> dict:
-    return json.loads((Path(run_dir) / "results.json").read_text(encoding="utf-8"))
-
-
-def read_samples(run_dir: str | Path) -> list[dict]:
-    with open(Path(run_dir) / "samples.jsonl", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]

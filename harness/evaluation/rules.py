@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
@@ -392,6 +392,26 @@ def get_rule(name: str) -> Rule:
 # -- one verdict ------------------------------------------------------------------------------
 
 
+def gold_problem(gold_runs: Sequence[Execution]) -> str | None:
+    """Why a gold query's executions cannot be compared against, or None when they can.
+
+    One answer for ``harness eval``'s verdicts and the training rewards' filter, so the two give
+    the same reason for the same gold: ``gold_timeout``, ``gold_error:<message>`` or
+    ``gold_truncated:…`` (over the row cap).
+
+    >>> gold_problem([Execution([(1,)])]) is None, gold_problem([Execution(None, error="boom")])
+    (True, 'gold_error:boom')
+    """
+    for gold_run in gold_runs:
+        if gold_run.timed_out:
+            return "gold_timeout"
+        if not gold_run.ok:
+            return f"gold_error:{gold_run.error}"
+        if gold_run.truncated:
+            return "gold_truncated:result exceeds the row cap (raise --max-rows)"
+    return None
+
+
 def decide(
     rule: Rule,
     gold_raw: str,
@@ -401,12 +421,9 @@ def decide(
 ) -> tuple[bool, str]:
     """(correct, reason) for one pair, over all of the rule's databases."""
     for gold_run, pred_run in zip(gold_runs, pred_runs):
-        if gold_run.timed_out:
-            return False, "gold_timeout"
-        if not gold_run.ok:
-            return False, f"gold_error:{gold_run.error}"
-        if gold_run.truncated:
-            return False, "gold_error:result exceeds the row cap (raise --max-rows)"
+        problem = gold_problem([gold_run])
+        if problem:
+            return False, problem
         if pred_run.timed_out:
             return False, "pred_timeout"
         if not pred_run.ok:

@@ -17,9 +17,10 @@ Definitions (the prompting method's docstring has the full text):
 from __future__ import annotations
 
 import os
-import platform
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from harness.machine import cpu_model
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -79,7 +80,7 @@ def summarize_latency(metas: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 def hardware() -> dict[str, Any]:
     """CPU model and core count; GPU name and count when torch sees CUDA GPUs."""
-    info: dict[str, Any] = {"cpu": _cpu_model(), "cpu_count": os.cpu_count(), "gpus": []}
+    info: dict[str, Any] = {"cpu": cpu_model(), "cpu_count": os.cpu_count(), "gpus": []}
     try:
         import torch
 
@@ -89,14 +90,3 @@ def hardware() -> dict[str, Any]:
         pass
     info["gpu_count"] = len(info["gpus"])
     return info
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import GenerationError
+from harness.files import write_text_atomic
 from harness.paths import models_dir
 
 CONVERSION_VERSION = 1  # bump when convert_gguf changes what it writes
@@ -179,7 +180,7 @@ def file_sha256(path: Path) -> str:
         memo[memo_key] = digest.hexdigest()
         try:
             memo_path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write_text(memo_path, json.dumps(memo, indent=0, sort_keys=True))
+            write_text_atomic(memo_path, json.dumps(memo, indent=0, sort_keys=True))
         except OSError:
             pass  # a read-only cache only costs a re-hash next time
         return memo[memo_key]
@@ -196,13 +197,6 @@ def folder_sha256(folder: Path) -> str:
             digest.update(p.name.encode())
             digest.update(file_sha256(p).encode())
     return digest.hexdigest()
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 # -- GGUF conversion -------------------------------------------------------------------------------

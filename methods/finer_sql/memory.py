@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.errors import ConfigError
+from harness.files import write_text_atomic
 
 COLLECTIONS = ("reasoning_paths", "fail_reasoning_traces")
 RETRIEVALS = ("other-db", "same-db", "any")
@@ -211,9 +212,7 @@ class Collection:
             json.dumps({"id": i, "db_id": d, "text": t})
             for i, d, t in zip(self.ids, self.db_ids, self.texts)
         ]
-        tmp = folder / f".{name}.jsonl"
-        tmp.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
-        os.replace(tmp, folder / f"{name}.jsonl")
+        write_text_atomic(folder / f"{name}.jsonl", "\n".join(lines) + ("\n" if lines else ""))
 
     @classmethod
     def load(cls, folder: Path, name: str, dimension: int) -> Collection:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -354,18 +353,10 @@ def _read_levels(path: Path, n: int) -> list[str | None] | None:
 
 
 def _write_atomically(path: Path, levels: list[str | None]) -> None:
-    """Temp file then os.replace, so a reader never sees half a file; a read-only cache is fine."""
-    import tempfile  # only when writing: a warm-cache run never needs it
+    """A reader never sees half a file; a read-only cache is fine (nothing is written)."""
+    from harness.files import write_text_atomic  # only when writing
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(levels, f)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_text_atomic(path, json.dumps(levels))
     except OSError:
         pass

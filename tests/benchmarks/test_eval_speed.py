@@ -84,7 +84,7 @@ def test_in_process_gold_vs_gold(benchmark, spider, raw_baseline, tmp_path, cach
             for extra in cache_root.glob("gold-results.sqlite-*"):
                 extra.unlink()
         results, _ = evaluate(spider, config)
-        assert results["metrics"]["ex"] == 1.0
+        assert results.metrics.ex == 1.0
 
     benchmark.pedantic(run, rounds=5, iterations=1)
     seconds = statistics.median(_timed(run) for _ in range(3))
@@ -106,7 +106,7 @@ def test_in_process_equivalent_but_different_text(benchmark, spider, raw_baselin
 
     def run():
         results, _ = evaluate(spider, config, predictions=preds)
-        assert results["metrics"]["ex"] == 1.0
+        assert results.metrics.ex == 1.0
 
     benchmark.pedantic(run, rounds=5, iterations=1)
     seconds = statistics.median(_timed(run) for _ in range(3))
