@@ -15,13 +15,12 @@ Unknown keys are errors that suggest the closest field, never silently ignored.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import importlib.util
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, did_you_mean
 
 if TYPE_CHECKING:  # imported where used: the CLI reads RunConfig's fields without the methods
     from harness.method import Method
@@ -99,9 +98,8 @@ def field_names(cls) -> list[str]:
 
 
 def _unknown(key: str, known: list[str], where: str) -> ConfigError:
-    close = difflib.get_close_matches(key, known, n=3)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    return ConfigError(f"Unknown setting '{key}' {where}.{hint} Settings: {', '.join(known)}.")
+    return ConfigError(f"Unknown setting '{key}' {where}.{did_you_mean(key, known)} "
+                       f"Settings: {', '.join(known)}.", option=key)
 
 
 def build(

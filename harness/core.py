@@ -85,7 +85,8 @@ class Verdict:
     """The scorer's decision for one prediction.
 
     ``reason`` is machine-readable: ``match``, ``rows_differ``, ``pred_error:<message>``,
-    ``pred_timeout``, ``gold_error:<message>``, ``gold_timeout``, ``missing_prediction``,
+    ``pred_timeout``, ``gold_error:<message>``, ``gold_timeout``, ``gold_truncated:<why>``,
+    ``missing_prediction``,
     ``unscorable:<why>``, ``no_candidate_executed`` (several candidates, none ran, so voting had
     nothing to choose), or ``quirk:<name>[+<name>]`` when an official-evaluator quirk decided the
     verdict (``strict_correct`` then says what the quirk-free rule decides).

@@ -82,6 +82,22 @@ def submit_command(
     if len(paths) == 1 and (paths[0] / "aggregate.json").is_file():
         _submit_seeds(paths[0], meta, db, data_dir, workers, as_json)
         return
+    predictions_file = _submitted_file(paths, suite_name, split, fmt)
+    store = open_store(db)
+    try:
+        if predictions_file:
+            outcome = submit_predictions(
+                store, predictions_file, suite_name, split, meta, fmt, data_dir, workers
+            )
+        else:
+            outcome = submit_runs(store, list(paths), meta, data_dir, workers)
+    finally:
+        store.close()
+    _print_outcome(outcome, store.display_url, as_json)
+
+
+def _submitted_file(paths, suite_name, split, fmt) -> Path | None:
+    """The predictions file among ``paths`` (None: they are run folders), options checked."""
     files = [p for p in paths if not p.is_dir()]
     if files and (len(paths) > 1):
         raise SubmissionError("Give either run folders or a single predictions file, not both.")
@@ -90,27 +106,21 @@ def submit_command(
     if files and not suite_name:
         raise SubmissionError(
             f"{files[0]} is a predictions file: say which suite it answers with --suite "
-            f"(and --split; default dev)."
+            f"(and --split; default dev).", path=files[0], option="--suite",
         )
-    store = open_store(db)
-    try:
-        if files:
-            outcome = submit_predictions(
-                store, files[0], suite_name, split, meta, fmt, data_dir, workers
-            )
-        else:
-            outcome = submit_runs(store, list(paths), meta, data_dir, workers)
-    finally:
-        store.close()
+    return files[0] if files else None
+
+
+def _print_outcome(outcome, store_url: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({
             "submission_id": outcome.submission_id, "name": outcome.name,
             "flagged": outcome.flagged, "flags": outcome.flags, "notes": outcome.notes,
-            "results": outcome.summary(), "store": store.display_url,
+            "results": outcome.summary(), "store": store_url,
         }, indent=2, ensure_ascii=False))
         return
     click.echo(f"Stored submission #{outcome.submission_id} {outcome.name!r} as verified "
-               f"(every prediction re-executed) in {store.display_url}")
+               f"(every prediction re-executed) in {store_url}")
     for s in outcome.summary():
         claim = "" if s["claimed_ex"] is None else f"; the run claimed {100 * s['claimed_ex']:.2f}%"
         ci = s["ex_ci95"]

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from harness.core import Example, Execution, Prediction, Verdict
+from harness.core import Database, Example, Execution, Prediction, Verdict
 from harness.evaluation.execution import ExecutionSettings, Executor, Query, execute_sql
 from harness.evaluation.metrics import soft_f1
 from harness.evaluation.rules import PreparedSQL, Rule, comparison_quirks, decide
@@ -99,82 +99,107 @@ def score_candidates(
     All the executions go to the executor in one batch, so each distinct (database, SQL) runs
     once however many candidates share it, and each gold once per question.
     """
-    strict = rule.strict_twin()
-    problems: dict[str, str | None] = {}
-    databases = {}
+    batch = _Batch(rule)
     samples: list[ScoredSample | None] = [None] * len(examples)
-    early: dict[tuple[int, int], ScoredSample] = {}  # verdicts that need no execution
-    plans: list[_Plan] = []
-    queries: list[Query] = []
-    vote_at: dict[int, list[int | None]] = {}  # example -> each candidate's raw run (voting)
-
-    def queue(path, text: str, gold: bool = False) -> int:
-        queries.append(Query(path, text, gold=gold))
-        return len(queries) - 1
-
+    databases: dict[str, tuple[str | None, Database]] = {}
     for i, example in enumerate(examples):
-        if example.db_id not in problems:
-            problems[example.db_id] = suite.database_problem(example.db_id)
-            databases[example.db_id] = suite.database(example.db_id)
+        if example.db_id not in databases:
+            databases[example.db_id] = (suite.database_problem(example.db_id),
+                                        suite.database(example.db_id))
+        problem, database = databases[example.db_id]
         preds = candidates.get(example.question_id) or []
-        if problems[example.db_id]:
-            verdict = Verdict(False, f"unscorable:{problems[example.db_id]}")
+        if problem:
+            verdict = Verdict(False, f"unscorable:{problem}")
             samples[i] = ScoredSample(example, preds[0] if preds else None, verdict)
-            continue
-        if not preds:
-            verdict = Verdict(False, "missing_prediction", strict_correct=False)
-            samples[i] = ScoredSample(example, None, verdict)
-            continue
-        database = databases[example.db_id]
+        elif not preds:
+            samples[i] = ScoredSample(
+                example, None, Verdict(False, "missing_prediction", strict_correct=False)
+            )
+        else:
+            batch.plan(i, example, preds, database)
+    batch.execute(executor, progress)
+    scored = batch.decide_all(examples, candidates, with_soft_f1)
+    for i, example in enumerate(examples):
+        if samples[i] is None:
+            samples[i] = batch.question_sample(i, example, candidates[example.question_id],
+                                               scored, vote)
+    return samples  # type: ignore[return-value]
+
+
+class _Batch:
+    """Every query of one scoring call: planned per question, executed in one executor call,
+    then decided per candidate and voted on per question."""
+
+    def __init__(self, rule: Rule):
+        self.rule, self.strict = rule, rule.strict_twin()
+        self.queries: list[Query] = []
+        self.plans: dict[tuple[int, int], _Plan] = {}
+        self.early: dict[tuple[int, int], ScoredSample] = {}  # verdicts that need no execution
+        self.vote_at: dict[int, list[int | None]] = {}  # example -> each candidate's raw run
+        self.runs: list[Execution] = []
+
+    def queue(self, path, text: str, gold: bool = False) -> int:
+        self.queries.append(Query(path, text, gold=gold))
+        return len(self.queries) - 1
+
+    def plan(self, i: int, example: Example, preds: list[Prediction], database: Database) -> None:
+        """Queue the question's gold once and each candidate (and, to vote, each as written)."""
+        rule, strict = self.rule, self.strict
         paths = database.paths if rule.all_databases else (database.path,)
         gold: _Gold | None = None
         for j, prediction in enumerate(preds):
             if not prediction.sql.strip() and rule.empty_prediction_is_error:
                 verdict = Verdict(False, "pred_error:empty prediction", strict_correct=False)
-                early[i, j] = ScoredSample(example, prediction, verdict)
+                self.early[i, j] = ScoredSample(example, prediction, verdict)
                 continue
             if gold is None:
-                gold = _Gold(rule.prepare_gold(example.gold_sql), None, [], [])
-                gold.at = [queue(path, gold.prepared.text, gold=True) for path in paths]
-                if strict:
-                    gold.strict = strict.prepare_gold(example.gold_sql)
-                    gold.strict_at = [queue(path, gold.strict.text, gold=True) for path in paths]
+                gold = self._queue_gold(example.gold_sql, paths)
             pred = rule.prepare_pred(prediction.sql)
-            plan = _Plan(i, j, gold, pred, None, [queue(path, pred.text) for path in paths], [])
+            plan = _Plan(i, j, gold, pred, None, [self.queue(p, pred.text) for p in paths], [])
             if strict:
                 plan.strict_pred = strict.prepare_pred(prediction.sql)
-                plan.strict_at = [queue(path, plan.strict_pred.text) for path in paths]
-            plans.append(plan)
+                plan.strict_at = [self.queue(p, plan.strict_pred.text) for p in paths]
+            self.plans[i, j] = plan
         if len(preds) > 1:  # voting runs the candidates as written, on the question's database
-            vote_at[i] = [queue(database.path, p.sql) if p.sql else None for p in preds]
+            self.vote_at[i] = [self.queue(database.path, p.sql) if p.sql else None for p in preds]
 
-    settings = ExecutionSettings(
-        executor.settings.timeout_s, executor.settings.max_rows, rule.text_errors
-    )
-    runs = executor.run(queries, settings=settings, progress=progress)
+    def _queue_gold(self, gold_sql: str, paths) -> _Gold:
+        gold = _Gold(self.rule.prepare_gold(gold_sql), None, [], [])
+        gold.at = [self.queue(path, gold.prepared.text, gold=True) for path in paths]
+        if self.strict:
+            gold.strict = self.strict.prepare_gold(gold_sql)
+            gold.strict_at = [self.queue(path, gold.strict.text, gold=True) for path in paths]
+        return gold
 
-    scored: dict[tuple[int, int], ScoredSample] = dict(early)
-    plan_of = {(plan.index, plan.candidate): plan for plan in plans}
-    for plan in plans:
-        scored[plan.index, plan.candidate] = _decide(
-            plan, examples[plan.index], candidates, runs, rule, strict, with_soft_f1,
-            previews=plan.index not in vote_at,  # of several candidates, only the chosen one's
-        )
-    for i, example in enumerate(examples):
-        if samples[i] is not None:
-            continue
-        preds = candidates[example.question_id]
+    def execute(self, executor: Executor, progress: Callable[[int, int], None] | None) -> None:
+        base = executor.settings
+        settings = ExecutionSettings(base.timeout_s, base.max_rows, self.rule.text_errors)
+        self.runs = executor.run(self.queries, settings=settings, progress=progress)
+
+    def decide_all(self, examples: Sequence[Example], candidates, with_soft_f1: bool
+                   ) -> dict[tuple[int, int], ScoredSample]:
+        """Each executed candidate's own verdict, beside those decided without executing."""
+        scored = dict(self.early)
+        for (i, j), plan in self.plans.items():
+            scored[i, j] = _decide(
+                plan, examples[i], candidates, self.runs, self.rule, self.strict, with_soft_f1,
+                previews=i not in self.vote_at,  # of several candidates, only the chosen one's
+            )
+        return scored
+
+    def question_sample(self, i: int, example: Example, preds: list[Prediction],
+                        scored: dict[tuple[int, int], ScoredSample], vote: str) -> ScoredSample:
+        """The question's sample: its one candidate, or the one ``vote`` chooses."""
         own = [scored[i, j] for j in range(len(preds))]
         if len(own) == 1:
-            samples[i] = own[0]
-            continue
-        chosen = samples[i] = _voted(example, own, [p.sql for p in preds], vote_at[i], runs, vote)
-        plan = plan_of.get((i, chosen.selection["index"]))
+            return own[0]
+        chosen = _voted(example, own, [p.sql for p in preds], self.vote_at[i], self.runs, vote)
+        plan = self.plans.get((i, chosen.selection["index"]))
         if plan is not None:  # the chosen one's first rows, for samples.jsonl
             chosen.gold_preview, chosen.pred_preview = _previews(
-                runs[plan.gold.at[0]], runs[plan.at[0]]
+                self.runs[plan.gold.at[0]], self.runs[plan.at[0]]
             )
-    return samples  # type: ignore[return-value]
+        return chosen
 
 
 def _decide(plan: _Plan, example: Example, candidates, runs: list[Execution], rule: Rule,

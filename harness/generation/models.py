@@ -14,7 +14,6 @@ later load reads that folder in seconds (reference/environment.md §3.3).
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import importlib.util
 import json
@@ -26,7 +25,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import GenerationError
+from harness.errors import GenerationError, did_you_mean
 from harness.files import write_text_atomic
 from harness.paths import models_dir
 
@@ -148,8 +147,7 @@ def resolve_model(name: str, gguf_file: str | None = None) -> ModelSource:
         return ModelSource(name, "hub", hub_id=name)
     if looks_like_path:
         raise GenerationError(f"Model path {name} does not exist.")
-    close = difflib.get_close_matches(name, list(ALIASES), n=3, cutoff=0.5)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    hint = did_you_mean(name, ALIASES, cutoff=0.5)
     raise GenerationError(
         f"Unknown model '{name}'.{hint} Pass an alias ({', '.join(sorted(ALIASES))}), a hub id "
         "such as Qwen/Qwen2.5-Coder-0.5B-Instruct, a local model folder or a .gguf file."
