@@ -332,10 +332,11 @@ def _sparse(path: Path, size: int) -> None:
 def test_a_damaged_run_is_refused(store, run_copy, case):
     change, message = RUN_DAMAGE[case]
     change(run_copy)
-    error = {"unknown suite": UnknownNameError, "another split": SubmissionError,
-             "unknown question_ids": SubmissionError, "another database": SubmissionError,
-             "a question twice": SubmissionError, "no predictions": SubmissionError,
-             "a partial run": SubmissionError}.get(case, RunFolderError)
+    unreadable = {"bad JSON line", "no question_id", "pred_sql not text", "results.json not JSON",
+                  "results.json missing", "samples.jsonl missing", "unknown schema",
+                  "oversized samples"}
+    error = (UnknownNameError if case == "unknown suite"
+             else RunFolderError if case in unreadable else SubmissionError)
     refused(store, error, message, lambda: submit_runs(store, [run_copy], META, workers=1))
 
 
