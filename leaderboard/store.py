@@ -554,6 +554,12 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
@@ -568,9 +574,15 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; safe when many processes do it at once."""
     from alembic import command
 
-    head = head_revision()
-    if current_revision(engine) == head:
+    head, current = head_revision(), current_revision(engine)
+    if current == head:
         return
+    if current is not None and current not in known_revisions():
+        raise StoreError(
+            f"The leaderboard database {masked(str(engine.url))} was written by a newer harness "
+            f"(schema revision {current!r}; this one knows up to {head!r}). Upgrade "
+            f"text2sql-harness to open it."
+        )
     with _migration_lock(engine):
         if engine.dialect.name == "sqlite":
             _enable_wal(engine)
@@ -582,15 +594,7 @@ def migrate(engine: Engine) -> None:
                 lock = text("SELECT pg_advisory_xact_lock(:key)")
                 connection.execute(lock, {"key": _PG_LOCK_KEY})
             config.attributes["connection"] = connection
-            try:
-                command.upgrade(config, "head")
-            except Exception as exc:
-                if "Can't locate revision" in str(exc):
-                    raise StoreError(
-                        f"The leaderboard database {masked(str(engine.url))} was written by a "
-                        f"newer harness ({exc}). Upgrade text2sql-harness to open it."
-                    ) from exc
-                raise
+            command.upgrade(config, "head")
 
 
 @contextlib.contextmanager

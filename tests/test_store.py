@@ -192,3 +192,16 @@ def test_verified_submission_postgres(pg_url, runs):
 
 def test_eight_processes_submit_at_once_postgres(pg_url, runs, tmp_path, lb_cache):
     check_concurrent_submissions(pg_url, runs, tmp_path, lb_cache)
+
+
+def test_a_store_from_a_newer_harness_is_refused(tmp_path):
+    """A schema revision this harness does not ship is named, not matched from Alembic's text."""
+    from leaderboard.schema import VERSION_TABLE
+
+    path = tmp_path / "board.sqlite"
+    open_store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"UPDATE {VERSION_TABLE} SET version_num = '9999'")
+    with pytest.raises(StoreError, match="written by a newer harness") as caught:
+        open_store(path)
+    assert "'9999'" in str(caught.value)
