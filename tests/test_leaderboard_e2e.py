@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from lb_helpers import (
@@ -145,18 +146,17 @@ def metric(page, label: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path, tmp_path_factory):
+def browser(chromium_path):
+    """Debian's Chromium, headless; each page opens in a fresh context (no state between)."""
     from playwright.sync_api import sync_playwright
 
-    profile = tmp_path_factory.mktemp("chromium-profile")  # empty: no state from elsewhere
     with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=chromium_path, headless=True, args=CHROMIUM_FLAGS,
-        )
+        chromium = p.chromium.launch(executable_path=chromium_path, headless=True,
+                                     args=CHROMIUM_FLAGS)
         try:
-            yield context
+            yield chromium
         finally:
-            context.close()
+            chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -212,12 +212,16 @@ def test_a_gold_copy_upload_is_flagged_in_chromium(browser, server, tmp_path):
 
     examples = load_suite("sample").load_examples("dev")
     upload = tmp_path / "my-model.jsonl"
-    upload.write_text("".join(json.dumps({"question_id": e.question_id, "sql": e.gold_sql})
-                              + "\n" for e in examples))
+    upload.write_text("".join(  # the gold SQL re-spaced: not the gold run itself, still a copy
+        json.dumps({"question_id": e.question_id, "sql": "  ".join(e.gold_sql.split())}) + "\n"
+        for e in examples))
     page = browser.new_page(viewport=VIEWPORTS["laptop"])
     try:
         page.goto(f"{server['url']}/submit", wait_until="domcontentloaded")
         expect(page.get_by_text("What are you uploading?")).to_be_visible(timeout=60_000)
+        settle(page)
+        page.locator("[data-testid='stSelectbox']").filter(has_text="Suite").click()
+        page.get_by_role("option", name="sample", exact=True).click()
         settle(page)
         page.get_by_label("Name (required)").fill("Definitely a model")
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(upload))
@@ -228,11 +232,16 @@ def test_a_gold_copy_upload_is_flagged_in_chromium(browser, server, tmp_path):
                                 exact=False)).to_be_visible()
         link = page.get_by_role("link", name="See it on the sample/dev board")
         expect(link).to_be_visible()
-        link.click()
+        page.goto(urljoin(page.url, link.get_attribute("href")), wait_until="domcontentloaded")
         expect(page.get_by_role("heading", name="Text-to-SQL leaderboard")).to_be_visible(
             timeout=60_000)
         settle(page)
-        expect(page.get_by_text("Definitely a model").first).to_be_visible()
+        page.screenshot(path=str(tmp_path / "after-upload.png"), full_page=True)
+        # The grid paints on a canvas; its cells are in the DOM for screen readers.
+        expect(page.locator("td", has_text="Definitely a model").first).to_be_attached()
+        expect(page.get_by_role("link", name="Leaderboard")).to_be_visible()  # the app's nav
+        expect(page.get_by_text("100.0% of the predictions are the gold SQL itself",
+                                exact=False)).to_be_visible()  # the row's details, opened
         check_page(page)
     finally:
         page.close()

@@ -48,9 +48,9 @@ f = data.ViewFilter(
     methods=c2.multiselect("Method", methods, key="board_method"),
     classes=c3.multiselect("Decoding class", classes, key="board_class"),
 )
-c1, c2, c3, c4 = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
-f.query = c1.text_input("Search", key="board_search",
+f.query = st.text_input("Search", key="board_search",
                         placeholder="name, method, base model or decoding")
+c2, c3, c4 = st.columns(3)
 f.greedy_only = c2.toggle("Single greedy decode only", key="board_greedy",
                           help="One greedy decode per question: no voting, no extra models.")
 f.include_reported = c3.toggle("Reported rows", key="board_reported",
@@ -77,7 +77,8 @@ config = {
         "Rank", help="Among verified rows of the same decoding class, best EX first"),
     "EX %": st.column_config.NumberColumn(
         "EX %", format="%.2f", help="Execution accuracy over the scored questions"),
-    "95% CI": st.column_config.TextColumn("95% CI", help="Bootstrap interval of EX"),
+    "95% CI": st.column_config.TextColumn("95% CI", width=105, help="Bootstrap interval of EX"),
+    "Submission": st.column_config.TextColumn("Submission", width="medium", pinned=True),
     "Scored": st.column_config.NumberColumn(
         "Scored", help="Questions EX is computed over (their database exists here)"),
     "Unscorable": st.column_config.NumberColumn(
@@ -123,6 +124,4 @@ if chosen is not None:
                  key="board_details_table")
     row = view[view["id"] == chosen].iloc[0]
     if row["verified"]:
-        st.page_link("pages/sample.py", label="Open its questions",
-                     icon=":material/search:",
-                     query_params={"result": str(row["result_id"])})
+        st.markdown(f"[Open its questions](sample?result={int(row['result_id'])})")

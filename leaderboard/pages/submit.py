@@ -1,6 +1,7 @@
 """Upload a submission: the same verification and the same fields as `harness submit`."""
 
 import time
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -123,9 +124,9 @@ if sent:
             if outcome.review == "pending":
                 st.info("It waits for a maintainer's approval before it shows on the board.")
             else:
-                st.page_link("pages/board.py", label=f"See it on the {key} board",
-                             icon=":material/leaderboard:",
-                             query_params={"view": key, "row": str(outcome.submission_id)})
+                # A plain link: the board's URL with this view and this row opened.
+                st.markdown(f"[See it on the {key} board]"
+                            f"(./?{urlencode({'view': key, 'row': outcome.submission_id})})")
         for flag in outcome.flags:
             st.warning("Flagged:")
             st.code(flag, language=None, wrap_lines=True)
