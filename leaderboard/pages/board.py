@@ -78,7 +78,6 @@ config = {
     "EX %": st.column_config.NumberColumn(
         "EX %", format="%.2f", help="Execution accuracy over the scored questions"),
     "95% CI": st.column_config.TextColumn("95% CI", width=105, help="Bootstrap interval of EX"),
-    "Submission": st.column_config.TextColumn("Submission", width="medium", pinned=True),
     "Scored": st.column_config.NumberColumn(
         "Scored", help="Questions EX is computed over (their database exists here)"),
     "Unscorable": st.column_config.NumberColumn(
