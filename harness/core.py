@@ -52,11 +52,16 @@ class Database:
 
 @dataclass(frozen=True)
 class Prediction:
-    """A method's SQL for one question; ``meta`` carries what produced it (raw text, latency…)."""
+    """A method's SQL for one question; ``meta`` carries what produced it (raw text, latency…).
+
+    ``problem`` says why the SQL cannot be run at all (too long, not UTF-8 text): that sample is
+    judged ``pred_error:<problem>`` without executing anything, and the rest of the file stands.
+    """
 
     question_id: int
     sql: str
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    problem: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

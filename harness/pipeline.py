@@ -18,7 +18,12 @@ from pathlib import Path
 from harness.config import RunConfig, as_dict
 from harness.core import Example, Prediction
 from harness.errors import ConfigError, DataError
-from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache
+from harness.evaluation.execution import (
+    ExecutionSettings,
+    Executor,
+    GoldCache,
+    settings_problem,
+)
 from harness.evaluation.metrics import rves, summarize
 from harness.evaluation.predictions import gold_predictions, load_candidates
 from harness.evaluation.records import (
@@ -61,12 +66,9 @@ class EvalConfig:
     vote: str = "majority"  # several candidates per question: how one is chosen (value-aware)
 
     def __post_init__(self) -> None:
-        if self.timeout_s <= 0:
-            raise ConfigError(f"--timeout must be positive, got {self.timeout_s}.")
-        if self.max_rows < 1:
-            raise ConfigError(f"--max-rows must be at least 1, got {self.max_rows}.")
-        if self.workers is not None and self.workers < 1:
-            raise ConfigError(f"--workers must be at least 1, got {self.workers}.")
+        problem = settings_problem(self.timeout_s, self.max_rows, self.workers)
+        if problem:
+            raise ConfigError(problem)
         if self.limit is not None and self.limit < 1:
             raise ConfigError(f"--limit must be at least 1, got {self.limit}.")
         if self.rves_iterations < 0:

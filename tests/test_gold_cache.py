@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 
@@ -13,14 +14,43 @@ from harness.pipeline import EvalConfig, evaluate
 from harness.suite import load_suite
 
 
+class _Seen:
+    """SQL texts written to a file by whichever process runs them (the worker processes are
+    forked after the spy is installed, so they run it too)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def _lines(self) -> list[str]:
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text().splitlines()]
+
+    def __len__(self) -> int:
+        return len(self._lines())
+
+    def __iter__(self):
+        return iter(self._lines())
+
+    def __eq__(self, other) -> bool:
+        return self._lines() == other
+
+    def __bool__(self) -> bool:
+        return bool(self._lines())
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
 @pytest.fixture
-def executed(monkeypatch):
-    """Every SQL text that reaches SQLite in this process."""
-    seen: list[str] = []
+def executed(monkeypatch, tmp_path):
+    """Every SQL text that reaches SQLite, in this process or a worker process."""
+    seen = _Seen(tmp_path / "executed.jsonl")
     original = execution.SandboxedConnection.execute
 
     def spy(self, sql, settings):
-        seen.append(sql)
+        with open(seen.path, "a") as f:
+            f.write(json.dumps(sql) + "\n")
         return original(self, sql, settings)
 
     monkeypatch.setattr(execution.SandboxedConnection, "execute", spy)

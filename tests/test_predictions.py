@@ -119,12 +119,19 @@ def test_unknown_extension_and_missing_file(tmp_path, examples):
         load_predictions(tmp_path / "absent.jsonl", examples)
 
 
-def test_not_utf8_and_oversized_sql(tmp_path, examples):
+def test_not_utf8_and_oversized_sql_are_that_samples_problem(tmp_path, examples):
+    """One bad statement is judged wrong on its own; the rest of the file stands."""
+    first, second, third = (e.question_id for e in examples[:3])
     path = tmp_path / "p.jsonl"
-    path.write_bytes(b'{"question_id": 0, "sql": "\xff"}')
-    with pytest.raises(PredictionsError, match="not UTF-8"):
-        load_predictions(path, examples)
-    qid = examples[0].question_id
-    big = write(tmp_path, "big.jsonl", json.dumps({"question_id": qid, "sql": "x" * 200_000}))
-    with pytest.raises(PredictionsError, match="over the 100000 limit"):
-        load_predictions(big, examples)
+    path.write_bytes(
+        b'{"question_id": %d, "sql": "SELECT \xff"}\n' % first
+        + json.dumps({"question_id": second, "sql": "x" * 200_000}).encode() + b"\n"
+        + json.dumps({"question_id": third, "sql": "SELECT 1"}).encode() + b"\n"
+    )
+    preds = load_predictions(path, examples)
+    assert preds[first].problem == "not valid UTF-8 text"
+    preds[first].sql.encode("utf-8")  # safe to write back into samples.jsonl
+    assert preds[second].problem == "statement over 100000 characters"
+    assert preds[third].problem is None and preds[third].sql == "SELECT 1"
+    lone = write(tmp_path, "lone.jsonl", json.dumps({"question_id": first, "sql": "\ud800"}))
+    assert load_predictions(lone, examples)[first].problem == "not valid UTF-8 text"

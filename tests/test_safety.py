@@ -141,7 +141,7 @@ def test_runaway_queries_stop_in_worker_processes_too(data_dir, tmp_path):
     queries = [Query(db, sql) for sql in endless] + [Query(db, "SELECT count(*) FROM city")]
     start = time.monotonic()
     settings = ExecutionSettings(timeout_s=1.0, max_rows=1000)
-    with Executor(settings, workers=2, inline_budget_s=0, chunk_size=1) as executor:
+    with Executor(settings, workers=2, chunk_size=1) as executor:
         runs = executor.run(queries)
     assert time.monotonic() - start < 2 * (1.0 + 1) + 3  # two rounds of timeouts at most
     assert [r.timed_out or r.truncated for r in runs[:-1]] == [True] * len(endless)

@@ -3,14 +3,19 @@
 Model SQL is untrusted input. Every connection here:
 
 * opens the database read-only and immutable (``file:…?mode=ro&immutable=1``), with
-  ``PRAGMA query_only`` on top;
+  ``PRAGMA query_only`` on top, so no file is ever written beside the data;
 * installs an authorizer that allows only reading (SELECT, column reads, functions, recursive CTEs)
   and denies everything else: writes, DDL, ATTACH (so also ``VACUUM INTO``), PRAGMA, transactions,
   and the functions ``load_extension`` and ``fts3_tokenizer``;
-* allows no attached databases and caps string/blob sizes (``setlimit``);
+* allows no attached databases and keeps single-step work small with ``setlimit``: one string or
+  blob (and so one row) at most ``MAX_VALUE_BYTES``, ``LIKE``/``GLOB`` patterns at most
+  ``MAX_LIKE_PATTERN`` bytes, ``printf()`` widths at most ``MAX_VALUE_BYTES`` in total;
 * enforces a deadline with a progress handler, which really stops a runaway query inside SQLite
-  (Python-level timeouts, as in the official scripts, cannot: reference/evaluators.md P7);
-* caps the rows fetched (``max_rows``), flagging the result as truncated.
+  (Python-level timeouts, as in the official scripts, cannot: reference/evaluators.md P7); behind
+  it, :mod:`harness.evaluation.workers` kills a worker whose statement outlives the deadline;
+* fetches rows against a row cap (``max_rows``: the result is flagged truncated) and a byte budget
+  (``MAX_RESULT_BYTES`` of row data, counted the same way on every machine: the statement fails
+  with ``result too large``), so memory never decides a verdict.
 
 A failing statement is data, not an exception: :class:`~harness.core.Execution` carries the error.
 """
@@ -19,14 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import math
 import os
 import re
 import sqlite3
-import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +41,7 @@ from harness.core import Execution
 from harness.paths import cache_dir
 
 if TYPE_CHECKING:  # the pool machinery is imported only when a pool starts
-    from concurrent.futures import ProcessPoolExecutor
+    from harness.evaluation.workers import WorkerPool
 
 _ALLOWED_ACTIONS = {
     sqlite3.SQLITE_SELECT,
@@ -45,9 +50,42 @@ _ALLOWED_ACTIONS = {
     sqlite3.SQLITE_RECURSIVE,
 }
 _DENIED_FUNCTIONS = {"load_extension", "fts3_tokenizer", "readfile", "writefile", "edit"}
-_MAX_VALUE_BYTES = 64 * 1024 * 1024  # one string or blob
+MAX_VALUE_BYTES = 8 * 1024 * 1024  # one string, blob or row
+MAX_LIKE_PATTERN = 1000  # bytes of one LIKE/GLOB pattern (SQLite's default: 50,000)
+MAX_RESULT_BYTES = 64 * 1024 * 1024  # one result's rows, as counted by result_bytes()
+SQLITE_HEAP_BYTES = 512 * 1024 * 1024  # all of SQLite's memory in one worker process
+RESULT_TOO_LARGE = "result too large"
+#: The documented bound on one process's peak memory during an evaluation (SQLite's heap, a
+#: result within budget held while fetched, pickled and decoded, and the interpreter); the tree
+#: of an evaluation stays under (workers + 1) times this. tests/test_hostile.py measures it.
+PROCESS_MEMORY_BOUND = SQLITE_HEAP_BYTES + 4 * MAX_RESULT_BYTES + 256 * 1024 * 1024
 _MAX_SQL_BYTES = 1024 * 1024  # one statement
 _PROGRESS_EVERY = 1000  # SQLite VM instructions between deadline checks
+
+
+MAX_TIMEOUT_S = 24 * 3600.0
+MAX_ROWS_LIMIT = 10_000_000
+MAX_WORKERS = 256
+
+
+def settings_problem(timeout_s, max_rows, workers=None) -> str | None:
+    """Why these execution settings are unusable (NaN, infinite, out of range), or None."""
+    if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float) or not (
+        math.isfinite(timeout_s) and 0 < timeout_s <= MAX_TIMEOUT_S
+    ):
+        return (
+            f"--timeout must be positive and finite (at most {MAX_TIMEOUT_S:g} seconds), "
+            f"got {timeout_s}."
+        )
+    if isinstance(max_rows, bool) or not isinstance(max_rows, int) or not (
+        1 <= max_rows <= MAX_ROWS_LIMIT
+    ):
+        return f"--max-rows must be at least 1 and at most {MAX_ROWS_LIMIT}, got {max_rows}."
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS
+    ):
+        return f"--workers must be at least 1 and at most {MAX_WORKERS}, got {workers}."
+    return None
 
 
 @dataclass(frozen=True)
@@ -61,10 +99,9 @@ class ExecutionSettings:
     text_errors: str = "strict"
 
     def __post_init__(self) -> None:
-        if self.timeout_s <= 0:
-            raise ValueError(f"timeout must be positive, got {self.timeout_s}")
-        if self.max_rows < 1:
-            raise ValueError(f"max_rows must be at least 1, got {self.max_rows}")
+        problem = settings_problem(self.timeout_s, self.max_rows)
+        if problem:
+            raise ValueError(problem)
         if self.text_errors not in ("strict", "ignore"):
             raise ValueError(f"text_errors must be 'strict' or 'ignore', got {self.text_errors!r}")
 
@@ -96,17 +133,18 @@ _plain_sqlite: sqlite3.Connection | None = None
 def _guarded_printf(*call_args):
     """SQLite's own printf()/format(), minus its one unbounded step.
 
-    A huge width or precision (``printf('%.*c', 2e9, 'x')``) makes SQLite loop inside a single
-    VM instruction for seconds, where no deadline can reach it, only to return NULL because the
-    result would exceed the length limit. Such calls return that NULL at once; all others run the
-    built-in function on a plain in-memory connection, so results are exactly SQLite's.
+    A huge width or precision (``printf('%.*c', 2e9, 'x')``), or many wide ones, make SQLite loop
+    inside a single VM instruction for seconds, where no deadline can reach it, only to return
+    NULL because the result would exceed the length limit. Calls whose widths and precisions add
+    up to more than that limit return that NULL at once; all others run the built-in function on
+    a plain in-memory connection, so results are exactly SQLite's.
     """
     global _plain_sqlite
     if not call_args:
         return None  # what SQLite's printf() returns
     fmt, args = call_args[0], call_args[1:]
     if isinstance(fmt, str):
-        arg_index = 0
+        arg_index = total = 0
         for match in _PRINTF_DIRECTIVE.finditer(fmt):
             for spec in match.group(1), match.group(2):
                 if spec == "*":
@@ -116,7 +154,8 @@ def _guarded_printf(*call_args):
                         spec = abs(int(value))
                     except (TypeError, ValueError):
                         spec = 0
-                if spec is not None and int(spec) > _MAX_VALUE_BYTES:
+                total += int(spec) if spec is not None else 0
+                if total > MAX_VALUE_BYTES:
                     return None
             if match.group(3) != "%":
                 arg_index += 1
@@ -141,8 +180,9 @@ class SandboxedConnection:
         self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._conn.execute("PRAGMA query_only = 1")
         self._conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
-        self._conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, _MAX_VALUE_BYTES)
+        self._conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
         self._conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, _MAX_SQL_BYTES)
+        self._conn.setlimit(sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, MAX_LIKE_PATTERN)
         for name in ("printf", "format"):
             self._conn.create_function(name, -1, _guarded_printf, deterministic=True)
         self._conn.set_authorizer(_authorize)
@@ -164,13 +204,16 @@ class SandboxedConnection:
         cursor = self._conn.cursor()
         try:
             cursor.execute(sql)
-            rows = cursor.fetchmany(settings.max_rows + 1)
+            rows = _fetch(cursor, settings.max_rows + 1)
             is_query = cursor.description is not None
         except (sqlite3.Error, sqlite3.Warning, ValueError, OverflowError, MemoryError) as exc:
             elapsed = (time.perf_counter() - start) * 1000
             if time.monotonic() > self._deadline:
                 return Execution(None, error="timeout", timed_out=True, elapsed_ms=elapsed)
             return Execution(None, error=_error_text(exc), elapsed_ms=elapsed)
+        except _TooLarge:
+            elapsed = (time.perf_counter() - start) * 1000
+            return Execution(None, error=RESULT_TOO_LARGE, elapsed_ms=elapsed)
         finally:
             _watchdog().disarm()
             self._deadline = float("inf")
@@ -183,6 +226,46 @@ class SandboxedConnection:
 
     def close(self) -> None:
         self._conn.close()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+_FIXED_CELL_BYTES = {int: 32, float: 24, type(None): 0}
+
+
+def row_bytes(row: tuple) -> int:
+    """What one row costs against the byte budget: text and blob lengths plus a fixed charge per
+    cell and row, so the count is the same on every machine and every Python build."""
+    total = 56 + 8 * len(row)
+    for value in row:
+        size = _FIXED_CELL_BYTES.get(type(value))
+        total += size if size is not None else 49 + len(value)
+    return total
+
+
+def _fetch(cursor: sqlite3.Cursor, max_rows: int) -> list[tuple]:
+    """Up to ``max_rows`` rows, one at a time, or _TooLarge as soon as they pass the budget
+    (so at most one row more than the budget is ever held)."""
+    rows: list[tuple] = []
+    spent = 0
+    for row in cursor:
+        spent += row_bytes(row)
+        if spent > MAX_RESULT_BYTES:
+            raise _TooLarge
+        rows.append(row)
+        if len(rows) >= max_rows:
+            break
+    return rows
+
+
+def set_process_limits() -> None:
+    """Caps for a worker process: all of SQLite's memory in it (a fixed figure, not the
+    machine's free memory, so an oversized statement fails the same way everywhere)."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"PRAGMA hard_heap_limit = {SQLITE_HEAP_BYTES}")
+    conn.close()
 
 
 class _Watchdog(threading.Thread):
@@ -235,26 +318,31 @@ def _error_text(exc: BaseException) -> str:
     return " ".join(text.split())[:300]
 
 
-_connections: dict[str, SandboxedConnection] = {}
+_connections: dict[str, tuple[tuple[int, int], SandboxedConnection]] = {}
 
 
 def execute_sql(
     db_path: str | os.PathLike, sql: str, settings: ExecutionSettings | None = None
 ) -> Execution:
-    """Run one untrusted statement on ``db_path`` in this process (connections are reused)."""
+    """Run one untrusted statement on ``db_path`` in this process (connections are reused while
+    the file keeps its size and time: an immutable connection must not outlive its file)."""
     settings = settings or ExecutionSettings()
     key = str(db_path)
-    conn = _connections.get(key)
-    if conn is None:
+    try:
+        stat = os.stat(key)
+    except OSError as exc:
+        return Execution(None, error=f"cannot open database: {_error_text(exc)}")
+    version = (stat.st_size, stat.st_mtime_ns)
+    known = _connections.get(key)
+    if known is None or known[0] != version:
+        if known is not None:
+            known[1].close()
         try:
-            conn = _connections[key] = SandboxedConnection(db_path)
+            conn = SandboxedConnection(db_path)
         except (FileNotFoundError, sqlite3.Error) as exc:
             return Execution(None, error=f"cannot open database: {_error_text(exc)}")
-    return conn.execute(sql, settings)
-
-
-def _execute_chunk(db_path: str, sqls: list[str], settings: ExecutionSettings) -> list[Execution]:
-    return [execute_sql(db_path, sql, settings) for sql in sqls]
+        known = _connections[key] = (version, conn)
+    return known[1].execute(sql, settings)
 
 
 # -- the gold cache ---------------------------------------------------------------------------
@@ -263,12 +351,15 @@ def _execute_chunk(db_path: str, sqls: list[str], settings: ExecutionSettings) -
 class GoldCache:
     """Gold results on disk, keyed by database content hash + execution settings + SQL.
 
+    Only results that the statement and the data decide are stored (:func:`cacheable`): a
+    timeout depends on the run's ``--timeout`` and the machine's speed, so it is never cached.
+
     A second evaluation re-executes no gold query. Database hashes are memoised by
     (path, size, mtime), so a multi-GB BIRD database is hashed once. Only the main process
     writes; WAL mode and a busy timeout let several harness processes share the file.
     """
 
-    FORMAT = 1
+    FORMAT = 2  # 2: no settings-dependent results; the limits are part of the key
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path else cache_dir() / "gold-results.sqlite"
@@ -315,6 +406,7 @@ class GoldCache:
                 self.database_hash(query.db_path),
                 settings.text_errors,
                 str(settings.max_rows),
+                f"{MAX_VALUE_BYTES}/{MAX_LIKE_PATTERN}/{MAX_RESULT_BYTES}",
                 query.sql,
             ]
         )
@@ -328,18 +420,20 @@ class GoldCache:
             for key, blob in self._conn.execute(
                 f"SELECT key, value FROM results WHERE key IN ({marks})", batch
             ):
-                execution, timeout_used = _unpack(blob)
-                # A cached timeout stands only if we would not wait longer now.
-                if execution.timed_out and settings.timeout_s > timeout_used:
-                    continue
-                found[key] = execution
+                execution, _timeout_used = _unpack(blob)
+                if cacheable(execution):  # a file written by an older harness may hold others
+                    found[key] = execution
         return found
 
     def put_many(self, items: list[tuple[str, Execution]], settings: ExecutionSettings) -> None:
         with self._conn:
             self._conn.executemany(
                 "INSERT OR REPLACE INTO results VALUES (?, ?)",
-                [(key, _pack(execution, settings.timeout_s)) for key, execution in items],
+                [
+                    (key, _pack(execution, settings.timeout_s))
+                    for key, execution in items
+                    if cacheable(execution)
+                ],
             )
 
     def close(self) -> None:
@@ -363,10 +457,11 @@ def _unpack(blob: bytes) -> tuple[Execution, float]:
 class Executor:
     """Runs many queries: deduplicated, gold results through the cache, the rest in parallel.
 
-    Work is cut into chunks that share a database, so each process keeps one open connection per
-    database and the per-query overhead stays small. Chunks run in this process for the first
-    ``inline_budget_s`` seconds (small jobs end there, without starting a pool), the rest in
-    ``workers`` processes. With ``workers=1`` everything runs in this process.
+    Work is cut into chunks that share a database, so each worker process keeps one open
+    connection per database and the per-query overhead stays small. Statements always run in
+    watched worker processes (:class:`~harness.evaluation.workers.WorkerPool`), ``workers`` of
+    them, even one: only a process can be stopped whatever SQLite is doing, and the verdicts are
+    then the same for any number of workers.
     """
 
     def __init__(
@@ -375,14 +470,12 @@ class Executor:
         workers: int | None = None,
         cache: GoldCache | None = None,
         chunk_size: int = 64,
-        inline_budget_s: float = 0.5,
     ):
         self.settings = settings or ExecutionSettings()
         self.workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
         self.cache = cache
         self.chunk_size = chunk_size
-        self.inline_budget_s = inline_budget_s
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
 
     def run(
         self,
@@ -392,12 +485,29 @@ class Executor:
     ) -> list[Execution]:
         """One Execution per query, in order. ``progress(n, total)`` is called as n more of the
         ``total`` distinct queries finish."""
+        out: list[Execution | None] = [None] * len(queries)
+        for indices, execution in self.stream(queries, settings, progress):
+            for i in indices:
+                out[i] = execution
+        return out  # type: ignore[return-value]
+
+    def stream(
+        self,
+        queries: Sequence[Query],
+        settings: ExecutionSettings | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator[tuple[list[int], Execution]]:
+        """``(indices of the queries it answers, Execution)`` as each distinct query finishes, so
+        a caller can decide and drop results as they come instead of holding them all."""
         settings = settings or self.settings
-        results: dict[tuple[str, str, int], Execution] = {}
         keys = _work_keys(queries)
         unique = _unique_work(queries, keys)
+        owners: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+        for i, key in enumerate(keys):
+            owners[key].append(i)
 
         cache_keys: dict[tuple[str, str, int], str] = {}
+        done: set[tuple[str, str, int]] = set()
         if self.cache is not None:
             for work, query in unique.items():
                 if query.gold and Path(query.db_path).is_file():
@@ -405,75 +515,44 @@ class Executor:
             cached = self.cache.get_many(list(cache_keys.values()), settings)
             for work, key in cache_keys.items():
                 if key in cached:
-                    results[work] = cached[key]
-            if progress and results:
-                progress(len(results), len(unique))
+                    done.add(work)
+                    yield owners[work], cached[key]
+            if progress and done:
+                progress(len(done), len(unique))
 
-        pending = [work for work in unique if work not in results]
-        advance = (lambda n: progress(n, len(unique))) if progress else None
-        for work, execution in zip(pending, self._execute(pending, settings, advance)):
-            results[work] = execution
-
-        if self.cache is not None:
-            fresh = [(cache_keys[w], results[w]) for w in pending if w in cache_keys]
-            if fresh:
-                self.cache.put_many(fresh, settings)
-        return [results[key] for key in keys]
-
-    def _execute(self, work: list[tuple[str, str, int]], settings, advance) -> list[Execution]:
-        by_db: dict[str, list[int]] = defaultdict(list)
-        for i, (db, _sql, _copy) in enumerate(work):
-            by_db[db].append(i)
+        pending = [work for work in unique if work not in done]
+        by_db: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+        for work in pending:
+            by_db[work[0]].append(work)
         chunks = [
-            (db, indices[start : start + self.chunk_size])
-            for db, indices in by_db.items()
-            for start in range(0, len(indices), self.chunk_size)
+            works[start : start + self.chunk_size]
+            for works in by_db.values()
+            for start in range(0, len(works), self.chunk_size)
         ]
-        out: list[Execution | None] = [None] * len(work)
-
-        def run_inline(db: str, indices: list[int]) -> None:
-            sqls = [work[i][1] for i in indices]
-            for i, execution in zip(indices, _execute_chunk(db, sqls, settings)):
-                out[i] = execution
-            if advance:
-                advance(len(indices))
-
-        # Small jobs finish before a pool of processes would even start: run chunks here until
-        # the budget is spent, then hand the rest to the workers.
-        started, inline = time.perf_counter(), 0
-        while inline < len(chunks) and (
-            self.workers == 1 or time.perf_counter() - started < self.inline_budget_s
-        ):
-            run_inline(*chunks[inline])
-            inline += 1
-        rest = chunks[inline:]
-        if rest:
+        fresh: list[tuple[str, Execution]] = []
+        if chunks:
             pool = self._get_pool()
-            futures = {
-                pool.submit(_execute_chunk, db, [work[i][1] for i in indices], settings): indices
-                for db, indices in rest
-            }
-            for future, indices in futures.items():
-                for i, execution in zip(indices, future.result()):
-                    out[i] = execution
-                if advance:
-                    advance(len(indices))
-        return out  # type: ignore[return-value]
+            tasks = [(chunk[0][0], [work[1] for work in chunk]) for chunk in chunks]
+            for c, position, execution in pool.run(tasks, settings):
+                work = chunks[c][position]
+                if work in cache_keys and cacheable(execution):
+                    fresh.append((cache_keys[work], execution))
+                yield owners[work], execution
+                if progress:
+                    progress(1, len(unique))
+        if fresh and self.cache is not None:
+            self.cache.put_many(fresh, settings)
 
-    def _get_pool(self) -> ProcessPoolExecutor:
+    def _get_pool(self) -> WorkerPool:
         if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            from harness.evaluation.workers import WorkerPool
 
-            # Forking a process that holds torch/CUDA threads can deadlock; start clean then.
-            method = "forkserver" if "torch" in sys.modules else None
-            context = multiprocessing.get_context(method)
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._pool = WorkerPool(self.workers)
         return self._pool
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            self._pool.close()
             self._pool = None
 
     def __enter__(self) -> Executor:
@@ -481,6 +560,18 @@ class Executor:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def cacheable(execution: Execution) -> bool:
+    """Whether a gold result may be stored: only what the statement and data decide, never what
+    a run's settings or the machine decided (a timeout, an interruption, a dead worker)."""
+    if execution.timed_out:
+        return False
+    return execution.ok or not (
+        execution.error in ("interrupted", RESULT_TOO_LARGE)
+        or execution.error.startswith("execution process died")
+        or "out of memory" in execution.error
+    )
 
 
 def _work_keys(queries: Sequence[Query]) -> list[tuple[str, str, int]]:

@@ -17,12 +17,16 @@ Three formats, detected from the file name (``--format`` overrides):
   The line count must equal the number of questions. (The official reader treats a blank line as
   a session separator and silently drops the rest; we read it as an empty prediction.)
 
-Every problem raises :class:`~harness.errors.PredictionsError` naming the line or key.
+A file that cannot be read as predictions raises :class:`~harness.errors.PredictionsError`
+naming the line or key. One bad statement (over ``MAX_SQL_CHARS`` characters, bytes that are not
+UTF-8) is that sample's problem, not the file's: it is judged ``pred_error:<why>`` and the other
+samples are scored.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from harness.core import Example, Prediction
@@ -82,10 +86,9 @@ def _load(
             f"{MAX_FILE_BYTES // 2**20} MiB limit for a predictions file."
         )
     fmt = fmt or detect_format(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise PredictionsError(f"{path} is not UTF-8 text ({exc}).") from exc
+    # Bytes that are not UTF-8 become lone surrogates: the statement that holds them is judged
+    # wrong on its own (sql_problem), the rest of the file is read as usual.
+    text = path.read_bytes().decode("utf-8", errors="surrogateescape")
     if fmt == "jsonl":
         candidates = _read_jsonl(text, examples, path, many)
     elif fmt in ("bird", "spider"):
@@ -99,13 +102,27 @@ def _load(
                 f"{path}: question {qid} has {len(predictions)} candidates, over the "
                 f"{MAX_CANDIDATES} limit."
             )
-        for prediction in predictions:
-            if len(prediction.sql) > MAX_SQL_CHARS:
-                raise PredictionsError(
-                    f"{path}: the SQL for question {qid} is {len(prediction.sql)} characters, "
-                    f"over the {MAX_SQL_CHARS} limit."
-                )
-    return candidates
+    return {qid: [with_problem(p) for p in ps] for qid, ps in candidates.items()}
+
+
+def sql_problem(sql: str) -> str | None:
+    """Why ``sql`` cannot be run at all, or None."""
+    if len(sql) > MAX_SQL_CHARS:
+        return f"statement over {MAX_SQL_CHARS} characters"
+    try:
+        sql.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not valid UTF-8 text"
+    return None
+
+
+def with_problem(prediction: Prediction) -> Prediction:
+    """``prediction`` with its problem noted and its text made safe to write back as UTF-8."""
+    problem = sql_problem(prediction.sql)
+    if problem is None:
+        return prediction
+    sql = prediction.sql.encode("utf-8", "backslashreplace").decode("utf-8")
+    return Prediction(prediction.question_id, sql, prediction.meta, problem)
 
 
 def _read_jsonl(
@@ -115,14 +132,11 @@ def _read_jsonl(
     lines: dict[int, list[tuple[int | None, int, Prediction]]] = {}  # qid -> (index, line, pred)
     listed: set[int] = set()  # questions given as one "candidates" list
     unknown: list[int] = []
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"{path}:{line_no}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise PredictionsError(f"{where}: not valid JSON ({exc.msg}).") from exc
+        record = _loads(line, where)
         has_list = isinstance(record, dict) and many and "candidates" in record
         if not isinstance(record, dict) or "question_id" not in record or (
             "sql" not in record and not has_list
@@ -204,9 +218,11 @@ def _in_candidate_order(
 
 def _read_bird(text: str, examples: list[Example], path: Path) -> dict[int, Prediction]:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PredictionsError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno}).") from exc
+        data = _loads(text, str(path), object_pairs_hook=_refuse_duplicate_keys)
+    except PredictionsError as exc:
+        message = str(exc)
+        where = message if message.startswith(str(path)) else f"{path}: {message}"
+        raise PredictionsError(where) from exc
     if not isinstance(data, dict):
         raise PredictionsError(
             f'{path}: a BIRD predictions file is a JSON object {{"0": "SQL\\t----- bird -----\\t'
@@ -262,14 +278,41 @@ def _read_spider(text: str, examples: list[Example], path: Path) -> dict[int, Pr
     }
 
 
+_QUESTION_ID = re.compile(r"-?[0-9]{1,18}")
+
+
 def _as_question_id(value, where: str) -> int:
-    if isinstance(value, bool):
-        raise PredictionsError(f"{where}: question_id must be an integer, got {value!r}.")
-    if isinstance(value, int):
+    """An int, or a string of ASCII digits (BIRD's keys), of at most 18 digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**18:
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _QUESTION_ID.fullmatch(value.strip()):
         return int(value.strip())
-    raise PredictionsError(f"{where}: question_id must be an integer, got {value!r}.")
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+    raise PredictionsError(f"{where}: question_id must be an integer, got {shown}.")
+
+
+def _loads(text: str, where: str, **kwargs):
+    """json.loads, with every way it can fail as one PredictionsError."""
+    try:
+        return json.loads(text, **kwargs)
+    except json.JSONDecodeError as exc:
+        raise PredictionsError(f"{where}: not valid JSON ({exc.msg}, line {exc.lineno}).") from exc
+    except ValueError as exc:  # a number of thousands of digits
+        raise PredictionsError(f"{where}: not valid JSON ({exc}).") from exc
+    except RecursionError as exc:
+        raise PredictionsError(f"{where}: JSON nested too deeply.") from exc
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    """object_pairs_hook: a key given twice is refused, as a question_id twice in JSONL is
+    (json.loads would silently keep the last)."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            shown = key if len(key) <= 40 else key[:40] + "…"
+            raise PredictionsError(f"key {shown!r} appears twice.")
+        out[key] = value
+    return out
 
 
 def _reject_unknown(unknown: list[int], path: Path, examples: list[Example]) -> None:

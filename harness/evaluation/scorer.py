@@ -8,7 +8,7 @@ the quirk behind every verdict where the two differ.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from harness.core import Database, Example, Execution, Prediction, Verdict
@@ -117,12 +117,22 @@ def score_candidates(
             )
         else:
             batch.plan(i, example, preds, database)
-    batch.execute(executor, progress)
-    scored = batch.decide_all(examples, candidates, with_soft_f1)
-    for i, example in enumerate(examples):
+    scored = dict(batch.early)
+
+    def finish(i: int) -> None:
+        example, preds = examples[i], candidates[examples[i].question_id]
+        scored.update(batch.decide_question(i, example, candidates, with_soft_f1))
+        samples[i] = batch.question_sample(i, example, preds, scored, vote)
+        for j in range(len(preds)):
+            scored.pop((i, j), None)
+
+    # Each question is decided as soon as its last result arrives, and its rows dropped then:
+    # a run holds the results of the questions in flight, not of the whole split.
+    for i in batch.execute(executor, progress):
+        finish(i)
+    for i in range(len(examples)):  # questions that needed no execution at all
         if samples[i] is None:
-            samples[i] = batch.question_sample(i, example, candidates[example.question_id],
-                                               scored, vote)
+            finish(i)
     return samples  # type: ignore[return-value]
 
 
@@ -134,20 +144,29 @@ class _Batch:
         self.rule, self.strict = rule, rule.strict_twin()
         self.queries: list[Query] = []
         self.plans: dict[tuple[int, int], _Plan] = {}
+        self.plans_of: dict[int, list[_Plan]] = {}  # example -> its candidates' plans
         self.early: dict[tuple[int, int], ScoredSample] = {}  # verdicts that need no execution
         self.vote_at: dict[int, list[int | None]] = {}  # example -> each candidate's raw run
-        self.runs: list[Execution] = []
+        self.runs: list[Execution | None] = []
+        self.owner: list[int] = []  # the example each query serves
+        self._current = -1
 
     def queue(self, path, text: str, gold: bool = False) -> int:
         self.queries.append(Query(path, text, gold=gold))
+        self.owner.append(self._current)
         return len(self.queries) - 1
 
     def plan(self, i: int, example: Example, preds: list[Prediction], database: Database) -> None:
         """Queue the question's gold once and each candidate (and, to vote, each as written)."""
         rule, strict = self.rule, self.strict
+        self._current = i
         paths = database.paths if rule.all_databases else (database.path,)
         gold: _Gold | None = None
         for j, prediction in enumerate(preds):
+            if prediction.problem:
+                verdict = Verdict(False, f"pred_error:{prediction.problem}", strict_correct=False)
+                self.early[i, j] = ScoredSample(example, prediction, verdict)
+                continue
             if not prediction.sql.strip() and rule.empty_prediction_is_error:
                 verdict = Verdict(False, "pred_error:empty prediction", strict_correct=False)
                 self.early[i, j] = ScoredSample(example, prediction, verdict)
@@ -160,8 +179,12 @@ class _Batch:
                 plan.strict_pred = strict.prepare_pred(prediction.sql)
                 plan.strict_at = [self.queue(p, plan.strict_pred.text) for p in paths]
             self.plans[i, j] = plan
+            self.plans_of.setdefault(i, []).append(plan)
         if len(preds) > 1:  # voting runs the candidates as written, on the question's database
-            self.vote_at[i] = [self.queue(database.path, p.sql) if p.sql else None for p in preds]
+            self.vote_at[i] = [
+                self.queue(database.path, p.sql) if p.sql and not p.problem else None
+                for p in preds
+            ]
 
     def _queue_gold(self, gold_sql: str, paths) -> _Gold:
         gold = _Gold(self.rule.prepare_gold(gold_sql), None, [], [])
@@ -171,21 +194,38 @@ class _Batch:
             gold.strict_at = [self.queue(path, gold.strict.text, gold=True) for path in paths]
         return gold
 
-    def execute(self, executor: Executor, progress: Callable[[int, int], None] | None) -> None:
+    def execute(self, executor: Executor, progress: Callable[[int, int], None] | None
+                ) -> Iterator[int]:
+        """Run the queries; yield each question as its last result arrives, then drop its
+        results (the caller decides it in between)."""
         base = executor.settings
         settings = ExecutionSettings(base.timeout_s, base.max_rows, self.rule.text_errors)
-        self.runs = executor.run(self.queries, settings=settings, progress=progress)
+        self.runs = [None] * len(self.queries)
+        waiting: dict[int, int] = {}
+        span: dict[int, list[int]] = {}  # example -> [first, end) of its queries (queued together)
+        for k, i in enumerate(self.owner):
+            waiting[i] = waiting.get(i, 0) + 1
+            span.setdefault(i, [k, k])[1] = k + 1
+        for indices, execution in executor.stream(self.queries, settings, progress):
+            for k in indices:
+                self.runs[k] = execution
+                i = self.owner[k]
+                waiting[i] -= 1
+                if waiting[i] == 0:
+                    yield i
+                    first, end = span[i]
+                    self.runs[first:end] = [None] * (end - first)
 
-    def decide_all(self, examples: Sequence[Example], candidates, with_soft_f1: bool
-                   ) -> dict[tuple[int, int], ScoredSample]:
-        """Each executed candidate's own verdict, beside those decided without executing."""
-        scored = dict(self.early)
-        for (i, j), plan in self.plans.items():
-            scored[i, j] = _decide(
-                plan, examples[i], candidates, self.runs, self.rule, self.strict, with_soft_f1,
+    def decide_question(self, i: int, example: Example, candidates, with_soft_f1: bool
+                        ) -> dict[tuple[int, int], ScoredSample]:
+        """Each executed candidate of question ``i``: its own verdict."""
+        return {
+            (i, plan.candidate): _decide(
+                plan, example, candidates, self.runs, self.rule, self.strict, with_soft_f1,
                 previews=i not in self.vote_at,  # of several candidates, only the chosen one's
             )
-        return scored
+            for plan in self.plans_of.get(i, ())
+        }
 
     def question_sample(self, i: int, example: Example, preds: list[Prediction],
                         scored: dict[tuple[int, int], ScoredSample], vote: str) -> ScoredSample:

@@ -1,0 +1,101 @@
+"""Hostile predictions on real Spider databases (tests/hostile_corpus.py), through `harness eval`.
+
+For every case of every class: each statement ends within the timeout + 1 s, the process tree
+stays under the documented memory bound, the databases' bytes are unchanged and no file appears
+beside them, and the verdicts are the same across two runs, across ``--workers 1`` and the
+default, and on a small machine (an address-space cap) as on a big one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.evaluation.execution import PROCESS_MEMORY_BOUND
+from tests.hostile_corpus import CASES
+
+TIMEOUT = 0.5
+REPO = Path(__file__).resolve().parents[1]
+SMALL_MACHINE = 2 * 1024**3  # RLIMIT_AS for the "small machine" run, per process
+
+# Runs `harness eval` as a child, then prints the peak RSS (KiB) of the largest process of its
+# tree: the CLI process and its worker processes (all waited for).
+_MEASURE = """
+import resource, subprocess, sys
+limit = int(sys.argv[1])
+def cap():
+    if limit:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+code = subprocess.run(sys.argv[2:], preexec_fn=cap).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
+"""
+
+
+def _folder_state(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def predictions_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("hostile") / "hostile.jsonl"
+    with open(path, "wb") as f:
+        for qid, case in enumerate(CASES):
+            if isinstance(case.sql, bytes):  # raw bytes inside the JSON string
+                f.write(b'{"question_id": %d, "sql": "' % qid + case.sql + b'"}\n')
+            else:
+                f.write(json.dumps({"question_id": qid, "sql": case.sql}).encode() + b"\n")
+    return path
+
+
+def _eval(data_dir, predictions: Path, out: Path, workers: int | None, address_limit: int = 0):
+    """(reasons by question_id, samples, peak RSS in bytes of the largest process)."""
+    cmd = [sys.executable, "-m", "harness", "eval", "--suite", "spider", "--split", "dev",
+           "--data-dir", str(data_dir), "--predictions", str(predictions), "--out", str(out),
+           "--limit", str(len(CASES)), "--timeout", str(TIMEOUT), "--max-rows", "1000",
+           "--no-gold-cache", "--json"]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", _MEASURE, str(address_limit), *cmd],
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    peak_kib, code = done.stdout.strip().splitlines()[-1].split()
+    assert code == "0", done.stderr[-3000:]
+    samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    return {s["question_id"]: s["reason"] for s in samples}, samples, int(peak_kib) * 1024
+
+
+def test_the_corpus_covers_every_class():
+    assert {c.kind for c in CASES} == {"time", "memory", "bad prediction", "write"}
+    assert len(CASES) >= 15
+
+
+def test_hostile_predictions_are_bounded_and_judged_the_same_everywhere(
+    data_dir, predictions_file, tmp_path
+):
+    folder = data_dir / "spider" / "database" / "concert_singer"
+    before = _folder_state(folder)
+
+    default, samples, peak = _eval(data_dir, predictions_file, tmp_path / "a", workers=None)
+    for qid, case in enumerate(CASES):
+        assert default[qid].startswith(case.reason), (case.title, default[qid])
+    for sample in samples:  # every statement ended within its deadline plus one second
+        for key in ("exec_ms", "gold_exec_ms"):
+            assert sample[key] is None or sample[key] <= (TIMEOUT + 1) * 1000, sample
+    assert peak < PROCESS_MEMORY_BOUND, f"{peak / 2**20:.0f} MiB in one process"
+
+    again, _, _ = _eval(data_dir, predictions_file, tmp_path / "b", workers=None)
+    one, _, _ = _eval(data_dir, predictions_file, tmp_path / "c", workers=1)
+    small, _, small_peak = _eval(data_dir, predictions_file, tmp_path / "d", workers=2,
+                                 address_limit=SMALL_MACHINE)
+    assert again == default
+    assert one == default
+    assert small == default
+    assert small_peak < PROCESS_MEMORY_BOUND
+
+    assert _folder_state(folder) == before  # same bytes, no file beside them
