@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-import harness.evaluation.execution as execution
 from harness.errors import PredictionsError
 from harness.evaluation.execution import ExecutionSettings, Executor, Query
 from harness.evaluation.metrics import candidates_block, pass_at_k_ks
 from harness.evaluation.predictions import load_candidates, load_predictions
 from harness.evaluation.records import read_samples, write_run
+from harness.evaluation.workers import WorkerPool
 from harness.generation.voting import pass_at_k
 from harness.pipeline import EvalConfig, evaluate
 from harness.suite import load_suite
@@ -179,13 +179,14 @@ def test_a_single_candidate_file_is_scored_as_before(tmp_path, sample, examples)
 
 def test_each_distinct_query_runs_once(tmp_path, sample, examples, monkeypatch):
     executed: list[tuple[str, str]] = []
-    real = execution._execute_chunk
+    real = WorkerPool.run
 
-    def counting(db_path, sqls, settings):
-        executed.extend((db_path, sql) for sql in sqls)
-        return real(db_path, sqls, settings)
+    def counting(self, chunks, settings):  # what the worker processes are given to run
+        for db_path, sqls in chunks:
+            executed.extend((db_path, sql) for sql in sqls)
+        return real(self, chunks, settings)
 
-    monkeypatch.setattr(execution, "_execute_chunk", counting)
+    monkeypatch.setattr(WorkerPool, "run", counting)
     records = []
     for e in examples:  # 8 candidates per question, only 3 distinct texts
         pool = [e.gold_sql, "SELECT 0", "SELECT 1"]
