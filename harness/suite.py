@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,12 +15,11 @@ from pathlib import Path
 from typing import ClassVar
 
 from harness.core import Database, Example
+from harness.data.integrity import SQLITE_MAGIC, integrity_problem, stray_files
 from harness.data.sources import Dataset
 from harness.errors import ConfigError, DataError
 from harness.paths import data_root
 from harness.registry import Registry
-
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class Suite(ABC):
@@ -79,22 +77,28 @@ class Suite(ABC):
         )
 
     def database_problem(self, db_id: str) -> str | None:
-        """Why ``db_id`` cannot be used, or None when it can (cheap: header and catalogue only)."""
-        path = self.database(db_id).path
-        if not path.exists():
+        """Why ``db_id`` cannot be used, or None when it can: a missing file, a file that is not
+        SQLite, or one that fails SQLite's ``quick_check`` (memoised by content hash, so each
+        database is read in full once). Opened immutable: nothing is ever written beside it."""
+        database = self.database(db_id)
+        if not database.path.exists():
             return f"database {db_id} missing"
-        try:
-            with open(path, "rb") as f:
-                if f.read(16) != SQLITE_MAGIC:
-                    return f"database {db_id} corrupt (not an SQLite file: {path})"
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        for path in database.paths:
             try:
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            finally:
-                conn.close()
-        except (OSError, sqlite3.Error) as exc:
-            return f"database {db_id} corrupt ({exc}: {path})"
+                with open(path, "rb") as f:
+                    if f.read(16) != SQLITE_MAGIC:
+                        return f"database {db_id} corrupt (not an SQLite file: {path})"
+                problem = integrity_problem(path)
+            except OSError as exc:
+                return f"database {db_id} corrupt ({exc}: {path})"
+            if problem:
+                return f"database {db_id} corrupt ({problem}: {path})"
         return None
+
+    def stray_files(self, db_id: str) -> list[Path]:
+        """Journal/WAL files beside ``db_id``'s database: harmless to verdicts (connections are
+        immutable), but they mean something wrote there, so ``suites check`` names them."""
+        return stray_files(self.database(db_id).path.parent)
 
     def split_hash(self, split: str) -> str:
         """SHA-256 over the split's files, to pin the data version in results."""
@@ -118,6 +122,7 @@ class SplitReport:
     by_category: dict[str, int] = field(default_factory=dict)  # Example.category, when set
     database_problems: dict[str, str] = field(default_factory=dict)
     unscorable: dict[str, list[int]] = field(default_factory=dict)  # db_id -> question_ids
+    stray_files: dict[str, list[str]] = field(default_factory=dict)  # db_id -> file names
 
     @property
     def unscorable_count(self) -> int:
@@ -136,6 +141,7 @@ class SplitReport:
             "by_category": self.by_category,
             "database_problems": self.database_problems,
             "unscorable_question_ids": self.unscorable,
+            "stray_files": self.stray_files,
         }
 
 
@@ -159,6 +165,9 @@ def check_suite(suite: Suite) -> list[SplitReport]:
             problem = suite.database_problem(db_id)
             if problem:
                 report.database_problems[db_id] = problem
+            stray = suite.stray_files(db_id)
+            if stray:
+                report.stray_files[db_id] = [p.name for p in stray]
         for e in examples:
             if e.db_id in report.database_problems:
                 report.unscorable.setdefault(e.db_id, []).append(e.question_id)

@@ -92,7 +92,7 @@ def _same_rows(suite, example, sql: str) -> bool:
     if not sql:
         return False
     path = suite.database(example.db_id).path
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     try:
         return set(conn.execute(sql).fetchall()) == set(conn.execute(example.gold_sql).fetchall())
     except sqlite3.Error:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from harness.evaluation.execution import PROCESS_MEMORY_BOUND
+from harness.pipeline import EvalConfig, evaluate
+from harness.suite import check_suite, load_suite
 from tests.hostile_corpus import CASES
 
 TIMEOUT = 0.5
@@ -99,3 +103,84 @@ def test_hostile_predictions_are_bounded_and_judged_the_same_everywhere(
     assert small_peak < PROCESS_MEMORY_BOUND
 
     assert _folder_state(folder) == before  # same bytes, no file beside them
+
+
+# -- benchmark data is never written, and what lies beside it never decides a verdict ----------
+
+
+COPIED = ("concert_singer", "pets_1")
+
+
+@pytest.fixture
+def spider_copy(data_dir, tmp_path) -> Path:
+    """A Spider data root holding two databases: a writable copy to break."""
+    root = tmp_path / "data"
+    (root / "spider" / "database").mkdir(parents=True)
+    records = json.loads((data_dir / "spider" / "dev.json").read_text())
+    (root / "spider" / "dev.json").write_text(
+        json.dumps([r for r in records if r["db_id"] in COPIED])
+    )
+    for db_id in COPIED:
+        shutil.copytree(data_dir / "spider" / "database" / db_id,
+                        root / "spider" / "database" / db_id)
+    return root
+
+
+def _gold_reasons(root: Path, workers: int | None = None) -> list[str]:
+    suite = load_suite("spider", root)
+    _, samples = evaluate(suite, EvalConfig(split="dev", workers=workers, gold_cache=False))
+    return [s.verdict.reason for s in samples]
+
+
+def test_a_wal_database_gets_no_files_beside_it_and_stray_ones_change_nothing(spider_copy):
+    folder = spider_copy / "spider" / "database" / "concert_singer"
+    db = folder / "concert_singer.sqlite"
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode = WAL").fetchone() == ("wal",)
+    conn.close()
+    before = _folder_state(folder)
+
+    suite = load_suite("spider", spider_copy)
+    (report, *_) = check_suite(suite)
+    assert report.database_problems == {} and report.stray_files == {}
+    assert set(_gold_reasons(spider_copy)) == {"match"}
+    assert _folder_state(folder) == before  # not even -wal/-shm from reading a WAL database
+
+    # Files some other program left: named by `suites check`, ignored by the Spider rule.
+    for suffix in ("-wal", "-shm", "-journal"):
+        (folder / f"concert_singer.sqlite{suffix}").write_bytes(os.urandom(4096))
+    assert suite.database("concert_singer").paths == (db,)
+    (report, *_) = check_suite(suite)
+    assert report.stray_files == {"concert_singer": [
+        "concert_singer.sqlite-journal", "concert_singer.sqlite-shm", "concert_singer.sqlite-wal"
+    ]}
+    assert report.database_problems == {}
+    assert set(_gold_reasons(spider_copy)) == {"match"}
+    code, out = _cli("suites", "check", "spider", "--data-dir", str(spider_copy))
+    assert code == 0 and "stray files beside concert_singer" in out
+
+
+def test_a_partly_corrupt_database_is_unscorable_and_named(spider_copy):
+    db = spider_copy / "spider" / "database" / "concert_singer" / "concert_singer.sqlite"
+    data = bytearray(db.read_bytes())
+    page = 4096
+    assert len(data) > 3 * page
+    data[2 * page : len(data)] = os.urandom(len(data) - 2 * page)  # header and catalogue intact
+    db.write_bytes(bytes(data))
+
+    suite = load_suite("spider", spider_copy)
+    (report, *_) = check_suite(suite)
+    problem = report.database_problems["concert_singer"]
+    assert problem.startswith("database concert_singer corrupt (quick_check: ")
+    assert list(report.database_problems) == ["concert_singer"]
+    examples = suite.load_examples("dev")
+    reasons = set(zip([e.db_id for e in examples], _gold_reasons(spider_copy)))
+    assert reasons == {("concert_singer", f"unscorable:{problem}"), ("pets_1", "match")}
+    code, out = _cli("suites", "check", "spider", "--data-dir", str(spider_copy))
+    assert "database concert_singer corrupt" in out
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    done = subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True,
+                          text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    return done.returncode, done.stdout + done.stderr

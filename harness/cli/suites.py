@@ -86,6 +86,12 @@ def suites_check(name: str, data_dir: Path | None, as_json: bool) -> None:
                 f"    … and {len(rest)} more databases with problems ({count} examples): "
                 f"{', '.join(db_id for db_id, _ in rest)}"
             )
+        for db_id, names in r.stray_files.items():
+            console.print(
+                f"    [yellow]stray files beside {db_id}[/yellow] "
+                f"({suite.database(db_id).path.parent}): {', '.join(names)}; they do not change "
+                f"verdicts (databases are opened immutable) but something wrote there"
+            )
         if problems:
             missing_any = True
     if not any(r.available for r in reports):

@@ -150,7 +150,7 @@ def read_schema(
 
 
 def _read_schema(path: Path, db_id: str, entry: dict | None, sample_values: int) -> Schema:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     conn.text_factory = lambda b: b.decode("utf-8", errors="replace")
     try:
         names = [

@@ -42,7 +42,7 @@ _AGG_WORDS = {
 
 def table_columns(db_path: str | Path) -> dict[str, list[str]]:
     """``{table: [column, …]}`` of an SQLite file, read-only, in declaration order."""
-    uri = f"{Path(db_path).resolve().as_uri()}?mode=ro"
+    uri = f"{Path(db_path).resolve().as_uri()}?mode=ro&immutable=1"
     conn = sqlite3.connect(uri, uri=True)
     try:
         names = [

@@ -17,7 +17,7 @@ def schema_entry(path: Path, db_id: str) -> dict:
     composite key lists each of its columns) and ``foreign_keys`` holds ``[column, referenced]``
     index pairs. Types use Spider's words: ``number`` for numeric affinities, else ``text``.
     """
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     try:
         tables = [
             name

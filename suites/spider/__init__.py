@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from harness.core import Database, Example
+from harness.data.integrity import is_database_file
 from harness.suite import Suite, read_json
 from suites.spider.hardness import cached_hardness
 from suites.spider.sources import SPIDER
@@ -62,8 +63,12 @@ class SpiderSuite(Suite):
     def database(self, db_id: str) -> Database:
         folder = self.root / "database" / db_id
         path = folder / f"{db_id}.sqlite"
-        # The test-suite evaluator compares on every file whose name contains ".sqlite".
-        others = sorted(p for p in folder.glob("*") if ".sqlite" in p.name and p != path)
+        # The test-suite evaluator compares on every file whose name contains ".sqlite"; a stray
+        # "x.sqlite-wal" or "x.sqlite-journal" is not a database, so only real database files.
+        others = sorted(
+            p for p in folder.glob("*")
+            if ".sqlite" in p.name and p != path and is_database_file(p)
+        )
         return Database(db_id, path, (path, *others))
 
     @cached_property
