@@ -56,6 +56,13 @@ class RunConfig:
     seeds: str | None = _field(None, "Run once per seed (0,1,2, or a count: 3) into "
                                      "<out>/seed-<s>, then write <out>/aggregate.json.")
 
+    def __post_init__(self) -> None:
+        from harness.evaluation.execution import settings_problem
+
+        problem = settings_problem(self.timeout_s, 1, self.workers)
+        if problem:
+            raise ConfigError(problem)
+
 
 def load_yaml(path: str | Path) -> dict[str, Any]:
     import yaml

@@ -210,13 +210,24 @@ class PredictionLog:
         self.path = path
         self.done: dict[int, Prediction] = {}
         if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            for line_no, line in enumerate(text.split("\n"), start=1):
+                if not line.strip():
+                    continue
                 try:
                     record = json.loads(line)
-                except json.JSONDecodeError:
+                except (ValueError, RecursionError):
                     break  # a line cut short by a kill: everything after it is redone
-                qid = record["question_id"]
-                self.done[qid] = Prediction(qid, record["sql"], record.get("meta") or {})
+                qid = record.get("question_id") if isinstance(record, dict) else None
+                sql = record.get("sql") if isinstance(record, dict) else None
+                if isinstance(qid, bool) or not isinstance(qid, int) or not isinstance(sql, str):
+                    raise ConfigError(
+                        f"{path}:{line_no} is not a saved prediction (an object with an integer "
+                        f'"question_id" and a string "sql"); resume needs the file as the harness '
+                        f"wrote it. Move it away to start over, or choose another --out."
+                    )
+                meta = record.get("meta")
+                self.done[qid] = Prediction(qid, sql, meta if isinstance(meta, dict) else {})
             # Rewrite without a torn tail, so appends start on a clean line.
             write_jsonl_atomic(path, (self._record(p) for p in self.done.values()))
 

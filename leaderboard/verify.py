@@ -140,7 +140,7 @@ class Verification:
     @property
     def claimed_ex(self) -> float | None:
         """The run's claimed EX when it is a finite number (a NaN claim is flagged instead)."""
-        return _number(((self.claimed or {}).get("metrics") or {}).get("ex"))
+        return _number(_obj(_obj(self.claimed).get("metrics")).get("ex"))
 
 
 def verify_run(
@@ -215,7 +215,7 @@ def verify_predictions(
 
 def _question_limit(claimed: dict, split_size: int, run_dir: Path) -> int | None:
     """The run's --limit when it cut the split short; None for a whole split."""
-    limit = (claimed.get("config") or {}).get("limit")
+    limit = _obj(claimed.get("config")).get("limit")
     if limit is None:
         return None
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
@@ -334,7 +334,7 @@ def _compare_claims(
     are checked against what that rule really gives; the stored numbers stay the official ones.
     """
     claimed, ours = v.claimed or {}, v.results
-    run_hash = (claimed.get("data") or {}).get("split_sha256")
+    run_hash = _obj(claimed.get("data")).get("split_sha256")
     if run_hash and run_hash != v.data_hash:
         v.flags.append(
             f"{v.label}: the run was scored on other data (split hash {str(run_hash)[:12]}, "
@@ -395,7 +395,7 @@ def _compare_metrics(v: Verification, claimed: dict, ours: dict, under: str) -> 
             mismatches.append(f"{label} claimed as {str(claim)[:40]!r}, not a finite number")
         elif actual is None or abs(number - actual) > TOLERANCE:
             mismatches.append(f"{label} claimed {_pct(number)}, re-scored {_pct(actual)}")
-    claimed_correct = (claimed.get("counts") or {}).get("correct")
+    claimed_correct = _obj(claimed.get("counts")).get("correct")
     if claimed_correct is not None and claimed_correct != ours["counts"]["correct"]:
         mismatches.append(
             f"{str(claimed_correct)[:20]} correct claimed, {ours['counts']['correct']} re-scored"
@@ -561,7 +561,7 @@ def store_verified(
             counts=v.results["counts"],
             rule=v.results["rule"],
             # Timings cannot be re-checked: this is the run's own throughput figure.
-            s_per_sample=_number((((v.claimed or {}).get("latency")) or {}).get("s_per_sample")),
+            s_per_sample=_number(_obj(_obj(v.claimed).get("latency")).get("s_per_sample")),
             claimed_ex=v.claimed_ex,
             note="; ".join(v.notes) or None,
             question_limit=v.question_limit,
@@ -602,7 +602,7 @@ def store_verified(
         verifier_version=__version__,
         data_hashes={
             v.label: {
-                "run": ((v.claimed or {}).get("data") or {}).get("split_sha256"),
+                "run": _obj(_obj(v.claimed).get("data")).get("split_sha256"),
                 "verified": v.data_hash,
             }
             for v in verifications
@@ -685,6 +685,12 @@ def _hardware_text(value) -> str | None:
     cpu = value.get("cpu")
     cores = value.get("cpu_count")
     return _text(f"{cpu} ({cores} cores)" if cpu and cores else cpu)
+
+
+def _obj(value) -> dict:
+    """``value`` when it is a JSON object, else {}: a run's own results.json is untrusted, and a
+    field of the wrong type reads as absent (its claims then go unchecked, never crash)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _first_dict(values) -> dict:

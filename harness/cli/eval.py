@@ -30,9 +30,13 @@ from harness.errors import HarnessError
 )
 @data_dir_option
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder to write.")
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per query.")
-@click.option("--max-rows", type=int, default=100_000, show_default=True)
-@click.option("--workers", type=int, default=None, help="Processes (default: number of cores).")
+@click.option("--overwrite", is_flag=True, help="Replace the run already in --out (all its files).")
+@click.option("--timeout", type=float, default=30.0, show_default=True,
+              help="Seconds per query (at most a day).")
+@click.option("--max-rows", type=int, default=100_000, show_default=True,
+              help="Rows per result (at most 10,000,000); larger results are flagged.")
+@click.option("--workers", type=int, default=None,
+              help="Processes (default: number of cores; at most 256).")
 @click.option("--limit", type=int, default=None, help="Only the first N examples.")
 @click.option("--no-gold-cache", is_flag=True, help="Re-execute every gold query.")
 @click.option("--soft-f1", is_flag=True, help="Also compute BIRD's Soft-F1.")
@@ -47,13 +51,15 @@ from harness.errors import HarnessError
 )
 @click.option("--json", "as_json", is_flag=True, help="Print results.json instead of a table.")
 def eval_command(
-    suite_name, split, predictions, fmt, gold, rule, data_dir, out, timeout, max_rows, workers,
+    suite_name, split, predictions, fmt, gold, rule, data_dir, out, overwrite, timeout, max_rows,
+    workers,
     limit, no_gold_cache, soft_f1, rves_iterations, vote, as_json,
 ) -> None:
     """Score predictions (or the gold itself) by execution accuracy.
 
     Example: harness eval --suite spider --split dev --predictions preds.jsonl --out runs/x
     """
+    from harness.evaluation import run_folder
     from harness.evaluation.records import write_run
     from harness.pipeline import EvalConfig, evaluate
     from harness.suite import load_suite
@@ -67,13 +73,17 @@ def eval_command(
         rves_iterations=rves_iterations, vote=vote,
     )
     split_name = split or suite.default_split
-    with progress_bar("executing queries") as progress:
-        record, samples = evaluate(
-            suite, config, predictions_path=predictions, predictions_format=fmt,
-            progress=progress,
-        )
     out = out or default_out("eval", suite.name, split_name)
-    write_run(out, record, samples)
+    run_folder.prepare(out, overwrite=overwrite)  # before any work: a bad --out fails at once
+    with run_folder.lock(out):
+        run_folder.prepare(out, overwrite=overwrite)  # again, now that no one else writes it
+        with progress_bar("executing queries") as progress:
+            record, samples = evaluate(
+                suite, config, predictions_path=predictions, predictions_format=fmt,
+                progress=progress,
+            )
+        run_folder.clear(out)
+        write_run(out, record, samples)
     if as_json:
         click.echo(json.dumps(record.to_json(), indent=2))
     else:

@@ -54,10 +54,14 @@ def run_command(config_file, verbose, **flags) -> None:
     suite_obj = load_suite(run.suite, run.data_dir)
     split = run.split or suite_obj.default_split
     out = Path(run.out or default_out(method_cls.name, suite_obj.name, split))
-    if run.seeds is None:
-        _run_once(method_cls, method_config, suite_obj, run, out, verbose)
-        return
-    _run_seeds(method_cls, method_config, suite_obj, run, out, verbose)
+    from harness.evaluation import run_folder
+
+    run_folder.prepare(out, resume=True)  # before any work: a bad --out fails at once
+    with run_folder.lock(out):  # a second `harness run` into the same folder stops here
+        if run.seeds is None:
+            _run_once(method_cls, method_config, suite_obj, run, out, verbose)
+            return
+        _run_seeds(method_cls, method_config, suite_obj, run, out, verbose)
 
 
 def _run_once(method_cls, method_config, suite_obj, run, out: Path, verbose: bool) -> dict:
