@@ -41,12 +41,9 @@ def prepare(out: Path, overwrite: bool = False, resume: bool = False) -> Path:
                 f"--out {out} is not a run folder (no results.json or samples.jsonl); "
                 f"--overwrite only replaces run folders. Choose another folder."
             )
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"Cannot create --out {out}: {exc.strerror}.") from exc
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise ConfigError(f"Cannot write to --out {out}: permission denied.")
+    existing = next((p for p in (out, *out.parents) if p.exists()), Path("."))
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"Cannot create or write --out {out}: {existing} is not writable.")
     return out
 
 
@@ -63,7 +60,9 @@ def clear(out: Path) -> None:
 
 @contextlib.contextmanager
 def lock(out: Path) -> Iterator[None]:
-    """Hold the run folder's lock, or ConfigError when another process holds it."""
+    """Hold the run folder's lock, or ConfigError when another process holds it. A folder this
+    created is removed again if the command fails before writing anything into it."""
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, umask_mode())
     try:
@@ -75,5 +74,9 @@ def lock(out: Path) -> Iterator[None]:
                 f"for it to finish or choose another --out."
             ) from None
         yield
+    except BaseException:
+        if created and all(p.name == LOCK_NAME for p in out.iterdir()):
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     finally:
         os.close(fd)
