@@ -184,3 +184,45 @@ def _cli(*args: str) -> tuple[int, str]:
     done = subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True,
                           text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
     return done.returncode, done.stdout + done.stderr
+
+
+# -- unpacking: nothing lands outside the data folder, no archive bomb -------------------------
+
+
+def test_a_link_cannot_escape_a_deep_data_folder(tmp_path):
+    import io
+    import tarfile
+
+    from harness.data.unpack import data_prefix, extract
+    from harness.errors import DataError
+
+    archive = tmp_path / "deep.tar"
+    with tarfile.open(archive, "w") as tf:
+        for name, data in (("a/b/data/dev.json", b"[]"), ("a/secret.txt", b"outside")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("a/b/data/escape")  # inside the archive, outside the data folder
+        link.type, link.linkname = tarfile.SYMTYPE, "../../secret.txt"
+        tf.addfile(link)
+    prefix = data_prefix(archive, "dev.json")
+    assert prefix == ("a", "b", "data")
+    with pytest.raises(DataError, match="outside the target"):
+        extract(archive, tmp_path / "out", prefix)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_archive_bomb_is_refused_before_writing(tmp_path):
+    import zipfile
+
+    from harness.data.unpack import extract
+    from harness.errors import DataError
+
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("data/dev.json", b"[]")
+        zf.writestr("data/zeros.bin", b"\0" * (200 * 2**20))  # a few hundred kB compressed
+    assert archive.stat().st_size < 1_000_000
+    with pytest.raises(DataError, match="archive bomb"):
+        extract(archive, tmp_path / "out", ("data",))
+    assert not (tmp_path / "out").exists()

@@ -1,7 +1,11 @@
 """Safe unpacking of downloaded benchmark archives (zip and tar).
 
 Every member is checked before anything is written, so a hostile or broken archive is refused
-whole: no absolute paths, no ``..`` (zip-slip), no links that leave the target, no device files.
+whole: no absolute paths, no ``..`` (zip-slip), no links that leave the extracted data folder
+(resolved from the link's own folder, so a deep data folder cannot be escaped either), no device
+files, and no archive bomb: at most ``MAX_FILES`` members and ``MAX_RATIO`` times the archive's
+own size (plus ``SLACK_BYTES``) once unpacked, counted from the headers that the readers then
+enforce. After unpacking, every member's final resolved path (links followed) is checked again.
 Only the members under one folder (the one holding a marker file, e.g. ``dev.json``) are
 extracted, so sibling folders the harness does not use (BIRD Mini-Dev's MySQL and PostgreSQL
 dumps) never reach the disk. macOS ``__MACOSX`` resource forks are skipped.
@@ -9,6 +13,7 @@ dumps) never reach the disk. macOS ``__MACOSX`` resource forks are skipped.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import shutil
 import stat
@@ -20,6 +25,9 @@ from pathlib import Path, PurePosixPath
 from harness.errors import DataError
 
 _JUNK_TOP = "__MACOSX"
+MAX_FILES = 200_000
+MAX_RATIO = 200  # unpacked bytes per archive byte (the official archives are well under 50)
+SLACK_BYTES = 64 * 1024 * 1024
 
 
 def data_prefix(archive: Path, marker: str) -> tuple[str, ...]:
@@ -49,13 +57,35 @@ def extract(archive: Path, target: Path, prefix: tuple[str, ...] = ()) -> None:
     """
     try:
         if zipfile.is_zipfile(archive):
-            _extract_zip(archive, target, prefix)
+            written = _extract_zip(archive, target, prefix)
         elif tarfile.is_tarfile(archive):
-            _extract_tar(archive, target, prefix)
+            written = _extract_tar(archive, target, prefix)
         else:
             raise _not_an_archive(archive)
     except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError) as exc:
         raise DataError(f"{archive.name} is corrupt ({exc}). Download it again.") from exc
+    _check_resolved(archive, target, prefix, written)
+
+
+def _check_limits(archive: Path, count: int, total: int) -> None:
+    """Refuse an archive bomb before writing: too many members, or too many bytes unpacked."""
+    if count > MAX_FILES:
+        raise _unsafe(archive, f"({count} members)", f"over the {MAX_FILES}-member limit")
+    allowed = MAX_RATIO * archive.stat().st_size + SLACK_BYTES
+    if total > allowed:
+        raise _unsafe(
+            archive, f"({total / 2**20:.0f} MiB unpacked)",
+            f"over {allowed / 2**20:.0f} MiB ({MAX_RATIO}x the archive's size): an archive bomb",
+        )
+
+
+def _check_resolved(archive: Path, target: Path, prefix: tuple[str, ...], names) -> None:
+    """Every extracted member, links followed to the end, lies inside the data folder."""
+    root = os.path.realpath(target.joinpath(*prefix)) if prefix else os.path.realpath(target)
+    for name in names:
+        final = os.path.realpath(target / name)
+        if final != root and not final.startswith(root + os.sep):
+            raise _unsafe(archive, name, "a path that resolves outside the target")
 
 
 def member_names(archive: Path) -> list[str]:
@@ -110,7 +140,7 @@ def _under(path: PurePosixPath, prefix: tuple[str, ...]) -> bool:
     return path.parts[: len(prefix)] == prefix and len(path.parts) > len(prefix)
 
 
-def _extract_zip(archive: Path, target: Path, prefix: tuple[str, ...]) -> None:
+def _extract_zip(archive: Path, target: Path, prefix: tuple[str, ...]) -> list[str]:
     with zipfile.ZipFile(archive) as zf:
         chosen: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
         for info in zf.infolist():
@@ -121,6 +151,7 @@ def _extract_zip(archive: Path, target: Path, prefix: tuple[str, ...]) -> None:
                 # zipfile cannot create links; it would write the link text as a file instead.
                 raise _unsafe(archive, info.filename, "a symbolic link")
             chosen.append((info, path))
+        _check_limits(archive, len(chosen), sum(info.file_size for info, _ in chosen))
         for info, path in chosen:
             out = target.joinpath(*path.parts)
             if info.is_dir():
@@ -129,9 +160,10 @@ def _extract_zip(archive: Path, target: Path, prefix: tuple[str, ...]) -> None:
             out.parent.mkdir(parents=True, exist_ok=True)
             with zf.open(info) as src, open(out, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
+        return [str(path) for _, path in chosen]
 
 
-def _extract_tar(archive: Path, target: Path, prefix: tuple[str, ...]) -> None:
+def _extract_tar(archive: Path, target: Path, prefix: tuple[str, ...]) -> list[str]:
     with tarfile.open(archive) as tf:
         chosen: list[tarfile.TarInfo] = []
         for member in tf.getmembers():
@@ -142,14 +174,17 @@ def _extract_tar(archive: Path, target: Path, prefix: tuple[str, ...]) -> None:
                 raise _unsafe(archive, member.name, "a device, FIFO or other special file")
             if member.issym():
                 link = member.linkname
-                resolved = posixpath.normpath(posixpath.join(str(path.parent), link))
-                if link.startswith("/") or resolved == ".." or resolved.startswith("../"):
+                resolved = PurePosixPath(posixpath.normpath(posixpath.join(str(path.parent), link)))
+                # Inside the data folder itself, not just the archive: only that folder is kept.
+                if link.startswith("/") or ".." in resolved.parts or not _under(resolved, prefix):
                     raise _unsafe(archive, member.name, f"a link to {link!r}, outside the target")
             if member.islnk():
                 linked = _checked(archive, member.linkname)
                 if not _under(linked, prefix):
                     raise _unsafe(archive, member.name, f"a hard link to {member.linkname!r}")
             chosen.append(member)
+        _check_limits(archive, len(chosen), sum(m.size for m in chosen if m.isfile()))
         # The "data" filter (Python 3.11.4+) repeats these checks inside tarfile itself.
         kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
         tf.extractall(target, members=chosen, **kwargs)
+        return [m.name for m in chosen]
