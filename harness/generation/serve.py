@@ -8,6 +8,12 @@ Endpoints: ``GET /v1/models``, ``POST /v1/chat/completions`` (streaming and not)
 /tokenize`` (vLLM's shape: ``{"count": N, ...}``) and ``GET /health``. Requests are served one at a
 time (no continuous batching): this is a reference server for tests, demos and CPU machines; on a
 GPU, serve with vLLM (``vllm serve``) and point the ``openai`` backend at it.
+
+Requests are untrusted: the server listens on 127.0.0.1 unless told otherwise, checks an optional
+API key (``Authorization: Bearer …``), refuses bodies over ``MAX_BODY_BYTES`` and more than
+``MAX_N`` completions or ``MAX_TOKENS`` tokens, answers bad input with a 400 and an OpenAI-style
+error body that names no local path, stops a streamed generation when the client goes away, and
+shuts down within ``SHUTDOWN_GRACE_S`` seconds of SIGTERM.
 """
 
 from __future__ import annotations
@@ -20,10 +26,19 @@ from typing import Any
 from harness.generation.base import Completion, Generator, SamplingParams
 
 DEFAULT_TEMPERATURE = 1.0  # OpenAI's default when a request names none
+MAX_BODY_BYTES = 1024 * 1024
+MAX_N = 16
+MAX_TOKENS = 4096
+MAX_STOP = 4  # stop sequences, as OpenAI allows
+SHUTDOWN_GRACE_S = 5
 
 
-def create_app(generator: Generator, model_name: str | None = None):
-    """A Starlette app serving ``generator`` under the name ``model_name``."""
+def create_app(generator: Generator, model_name: str | None = None, api_key: str | None = None):
+    """A Starlette app serving ``generator`` under the name ``model_name``; with ``api_key``,
+    every request but ``/health`` must carry it as a bearer token."""
+    import hmac
+    import logging
+
     from starlette.applications import Starlette
     from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
     from starlette.requests import Request
@@ -37,7 +52,32 @@ def create_app(generator: Generator, model_name: str | None = None):
     def error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
         return JSONResponse({"error": {"message": message, "type": kind, "code": status}}, status)
 
+    def refused(request: Request) -> JSONResponse | None:
+        if api_key is None:
+            return None
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), api_key.encode()):
+            return error(401, "Incorrect API key provided.", "authentication_error")
+        return None
+
+    async def read_json(request: Request):
+        """The body as JSON, or an error response: too large, or not JSON."""
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            return None, error(413, f"The request body is over {MAX_BODY_BYTES} bytes.")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                return None, error(413, f"The request body is over {MAX_BODY_BYTES} bytes.")
+        try:
+            return json.loads(body), None
+        except (ValueError, RecursionError):
+            return None, error(400, "The request body is not valid JSON.")
+
     async def models(request: Request) -> JSONResponse:
+        if (denied := refused(request)) is not None:
+            return denied
         card = {
             "id": name,
             "object": "model",
@@ -53,19 +93,26 @@ def create_app(generator: Generator, model_name: str | None = None):
         return PlainTextResponse("ok")
 
     async def tokenize(request: Request) -> JSONResponse:
+        if (denied := refused(request)) is not None:
+            return denied
+        body, problem = await read_json(request)
+        if problem is not None:
+            return problem
         try:
-            body = await request.json()
             messages = body.get("messages") or [{"role": "user", "content": body["prompt"]}]
-        except (ValueError, KeyError, TypeError):
+        except (AttributeError, KeyError, TypeError):
             return error(400, "Send {'messages': [...]} or {'prompt': '...'}.")
+        if not _valid_messages(messages):
+            return error(400, "'messages' must be a non-empty list of {'role', 'content'} objects.")
         count = await run_in_threadpool(generator.count_tokens, messages)
         return JSONResponse({"count": count, "max_model_len": generator.context_length})
 
     async def chat(request: Request):
-        try:
-            body = await request.json()
-        except ValueError:
-            return error(400, "The request body is not valid JSON.")
+        if (denied := refused(request)) is not None:
+            return denied
+        body, bad = await read_json(request)
+        if bad is not None:
+            return bad
         problem, messages, params = _parse_chat(body, name)
         if problem:
             return error(404 if problem.startswith("The model") else 400, problem)
@@ -82,13 +129,15 @@ def create_app(generator: Generator, model_name: str | None = None):
         if not body.get("stream"):
             try:
                 (completions,) = await run_in_threadpool(generator.generate, [messages], params)
-            except Exception as exc:  # noqa: BLE001 - answer 500, keep serving
-                return error(500, f"Generation failed: {exc}", "server_error")
+            except Exception:  # noqa: BLE001 - answer 500, keep serving
+                # The details (a weights path, a stack) are the operator's, not the client's.
+                logging.getLogger(__name__).exception("generation failed")
+                return error(500, "Generation failed on the server.", "server_error")
             return JSONResponse(_response(rid, name, completions))
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         stream_fn = getattr(generator, "stream", None)
         if params.n == 1 and stream_fn is not None:
-            pieces = iterate_in_threadpool(stream_fn(messages, params))
+            pieces = _closing(stream_fn(messages, params), iterate_in_threadpool, run_in_threadpool)
         else:
             (completions,) = await run_in_threadpool(generator.generate, [messages], params)
             pieces = _as_async(completions)
@@ -105,6 +154,39 @@ def create_app(generator: Generator, model_name: str | None = None):
     return Starlette(routes=routes)
 
 
+async def _closing(iterator, iterate_in_threadpool, run_in_threadpool):
+    """Pieces of a sync generator; when the client goes away (the response stops iterating),
+    the generator is closed, which stops the model generating."""
+    try:
+        async for piece in iterate_in_threadpool(iterator):
+            yield piece
+    finally:
+        await run_in_threadpool(iterator.close)
+
+
+def _valid_messages(messages) -> bool:
+    return (
+        isinstance(messages, list)
+        and bool(messages)
+        and all(
+            isinstance(m, dict) and isinstance(m.get("content"), str) and m.get("role")
+            for m in messages
+        )
+    )
+
+
+def _number(body: dict, key: str, default, kind, low, high, *names) -> tuple[Any, str | None]:
+    value = next((body[k] for k in (key, *names) if body.get(k) is not None), default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or (
+        kind is int and not float(value).is_integer()
+    ):
+        return None, f"'{key}' must be a number, got {str(value)[:40]!r}."
+    value = kind(value)
+    if not (low <= value <= high):
+        return None, f"'{key}' must be between {low} and {high}, got {value}."
+    return value, None
+
+
 def _parse_chat(body: Any, name: str) -> tuple[str | None, list, SamplingParams | None]:
     if not isinstance(body, dict):
         return "The request body must be a JSON object.", [], None
@@ -115,27 +197,33 @@ def _parse_chat(body: Any, name: str) -> tuple[str | None, list, SamplingParams 
             None,
         )
     messages = body.get("messages")
-    if (
-        not isinstance(messages, list)
-        or not messages
-        or not all(
-            isinstance(m, dict) and isinstance(m.get("content"), str) and m.get("role")
-            for m in messages
-        )
-    ):
+    if not _valid_messages(messages):
         return "'messages' must be a non-empty list of {'role', 'content'} objects.", [], None
     stop = body.get("stop") or ()
+    stop = (stop,) if isinstance(stop, str) else stop
+    if not isinstance(stop, list | tuple) or len(stop) > MAX_STOP or not all(
+        isinstance(s, str) and s for s in stop
+    ):
+        return f"'stop' must be a string or a list of at most {MAX_STOP} strings.", [], None
+    values = {}
+    for key, default, kind, low, high, *names in (
+        ("temperature", DEFAULT_TEMPERATURE, float, 0.0, 2.0),
+        ("top_p", 1.0, float, 0.0, 1.0),
+        ("max_completion_tokens", 256, int, 1, MAX_TOKENS, "max_tokens"),
+        ("n", 1, int, 1, MAX_N),
+        ("seed", 0, int, -(2**63), 2**63 - 1),
+    ):
+        values[key], problem = _number(body, key, default, kind, low, high, *names)
+        if problem:
+            return problem, [], None
     try:
         params = SamplingParams(
-            temperature=float(body.get("temperature", DEFAULT_TEMPERATURE)),
-            top_p=float(body.get("top_p", 1.0)),
-            max_new_tokens=int(body.get("max_completion_tokens") or body.get("max_tokens") or 256),
-            n=int(body.get("n", 1)),
-            seed=int(body.get("seed") or 0),
-            stop=(stop,) if isinstance(stop, str) else tuple(stop),
+            temperature=values["temperature"], top_p=values["top_p"],
+            max_new_tokens=values["max_completion_tokens"], n=values["n"], seed=values["seed"],
+            stop=tuple(stop),
         )
     except (TypeError, ValueError) as exc:
-        return f"Bad sampling parameter: {exc}", [], None
+        return f"Bad sampling parameter: {str(exc)[:200]}", [], None
     msgs = [{"role": str(m["role"]), "content": m["content"]} for m in messages]
     return None, msgs, params
 
@@ -216,16 +304,19 @@ async def _sse(rid: str, name: str, pieces, include_usage: bool):
     yield "data: [DONE]\n\n"
 
 
-def serve(model: str, host: str = "127.0.0.1", port: int = 8000, **backend_kwargs) -> None:
-    """Load ``model`` with the transformers backend and serve it until interrupted."""
+def serve(model: str, host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None,
+          **backend_kwargs) -> None:
+    """Load ``model`` with the transformers backend and serve it until interrupted (SIGINT or
+    SIGTERM: requests in flight get ``SHUTDOWN_GRACE_S`` seconds, then the server exits)."""
     import uvicorn
 
     from harness.generation.transformers_backend import TransformersGenerator
 
     generator = TransformersGenerator(model, **backend_kwargs)
-    app = create_app(generator, model_name=model)
+    app = create_app(generator, model_name=model, api_key=api_key)
     print(f"Serving {model} at http://{host}:{port}/v1 (OpenAI-compatible)", flush=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info",
+                    timeout_graceful_shutdown=SHUTDOWN_GRACE_S, limit_concurrency=64)
     finally:
         generator.close()

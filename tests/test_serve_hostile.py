@@ -1,0 +1,114 @@
+"""`harness serve` under hostile requests: limits, API key, errors without local paths,
+generation that stops when the client leaves, and a clean exit on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from harness.generation.serve import MAX_BODY_BYTES, MAX_N, create_app
+from tests.test_generation_openai import MSG, LoopbackServer, free_port, tiny  # noqa: F401
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def guarded(tiny):  # noqa: F811 - the fixture imported above
+    with LoopbackServer(create_app(tiny, model_name="tiny", api_key="sesame")) as srv:
+        yield srv
+
+
+def _post(url: str, body, key: str | None = "sesame", raw: bytes | None = None):
+    data = raw if raw is not None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    request = urllib.request.Request(url + "/chat/completions", data=data, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.mark.parametrize("body,status,fragment", [
+    ({"n": MAX_N + 1}, 400, "'n' must be between"),
+    ({"n": 2000}, 400, "'n' must be between"),
+    ({"max_tokens": 10**9}, 400, "must be between"),
+    ({"temperature": "hot"}, 400, "'temperature' must be a number"),
+    ({"temperature": float("inf")}, 400, "'temperature'"),
+    ({"stop": [1, 2]}, 400, "'stop'"),
+    ({"seed": 10**40}, 400, "'seed'"),
+])
+def test_bad_parameters_get_an_openai_error_without_local_paths(guarded, tiny, body, status,  # noqa: F811
+                                                                fragment):
+    code, answer = _post(guarded.url, {"model": "tiny", "messages": MSG, **body})
+    assert code == status
+    error = answer["error"]
+    assert fragment in error["message"] and error["type"] == "invalid_request_error"
+    assert "/" not in error["message"]  # no weights path, no file name
+
+
+def test_the_api_key_is_required(guarded):
+    assert _post(guarded.url, {"messages": MSG, "max_tokens": 1}, key=None)[0] == 401
+    assert _post(guarded.url, {"messages": MSG, "max_tokens": 1}, key="wrong")[0] == 401
+    assert _post(guarded.url, {"messages": MSG, "max_tokens": 1})[0] == 200
+
+
+def test_an_oversized_body_is_refused(guarded):
+    code, answer = _post(guarded.url, None, raw=b"{" + b" " * (MAX_BODY_BYTES + 10) + b"}")
+    assert code == 413 and "over" in answer["error"]["message"]
+
+
+def test_generation_stops_when_the_client_leaves(guarded, tiny):  # noqa: F811
+    body = {"messages": MSG, "stream": True, "temperature": 1.0, "seed": 1,
+            "max_tokens": tiny.context_length - 64}
+    request = urllib.request.Request(
+        guarded.url + "/chat/completions", data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": "Bearer sesame"})
+    response = urllib.request.urlopen(request, timeout=60)
+    response.readline()  # the first event: generation is under way
+    response.close()  # the client leaves
+    start = time.monotonic()
+    # The model is free again soon: the next request is not queued behind the abandoned one.
+    assert _post(guarded.url, {"messages": MSG, "max_tokens": 1})[0] == 200
+    assert time.monotonic() - start < 10
+
+
+@pytest.mark.slow  # loads a model in a second process: a minute or more on a busy machine
+def test_sigterm_shuts_the_server_down(tiny):  # noqa: F811
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness", "serve", "--model", tiny.identity["source"],
+         "--port", str(port)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the server did not start")
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+        output = proc.stdout.read()
+        # uvicorn shuts down gracefully, then re-raises the signal it caught (exit -15)
+        assert code in (0, -signal.SIGTERM), output[-2000:]
+        assert "Finished server process" in output, output[-2000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
