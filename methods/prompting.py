@@ -178,6 +178,24 @@ class PromptingConfig(MethodConfig):
         )
 
 
+@dataclasses.dataclass
+class _Generated:
+    """One batch's generation: completions per ready prompt, whether each came from the cache."""
+
+    completions: list = dataclasses.field(default_factory=list)
+    from_cache: list[bool] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+    failure: str | None = None
+    finished_at: float = 0.0
+
+
+@dataclasses.dataclass
+class _Votes:
+    selections: dict[int, Selection] = dataclasses.field(default_factory=dict)
+    seconds: float = 0.0
+    failure: str | None = None
+
+
 class PromptingMethod(Method):
     """Zero- or few-shot prompting, greedy or N samples with execution-based voting.
 
@@ -257,91 +275,103 @@ class PromptingMethod(Method):
     def _predict_batch(
         self, batch: list[Example], builder: PromptBuilder, suite: Suite
     ) -> Iterator[Prediction]:
-        params = self.config.sampling
+        """One batch: prompts → generate (or the cache) → parse → vote → one Prediction each."""
         batch_id = f"{self._run_id}-{self._batches}"
         self._batches += 1
         prompts: list[Prompt] = [builder.build(e) for e in batch]
         ready = [i for i, p in enumerate(prompts) if p.error is None]
-        failure: str | None = None
-        completions: list = []
-        from_cache: list[bool] = []
-        generation_s = 0.0
-        if ready:
-            try:
-                completions, from_cache, generation_s = cached_generate(
-                    self.generator, [prompts[i].messages for i in ready], params, self.cache
-                )
-            except GenerationError:
-                raise  # the model or server is gone: stop; finished batches are already saved
-            except Exception as exc:  # noqa: BLE001 - one bad batch must not end the run
-                failure = f"generation_failed: {type(exc).__name__}: {exc}"
-        generated_at = time.perf_counter()
-        fresh = sum(1 for c in from_cache if not c)
-
-        # Parse every candidate, then (samples > 1) execute them all together and vote.
-        parsed: dict[int, list] = {}
-        for k, i in enumerate(ready):
-            if failure is None:
-                parsed[i] = [extract_sql(c.text) for c in completions[k]]
-        parse_s = time.perf_counter() - generated_at
-        selections: dict[int, Selection] = {}
-        selection_s = 0.0
-        selection_failure: str | None = None
-        if params.n > 1 and parsed:
-            started = time.perf_counter()
-            try:
-                selections = self._vote(batch, parsed, suite)
-            except Exception as exc:  # noqa: BLE001 - keep the batch's completions all the same
-                selection_failure = f"selection_failed: {type(exc).__name__}: {exc}"
-            selection_s = time.perf_counter() - started
-
+        gen = self._generate(prompts, ready)
+        parsed: dict[int, list] = {}  # every candidate parsed, then (samples > 1) voted on
+        if gen.failure is None:
+            parsed = {i: [extract_sql(c.text) for c in gen.completions[k]]
+                      for k, i in enumerate(ready)}
+        parse_s = time.perf_counter() - gen.finished_at
+        vote = self._select(batch, parsed, suite)
+        shared = {
+            "batch_id": batch_id,
+            "batch_size": sum(1 for c in gen.from_cache if not c),
+            # vLLM and HTTP servers time each request: latency per question, not per batch
+            "per_request_latency": bool(getattr(self.generator, "per_request_latency", False)),
+            "generation_s": gen.seconds if any(not c for c in gen.from_cache) else 0.0,
+            "selection_s": vote.seconds,
+            "from_cache": False,
+        }
         for i, example in enumerate(batch):
             meta: dict[str, Any] = {
                 "prompt_hash": prompts[i].hash if prompts[i].messages else None,
                 "schema_step": prompts[i].schema_step,
-                "batch_id": batch_id,
-                "batch_size": fresh,
-                # vLLM and HTTP servers time each request: latency per question, not per batch
-                "per_request_latency": bool(getattr(self.generator, "per_request_latency", False)),
-                "generation_s": generation_s if fresh else 0.0,
-                "selection_s": selection_s,
-                "from_cache": False,
-                "error": prompts[i].error or (failure if i in ready else None),
+                **shared,
+                "error": prompts[i].error or (gen.failure if i in ready else None),
             }
             sql = ""
             if i in parsed:
                 k = ready.index(i)
-                comps = completions[k]
-                cands = parsed[i]
-                meta.update(
-                    raw=[c.text for c in comps] if params.n > 1 else comps[0].text,
-                    candidates=[p.sql for p in cands],
-                    parse_reasons=[p.reason for p in cands],
-                    prompt_tokens=comps[0].prompt_tokens,
-                    completion_tokens=sum(c.completion_tokens for c in comps),
-                    from_cache=from_cache[k],
-                    finish_reasons=[c.finish_reason for c in comps],
-                )
-                gen_latency = max(c.latency_s for c in comps)
-                ttfts = [c.ttft_s for c in comps if c.ttft_s is not None]
-                if params.n > 1:
-                    chosen = selections.get(i)
-                    sql = chosen.sql if chosen else ""
-                    meta["selection"] = chosen.to_dict() if chosen else None
-                    if not sql:
-                        meta["error"] = selection_failure or "no_candidate_executed"
-                else:
-                    sql = cands[0].sql
-                    meta["error"] = cands[0].reason
-                if from_cache[k]:
-                    meta.update(latency_s=None, ttft_s=None, cached_latency_s=gen_latency)
-                else:
-                    meta.update(
-                        latency_s=gen_latency + parse_s + selection_s,
-                        ttft_s=min(ttfts) if ttfts else None,
-                    )
+                sql = self._fill_meta(meta, gen.completions[k], parsed[i], gen.from_cache[k],
+                                      vote, i, parse_s)
             self.metas.append(meta)
             yield Prediction(example.question_id, sql, meta)
+
+    def _generate(self, prompts: list[Prompt], ready: list[int]) -> _Generated:
+        """The completions of the prompts that could be built (from the cache where it has them).
+
+        A model or server that is gone stops the run (finished batches are saved); any other
+        failure marks this batch's questions and the run goes on."""
+        out = _Generated()
+        if ready:
+            try:
+                out.completions, out.from_cache, out.seconds = cached_generate(
+                    self.generator, [prompts[i].messages for i in ready], self.config.sampling,
+                    self.cache,
+                )
+            except GenerationError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one bad batch must not end the run
+                out.failure = f"generation_failed: {type(exc).__name__}: {exc}"
+        out.finished_at = time.perf_counter()
+        return out
+
+    def _select(self, batch: list[Example], parsed: dict[int, list], suite: Suite) -> _Votes:
+        """Several samples per question: execute every candidate together and vote."""
+        votes = _Votes()
+        if self.config.sampling.n > 1 and parsed:
+            started = time.perf_counter()
+            try:
+                votes.selections = self._vote(batch, parsed, suite)
+            except Exception as exc:  # noqa: BLE001 - keep the batch's completions all the same
+                votes.failure = f"selection_failed: {type(exc).__name__}: {exc}"
+            votes.seconds = time.perf_counter() - started
+        return votes
+
+    def _fill_meta(self, meta: dict, comps: list, cands: list, from_cache: bool, votes: _Votes,
+                   i: int, parse_s: float) -> str:
+        """Record one question's completions, candidates and latency in ``meta``; its SQL."""
+        n = self.config.sampling.n
+        meta.update(
+            raw=[c.text for c in comps] if n > 1 else comps[0].text,
+            candidates=[p.sql for p in cands],
+            parse_reasons=[p.reason for p in cands],
+            prompt_tokens=comps[0].prompt_tokens,
+            completion_tokens=sum(c.completion_tokens for c in comps),
+            from_cache=from_cache,
+            finish_reasons=[c.finish_reason for c in comps],
+        )
+        if n > 1:
+            chosen = votes.selections.get(i)
+            sql = chosen.sql if chosen else ""
+            meta["selection"] = chosen.to_dict() if chosen else None
+            if not sql:
+                meta["error"] = votes.failure or "no_candidate_executed"
+        else:
+            sql = cands[0].sql
+            meta["error"] = cands[0].reason
+        gen_latency = max(c.latency_s for c in comps)
+        ttfts = [c.ttft_s for c in comps if c.ttft_s is not None]
+        if from_cache:
+            meta.update(latency_s=None, ttft_s=None, cached_latency_s=gen_latency)
+        else:
+            meta.update(latency_s=gen_latency + parse_s + votes.seconds,
+                        ttft_s=min(ttfts) if ttfts else None)
+        return sql
 
     def _vote(
         self, batch: list[Example], parsed: dict[int, list], suite: Suite
