@@ -94,7 +94,7 @@ def bird_command(args, folder: Path) -> list[str]:
 
 def harness_command(args, out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "harness", "eval", "--suite", "spider", "--split", "dev",
-            "--data-dir", str(args.data_dir), "--out", str(out), "--json", *extra]
+            "--data-dir", str(args.data_dir), "--out", str(out), "--overwrite", "--json", *extra]
 
 
 def timed(command: list[str], nice: int, env: dict | None = None,

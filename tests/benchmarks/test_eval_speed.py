@@ -118,7 +118,8 @@ def test_in_process_equivalent_but_different_text(benchmark, spider, raw_baselin
 def test_harness_eval_process(benchmark, data_dir, raw_baseline, tmp_path, cache):
     env = {**os.environ, "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
     cmd = [sys.executable, "-m", "harness", "eval", "--suite", "spider", "--split", "dev",
-           "--gold", "--data-dir", str(data_dir), "--out", str(tmp_path / "run"), "--json"]
+           "--gold", "--data-dir", str(data_dir), "--out", str(tmp_path / "run"), "--overwrite",
+           "--json"]
     subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=REPO)  # warm everything
 
     def run():
