@@ -226,3 +226,32 @@ def test_an_archive_bomb_is_refused_before_writing(tmp_path):
     with pytest.raises(DataError, match="archive bomb"):
         extract(archive, tmp_path / "out", ("data",))
     assert not (tmp_path / "out").exists()
+
+
+# -- settings cannot poison shared state -------------------------------------------------------
+
+
+@pytest.mark.parametrize("flag,value", [
+    ("--timeout", "nan"), ("--timeout", "inf"), ("--timeout", "-1"), ("--timeout", "1e308"),
+    ("--max-rows", "0"), ("--max-rows", "100000000000"), ("--workers", "0"), ("--workers", "5000"),
+])
+def test_bad_settings_are_one_error_line(capsys, flag, value):
+    from harness.cli.app import main
+
+    code = main(["eval", "--gold", "--limit", "1", flag, value])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith(f"Error: {flag} must be") and err.count("\n") == 1
+
+
+def test_the_gold_cache_stores_no_timeout(tmp_path):
+    from harness.core import Execution
+    from harness.evaluation.execution import ExecutionSettings, GoldCache, Query
+
+    db = tmp_path / "db.sqlite"
+    sqlite3.connect(db).close()
+    cache = GoldCache(tmp_path / "cache.sqlite")
+    settings = ExecutionSettings(timeout_s=0.01)
+    keys = [cache.key(Query(db, sql, gold=True), settings) for sql in ("SELECT 1", "SELECT 2")]
+    cache.put_many([(keys[0], Execution(None, "timeout", timed_out=True)),
+                    (keys[1], Execution(None, "interrupted"))], settings)
+    assert cache.get_many(keys, ExecutionSettings()) == {}  # a later run executes them again
