@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Iterator
 from typing import Generic, TypeVar
 
-from harness.errors import HarnessError, UnknownNameError
+from harness.errors import RegistrationError, UnknownNameError
 
 T = TypeVar("T")
 
@@ -28,7 +28,7 @@ class Registry(Generic[T]):
     def register(self, name: str, target: str | T, origin: str = "built-in") -> None:
         """Add ``name``; ``target`` is the object or a lazy ``"module:attr"`` string."""
         if name in self._targets:
-            raise HarnessError(f"{self.kind} '{name}' is registered twice ({origin}).")
+            raise RegistrationError(f"{self.kind} '{name}' is registered twice ({origin}).")
         self._targets[name] = target
         self._origins[name] = origin
 
@@ -69,9 +69,9 @@ def load_object(spec: str):
     """Import ``"package.module:attr"`` and return the attribute."""
     module_name, _, attr = spec.partition(":")
     if not attr:
-        raise HarnessError(f"'{spec}' is not of the form 'module:attr'.")
+        raise RegistrationError(f"'{spec}' is not of the form 'module:attr'.")
     try:
         module = importlib.import_module(module_name)
         return getattr(module, attr)
     except (ImportError, AttributeError) as exc:
-        raise HarnessError(f"Cannot load '{spec}': {exc}") from exc
+        raise RegistrationError(f"Cannot load '{spec}': {exc}") from exc

@@ -55,11 +55,6 @@ class Comparison:
         return len(self.both_right) + len(self.only_a) + len(self.only_b) + len(self.both_wrong)
 
     @property
-    def agreement(self) -> float | None:
-        """The share of paired questions on which A and B reach the same verdict."""
-        return (len(self.both_right) + len(self.both_wrong)) / self.n if self.n else None
-
-    @property
     def p_value(self) -> float:
         return mcnemar_exact(len(self.only_a), len(self.only_b))
 
