@@ -62,39 +62,43 @@ def suites_check(name: str, data_dir: Path | None, as_json: bool) -> None:
         f"[bold]{suite.name}[/bold] data root: {suite.data_root} ({suite.data_root_source})"
     )
     for r in reports:
-        if not r.available:
-            console.print(f"  {r.split}: [yellow]not available[/yellow] — {r.problem}")
-            continue
-        levels = ", ".join(f"{k} {v}" for k, v in r.by_difficulty.items())
-        console.print(
-            f"  {r.split}: {r.examples} examples over {r.databases} databases ({levels}); "
-            f"scorable {r.examples - r.unscorable_count}, unscorable {r.unscorable_count}"
-        )
-        if r.by_category:
-            counts = ", ".join(f"{k} {v}" for k, v in r.by_category.items())
-            console.print(f"    by {suite.category_label or 'category'}: {counts}")
-        problems = list(r.database_problems.items())
-        for db_id, problem in problems[:SHOWN_PROBLEMS]:
-            console.print(
-                f"    [red]{problem}[/red] (expected at {suite.database(db_id).path}): "
-                f"{len(r.unscorable.get(db_id, []))} examples unscorable"
-            )
-        if len(problems) > SHOWN_PROBLEMS:
-            rest = problems[SHOWN_PROBLEMS:]
-            count = sum(len(r.unscorable.get(db_id, [])) for db_id, _ in rest)
-            console.print(
-                f"    … and {len(rest)} more databases with problems ({count} examples): "
-                f"{', '.join(db_id for db_id, _ in rest)}"
-            )
-        for db_id, names in r.stray_files.items():
-            console.print(
-                f"    [yellow]stray files beside {db_id}[/yellow] "
-                f"({suite.database(db_id).path.parent}): {', '.join(names)}; they do not change "
-                f"verdicts (databases are opened immutable) but something wrote there"
-            )
-        if problems:
-            missing_any = True
+        missing_any = _print_split_report(console, suite, r) or missing_any
     if not any(r.available for r in reports):
         raise HarnessError(f"No {suite.name} data under {suite.data_root}. {suite.how_to_get}")
     if missing_any:
         console.print(f"  To fill in missing databases: {suite.how_to_get}")
+
+
+def _print_split_report(console, suite, r) -> bool:
+    """One split's lines of ``harness suites check``; whether it has database problems."""
+    if not r.available:
+        console.print(f"  {r.split}: [yellow]not available[/yellow] — {r.problem}")
+        return False
+    levels = ", ".join(f"{k} {v}" for k, v in r.by_difficulty.items())
+    console.print(
+        f"  {r.split}: {r.examples} examples over {r.databases} databases ({levels}); "
+        f"scorable {r.examples - r.unscorable_count}, unscorable {r.unscorable_count}"
+    )
+    if r.by_category:
+        counts = ", ".join(f"{k} {v}" for k, v in r.by_category.items())
+        console.print(f"    by {suite.category_label or 'category'}: {counts}")
+    problems = list(r.database_problems.items())
+    for db_id, problem in problems[:SHOWN_PROBLEMS]:
+        console.print(
+            f"    [red]{problem}[/red] (expected at {suite.database(db_id).path}): "
+            f"{len(r.unscorable.get(db_id, []))} examples unscorable"
+        )
+    if len(problems) > SHOWN_PROBLEMS:
+        rest = problems[SHOWN_PROBLEMS:]
+        count = sum(len(r.unscorable.get(db_id, [])) for db_id, _ in rest)
+        console.print(
+            f"    … and {len(rest)} more databases with problems ({count} examples): "
+            f"{', '.join(db_id for db_id, _ in rest)}"
+        )
+    for db_id, names in r.stray_files.items():
+        console.print(
+            f"    [yellow]stray files beside {db_id}[/yellow] "
+            f"({suite.database(db_id).path.parent}): {', '.join(names)}; they do not change "
+            f"verdicts (databases are opened immutable) but something wrote there"
+        )
+    return bool(problems)
