@@ -166,7 +166,7 @@ def test_in_process_many_candidates(benchmark, spider, tmp_path, monkeypatch):
 
     def run():
         results, _ = evaluate(spider, config, predictions_path=path)
-        assert results["metrics"]["candidates"]["n"] == 8
+        assert results.metrics.candidates["n"] == 8
 
     benchmark.pedantic(run, rounds=3, iterations=1)
     seconds = statistics.median(_timed(run) for _ in range(3))
