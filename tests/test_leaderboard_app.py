@@ -520,6 +520,8 @@ def test_every_page_runs(board):
     about = app(board, "pages/about.py")
     text = about.markdown[0].value
     assert "unscorable" in text and "Verified" in text and "harness submissions approve" in text
+    flat = " ".join(text.split())
+    assert "Spider-Syn** (1,034" in flat and "Spider-DK** (535" in flat and "paired EX drop" in flat
 
 
 def test_a_broken_store_url_is_shown_not_raised(board, monkeypatch):

@@ -12,6 +12,19 @@ st.markdown(f"""
 The `sample` suite is a smoke test of a few dozen questions that checks the pipeline; it is
 listed last and marked as such.
 
+**Suites.** Spider dev (1,034 questions; CC BY-SA 4.0) and BIRD dev (1,534) / Mini-Dev (500;
+CC BY-SA 4.0) measure cross-domain Text-to-SQL. Three robustness sets run on Spider's own
+databases under Spider's rules and show whether a method buys accuracy or only familiarity with
+Spider's wording: **Spider-Syn** (1,034; schema words in the question replaced by synonyms),
+**Spider-Realistic** (508; explicit column names removed from the question) and **Spider-DK**
+(535; questions that need domain knowledge, with EX per knowledge type T1–T5 beside hardness).
+Their questions derive from Spider and are CC BY-SA 4.0 (the Syn and DK repositories' code is
+MIT). A submission holding a Spider dev run and a Syn or Realistic run of the same model gets
+robustness columns in the Spider dev view: the paired EX drop on the questions both share, with
+its 95% paired bootstrap interval, the number shared and the McNemar p-value, as
+`harness compare` prints them. A run made with `--limit N` is shown in a view of its own,
+marked as a subset, and never ranked.
+
 **EX.** Execution accuracy: a prediction is right when running it on the question's database
 returns the same rows as the gold SQL, under the suite's official rule (`bird` or `spider`,
 with their documented quirks; the strict twin, without quirks, is stored beside it). EX is
