@@ -367,7 +367,8 @@ class GRPOMethod(TrainedMethod):
         cfg: GRPOMethodConfig = self.config  # type: ignore[assignment]
         if (warm_dir / COMPLETE).is_file():
             return json.loads((warm_dir / STATS_FILE).read_text())
-        warm_dir.mkdir(parents=True, exist_ok=True)
+        if is_main_process():
+            warm_dir.mkdir(parents=True, exist_ok=True)
         fields = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(TrainingConfig)}
         fields.update(
             max_steps=cfg.warm_start_steps,

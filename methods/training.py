@@ -317,7 +317,8 @@ def export_model(trainer, tokenizer, out_dir: Path) -> None:
     shards; LoRA adapters are merged into the base weights on the main process (merging under
     ZeRO-3 is not supported: use ZeRO-2 with LoRA).
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if trainer.accelerator.is_main_process:
+        out_dir.mkdir(parents=True, exist_ok=True)
     model = trainer.accelerator.unwrap_model(trainer.model)
     if hasattr(model, "merge_and_unload"):
         if trainer.accelerator.is_main_process:
@@ -441,7 +442,8 @@ class TrainedMethod(PromptingMethod):
         if (out_dir / COMPLETE).is_file():
             self.use_checkpoint(out_dir)
             return out_dir
-        out_dir.mkdir(parents=True, exist_ok=True)
+        if is_main_process():  # only rank 0 writes the run folder, its creation included
+            out_dir.mkdir(parents=True, exist_ok=True)
         if self._generator is not None:  # free the baseline model's memory before training
             self._generator.close()
             self._generator = None
