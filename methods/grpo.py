@@ -37,6 +37,7 @@ from methods.training import (
     build_prompts,
     common_trl_args,
     export_model,
+    is_main_process,
     last_trainer_checkpoint,
     load_model_and_tokenizer,
     lora_config,
