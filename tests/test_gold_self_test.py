@@ -18,8 +18,8 @@ def test_spider_dev_gold_scores_100_percent_of_scorable(data_dir, rule):
     suite = load_suite("spider", data_dir)
     results, samples = evaluate(suite, EvalConfig(split="dev", rule=rule))
     counts = results.counts
-    assert counts["total"] == 1034
-    assert counts["scored"] == 972 and counts["correct"] == 972
+    assert counts.total == 1034
+    assert counts.scored == 972 and counts.correct == 972
     assert results.metrics.ex == 1.0
     assert results.unscorable == {"database wta_1 missing": 62}
     assert {s.example.db_id for s in samples if not s.verdict.scorable} == {"wta_1"}
