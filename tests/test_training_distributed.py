@@ -187,7 +187,7 @@ def test_sft_two_processes_resume(tmp_path):
     record = check_export(out)
     assert record["steps"] == 2
     steps_logged = [h["step"] for h in record["log_history"] if "loss" in h]
-    assert steps_logged == [2]  # step 1 came from the checkpoint
+    assert steps_logged == [1, 2]  # step 1's entry carried over in the checkpoint's state
 
 
 @pytest.mark.slow
