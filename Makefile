@@ -22,7 +22,7 @@ setup: $(VENV)/.installed
 demo: setup
 	$(VENV)/bin/harness run --method finer-sql --suite sample
 
-test: setup
+test: setup lint typecheck
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 WANDB_DISABLED=true \
 	$(VENV)/bin/python -m pytest
 

@@ -38,7 +38,10 @@ class Registry(Generic[T]):
         self._scanned = True
         from importlib.metadata import entry_points  # ~20 ms of imports: only when needed
 
-        for ep in entry_points(group=self.entry_point_group):
+        group = self.entry_point_group
+        if group is None:
+            return
+        for ep in entry_points(group=group):
             if ep.name not in self._targets:
                 dist = ep.dist.name if ep.dist else "?"
                 version = ep.dist.version if ep.dist else "?"

@@ -513,10 +513,10 @@ class Executor:
                 if query.gold and Path(query.db_path).is_file():
                     cache_keys[work] = self.cache.key(query, settings)
             cached = self.cache.get_many(list(cache_keys.values()), settings)
-            for work, key in cache_keys.items():
-                if key in cached:
+            for work, cache_key in cache_keys.items():
+                if cache_key in cached:
                     done.add(work)
-                    yield owners[work], cached[key]
+                    yield owners[work], cached[cache_key]
             if progress and done:
                 progress(len(done), len(unique))
 
@@ -567,10 +567,11 @@ def cacheable(execution: Execution) -> bool:
     a run's settings or the machine decided (a timeout, an interruption, a dead worker)."""
     if execution.timed_out:
         return False
+    error = execution.error or ""
     return execution.ok or not (
-        execution.error in ("interrupted", RESULT_TOO_LARGE)
-        or execution.error.startswith("execution process died")
-        or "out of memory" in execution.error
+        error in ("interrupted", RESULT_TOO_LARGE)
+        or error.startswith("execution process died")
+        or "out of memory" in error
     )
 
 

@@ -58,7 +58,7 @@ def bootstrap_ci(correct: int, n: int, level: float = 0.95) -> tuple[float, floa
         if cdf >= hi_q - 1e-12:
             hi = k
             break
-    hi = n if hi is None else hi
+    lo, hi = (0 if lo is None else lo), (n if hi is None else hi)
     return (round(lo / n, 6), round(hi / n, 6))
 
 

@@ -160,7 +160,7 @@ def _read_jsonl(
             if not isinstance(sqls, list) or not sqls:
                 raise PredictionsError(f'{where}: "candidates" must be a non-empty list of SQL.')
             meta = {k: v for k, v in record.items() if k not in ("question_id", "candidates")}
-            entries = [
+            entries: list[tuple[int | None, int, Prediction]] = [
                 (i, line_no, Prediction(qid, _sql_text(sql, f"{where}: candidate {i}"), meta))
                 for i, sql in enumerate(sqls)
             ]
@@ -205,15 +205,16 @@ def _in_candidate_order(
             f'{path}:{line}: question_id {qid} numbers its other candidates with "candidate"; '
             f"number this one too."
         )
+    numbered = [(index, line, p) for index, line, p in entries if index is not None]
     seen: dict[int, int] = {}
-    for index, line, _ in entries:
+    for index, line, _ in numbered:
         if index in seen:
             raise PredictionsError(
                 f"{path}:{line}: candidate {index} of question_id {qid} appears twice "
                 f"(first on line {seen[index]})."
             )
         seen[index] = line
-    return [prediction for _, _, prediction in sorted(entries, key=lambda e: e[0])]
+    return [prediction for _, _, prediction in sorted(numbered, key=lambda e: e[0])]
 
 
 def _read_bird(text: str, examples: list[Example], path: Path) -> dict[int, Prediction]:

@@ -412,6 +412,13 @@ def gold_problem(gold_runs: Sequence[Execution]) -> str | None:
     return None
 
 
+def _rows(run: Execution) -> list[tuple]:
+    """The rows of an execution already known to have succeeded."""
+    if run.rows is None:
+        raise ValueError(f"no rows to compare: {run.error or 'the statement did not run'}")
+    return run.rows
+
+
 def decide(
     rule: Rule,
     gold_raw: str,
@@ -434,9 +441,10 @@ def decide(
             return False, "pred_error:result exceeds the row cap"
         if pred_run is gold_run:
             continue  # the very same execution (identical text, deduplicated): equal by any rule
+        gold_rows, pred_rows = _rows(gold_run), _rows(pred_run)
         # Row order cannot matter for a result of one row or none: skip deciding it.
-        order = len(gold_run.rows) > 1 and rule.order_matters(gold_raw, gold.text)
-        if not rule.equal(gold_run.rows, pred_run.rows, order):
+        order = len(gold_rows) > 1 and rule.order_matters(gold_raw, gold.text)
+        if not rule.equal(gold_rows, pred_rows, order):
             if not pred_run.is_query:  # no statement: say so rather than "rows differ"
                 return False, "pred_error:no SQL statement"
             return False, "rows_differ"
@@ -452,9 +460,9 @@ def comparison_quirks(
     for gold_run, pred_run in zip(gold_runs, pred_runs):
         if not (gold_run.ok and pred_run.ok):
             break
-        order = len(gold_run.rows) > 1 and rule.order_matters(gold_raw, gold.text)
+        order = len(_rows(gold_run)) > 1 and rule.order_matters(gold_raw, gold.text)
         for quirk in rule.comparison_quirks(
-            gold_run.rows, pred_run.rows, order, gold_raw, gold.text
+            _rows(gold_run), _rows(pred_run), order, gold_raw, gold.text
         ):
             if quirk not in quirks:
                 quirks.append(quirk)

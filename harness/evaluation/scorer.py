@@ -234,24 +234,33 @@ class _Batch:
         if len(own) == 1:
             return own[0]
         chosen = _voted(example, own, [p.sql for p in preds], self.vote_at[i], self.runs, vote)
-        plan = self.plans.get((i, chosen.selection["index"]))
+        index = (chosen.selection or {}).get("index")
+        plan = None if index is None else self.plans.get((i, index))
         if plan is not None:  # the chosen one's first rows, for samples.jsonl
             chosen.gold_preview, chosen.pred_preview = _previews(
-                self.runs[plan.gold.at[0]], self.runs[plan.at[0]]
+                _run(self.runs, plan.gold.at[0]), _run(self.runs, plan.at[0])
             )
         return chosen
 
 
-def _decide(plan: _Plan, example: Example, candidates, runs: list[Execution], rule: Rule,
+def _run(runs: list[Execution | None], k: int) -> Execution:
+    """Result ``k``, which must not have been released yet (a question is decided first)."""
+    run = runs[k]
+    if run is None:
+        raise RuntimeError(f"result {k} was released before its question was decided")
+    return run
+
+
+def _decide(plan: _Plan, example: Example, candidates, runs: list[Execution | None], rule: Rule,
             strict: Rule | None, with_soft_f1: bool, previews: bool = True) -> ScoredSample:
-    gold_runs = [runs[k] for k in plan.gold.at]
-    pred_runs = [runs[k] for k in plan.at]
+    gold_runs = [_run(runs, k) for k in plan.gold.at]
+    pred_runs = [_run(runs, k) for k in plan.at]
     correct, reason = decide(rule, example.gold_sql, plan.gold.prepared, gold_runs, pred_runs)
     strict_correct = correct
     quirks = plan.pred.quirks + plan.gold.prepared.quirks
-    if strict:
-        s_gold = [runs[k] for k in plan.gold.strict_at]
-        s_pred = [runs[k] for k in plan.strict_at]
+    if strict and plan.gold.strict is not None:
+        s_gold = [_run(runs, k) for k in plan.gold.strict_at]
+        s_pred = [_run(runs, k) for k in plan.strict_at]
         strict_correct, _ = decide(strict, example.gold_sql, plan.gold.strict, s_gold, s_pred)
         if strict_correct != correct:
             flipped = comparison_quirks(
@@ -269,11 +278,11 @@ def _decide(plan: _Plan, example: Example, candidates, runs: list[Execution], ru
 
 
 def _voted(example: Example, own: list[ScoredSample], sqls: list[str],
-           at: list[int | None], runs: list[Execution], vote: str) -> ScoredSample:
+           at: list[int | None], runs: list[Execution | None], vote: str) -> ScoredSample:
     """The chosen candidate's sample, carrying all of them; wrong when none executed."""
     from harness.generation.voting import NOT_RUN, select
 
-    selection = select(vote, sqls, [NOT_RUN if k is None else runs[k] for k in at])
+    selection = select(vote, sqls, [NOT_RUN if k is None else _run(runs, k) for k in at])
     if selection.index is None:
         chosen = ScoredSample(example, own[0].prediction,
                               Verdict(False, "no_candidate_executed", strict_correct=False))
@@ -289,9 +298,9 @@ def _fill_result_details(
 ) -> None:
     sample.gold_ms = round(gold.elapsed_ms, 3)
     sample.pred_ms = round(pred.elapsed_ms, 3)
-    if gold.ok:
+    if gold.rows is not None:
         sample.gold_row_count = len(gold.rows)
-    if pred.ok:
+    if pred.rows is not None:
         sample.pred_row_count = len(pred.rows)
     if previews:
         sample.gold_preview, sample.pred_preview = _previews(gold, pred)
@@ -300,7 +309,10 @@ def _fill_result_details(
 
 
 def _previews(gold: Execution, pred: Execution) -> tuple[list[list] | None, list[list] | None]:
-    return (preview(gold.rows) if gold.ok else None, preview(pred.rows) if pred.ok else None)
+    return (
+        None if gold.rows is None else preview(gold.rows),
+        None if pred.rows is None else preview(pred.rows),
+    )
 
 
 def preview(rows: list[tuple]) -> list[list]:
@@ -332,11 +344,11 @@ def measure_rves(
 
     rewards = []
     for sample in samples:
-        if not (sample.verdict.scorable and sample.verdict.correct):
+        if sample.prediction is None or not (sample.verdict.scorable and sample.verdict.correct):
             rewards.append(0.0)
             continue
         path = suite.database(sample.example.db_id).path
-        ratios = []
+        ratios: list[float] = []
         for _ in range(iterations):
             pred = execute_sql(path, sample.prediction.sql, settings)
             gold = execute_sql(path, sample.example.gold_sql, settings)
