@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from harness.config import RunConfig, as_dict
@@ -54,16 +54,28 @@ from harness.suite import Suite
 class EvalConfig:
     """Everything that can change an evaluation's numbers (saved in results.json)."""
 
-    split: str | None = None  # default: the suite's default split
-    rule: str | None = None  # default: the suite's official rule
-    timeout_s: float = 30.0  # per query; really stops the query
-    max_rows: int = 100_000  # per result; larger results are flagged, not compared
-    workers: int | None = None  # default: the number of cores
-    limit: int | None = None  # score only the first N examples of the split
-    gold_cache: bool = True  # serve gold results from the on-disk cache
-    soft_f1: bool = False  # also compute BIRD's Soft-F1
-    rves_iterations: int = 0  # > 0: also compute BIRD's R-VES, timing each correct pair N times
-    vote: str = "majority"  # several candidates per question: how one is chosen (value-aware)
+    split: str | None = field(
+        default=None, metadata={"help": "Split (default: the suite's dev split)."})
+    rule: str | None = field(default=None, metadata={
+        "help": "Correctness rule (default: the suite's official rule).",
+        "choices": ["bird", "bird-strict", "spider", "spider-strict"]})
+    timeout_s: float = field(default=30.0, metadata={
+        "help": "Seconds per query (at most a day); a query past it is stopped.",
+        "aliases": ["--timeout"]})
+    max_rows: int = field(default=100_000, metadata={
+        "help": "Rows per result (at most 10,000,000); larger results are flagged, not compared."})
+    workers: int | None = field(default=None, metadata={
+        "help": "Processes (default: number of cores; at most 256)."})
+    limit: int | None = field(default=None, metadata={"help": "Only the first N examples."})
+    gold_cache: bool = field(default=True, metadata={
+        "help": "Serve gold results from the on-disk cache (--no-gold-cache re-executes them)."})
+    soft_f1: bool = field(default=False, metadata={"help": "Also compute BIRD's Soft-F1."})
+    rves_iterations: int = field(default=0, metadata={
+        "help": "Also compute BIRD's R-VES, timing each correct pair N times (official: 100).",
+        "aliases": ["--rves"]})
+    vote: str = field(default="majority", metadata={
+        "help": "With several candidates per question: how the one whose EX counts is chosen.",
+        "choices": list(VOTES)})
 
     def __post_init__(self) -> None:
         problem = settings_problem(self.timeout_s, self.max_rows, self.workers)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
 
@@ -10,50 +9,28 @@ import pytest
 
 import harness.evaluation.execution as execution
 from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache, Query
+from harness.evaluation.workers import WorkerPool
 from harness.pipeline import EvalConfig, evaluate
 from harness.suite import load_suite
 
 
-class _Seen:
-    """SQL texts written to a file by whichever process runs them (the worker processes are
-    forked after the spy is installed, so they run it too)."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def _lines(self) -> list[str]:
-        if not self.path.exists():
-            return []
-        return [json.loads(line) for line in self.path.read_text().splitlines()]
-
-    def __len__(self) -> int:
-        return len(self._lines())
-
-    def __iter__(self):
-        return iter(self._lines())
-
-    def __eq__(self, other) -> bool:
-        return self._lines() == other
-
-    def __bool__(self) -> bool:
-        return bool(self._lines())
-
-    def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-
 @pytest.fixture
-def executed(monkeypatch, tmp_path):
-    """Every SQL text that reaches SQLite, in this process or a worker process."""
-    seen = _Seen(tmp_path / "executed.jsonl")
-    original = execution.SandboxedConnection.execute
+def executed(monkeypatch):
+    """Every SQL text handed to the worker processes, where every statement runs.
 
-    def spy(self, sql, settings):
-        with open(seen.path, "a") as f:
-            f.write(json.dumps(sql) + "\n")
-        return original(self, sql, settings)
+    Counted in this process, at the pool's door: a spy inside the workers would miss statements
+    whenever the pool starts them from a forkserver made before the spy (as it does once torch
+    has been imported by an earlier test).
+    """
+    seen: list[str] = []
+    real = WorkerPool.run
 
-    monkeypatch.setattr(execution.SandboxedConnection, "execute", spy)
+    def counting(self, chunks, settings):
+        for _db, sqls in chunks:
+            seen.extend(sqls)
+        return real(self, chunks, settings)
+
+    monkeypatch.setattr(WorkerPool, "run", counting)
     return seen
 
 

@@ -110,7 +110,7 @@ def field_option(
     return option
 
 
-def _shown(value: Any) -> str | None:
+def shown_default(value: Any) -> str | None:
     """A default as the help shows it (None: not shown, the help text says what happens)."""
     if value is None:
         return None
@@ -166,14 +166,14 @@ def method_options(
                                    if f.name == name)
             options.append(field_option(
                 field, hint, hidden=not mine, group=f"Options of method {chosen.name}",
-                shown=_shown(defaults[name].get(chosen.name)),
+                shown=shown_default(defaults[name].get(chosen.name)),
             ))
             continue
         values = defaults[name]
         if len({repr(v) for v in values.values()}) == 1:
-            shown = _shown(next(iter(values.values())))
+            shown = shown_default(next(iter(values.values())))
         else:
-            shown = ", ".join(f"{m} {_shown(v) or 'none'}" for m, v in values.items())
+            shown = ", ".join(f"{m} {shown_default(v) or 'none'}" for m, v in values.items())
         who = owners[name]
         group = ("Options of every method" if len(who) == len(every)
                  else f"Options of {', '.join(who)}")
@@ -239,7 +239,7 @@ class ConfigCommand(click.Command):
         run = {f.name: (f, h) for f, h in config_fields(RunConfig)}
         params = [
             field_option(run[name][0], run[name][1], flags=self.flags.get(name),
-                         shown=_shown(field_default(run[name][0])), group="Run options")
+                         shown=shown_default(field_default(run[name][0])), group="Run options")
             for name in self.run_fields
         ]
         return params + method_options(builtin_methods(), chosen, taken=set(self.run_fields))

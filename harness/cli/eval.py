@@ -11,9 +11,19 @@ from harness.cli.options import data_dir_option, default_out, progress_bar
 from harness.errors import HarnessError
 
 
+def _eval_config_options(f):
+    """EvalConfig's fields as flags: their help, choices and aliases written once, in the config."""
+    from harness.cli.config_options import config_fields, field_default, field_option, shown_default
+    from harness.pipeline import EvalConfig
+
+    for field, hint in reversed(config_fields(EvalConfig)):
+        f.__click_params__ = [*getattr(f, "__click_params__", []),
+                              field_option(field, hint, shown=shown_default(field_default(field)))]
+    return f
+
+
 @click.command("eval")
 @click.option("--suite", "suite_name", default=None, help="Suite name (default: sample).")
-@click.option("--split", default=None, help="Split (default: the suite's dev split).")
 @click.option(
     "--predictions",
     type=click.Path(path_type=Path),
@@ -22,38 +32,13 @@ from harness.errors import HarnessError
 )
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "bird", "spider"]), default=None)
 @click.option("--gold", is_flag=True, help="Score the gold SQL against itself (the self-test).")
-@click.option(
-    "--rule",
-    type=click.Choice(["bird", "bird-strict", "spider", "spider-strict"]),
-    default=None,
-    help="Correctness rule (default: the suite's official rule).",
-)
 @data_dir_option
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder to write.")
 @click.option("--overwrite", is_flag=True, help="Replace the run already in --out (all its files).")
-@click.option("--timeout", type=float, default=30.0, show_default=True,
-              help="Seconds per query (at most a day).")
-@click.option("--max-rows", type=int, default=100_000, show_default=True,
-              help="Rows per result (at most 10,000,000); larger results are flagged.")
-@click.option("--workers", type=int, default=None,
-              help="Processes (default: number of cores; at most 256).")
-@click.option("--limit", type=int, default=None, help="Only the first N examples.")
-@click.option("--no-gold-cache", is_flag=True, help="Re-execute every gold query.")
-@click.option("--soft-f1", is_flag=True, help="Also compute BIRD's Soft-F1.")
-@click.option(
-    "--rves", "rves_iterations", type=int, default=0,
-    help="Also compute BIRD's R-VES, timing each correct pair N times (official: 100).",
-)
-@click.option(
-    "--vote", type=click.Choice(["majority", "value-aware"]), default="majority",
-    show_default=True,
-    help="With several candidates per question: how the one whose EX counts is chosen.",
-)
 @click.option("--json", "as_json", is_flag=True, help="Print results.json instead of a table.")
+@_eval_config_options
 def eval_command(
-    suite_name, split, predictions, fmt, gold, rule, data_dir, out, overwrite, timeout, max_rows,
-    workers,
-    limit, no_gold_cache, soft_f1, rves_iterations, vote, as_json,
+    suite_name, predictions, fmt, gold, data_dir, out, overwrite, as_json, **settings,
 ) -> None:
     """Score predictions (or the gold itself) by execution accuracy.
 
@@ -67,12 +52,8 @@ def eval_command(
     if gold == (predictions is not None):
         raise HarnessError("Give exactly one of --predictions FILE or --gold.")
     suite = load_suite(suite_name, data_dir)
-    config = EvalConfig(
-        split=split, rule=rule, timeout_s=timeout, max_rows=max_rows, workers=workers,
-        limit=limit, gold_cache=not no_gold_cache, soft_f1=soft_f1,
-        rves_iterations=rves_iterations, vote=vote,
-    )
-    split_name = split or suite.default_split
+    config = EvalConfig(**{k: v for k, v in settings.items() if v is not None})
+    split_name = config.split or suite.default_split
     out = out or default_out("eval", suite.name, split_name)
     run_folder.prepare(out, overwrite=overwrite)  # before any work: a bad --out fails at once
     with run_folder.lock(out):
