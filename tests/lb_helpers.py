@@ -160,6 +160,7 @@ def concurrent_submitter(args: tuple) -> dict:
 
 def run_concurrently(url: str, own_runs: list[Path], shared_run: Path, cache: Path) -> list[dict]:
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("spawn")
     with ctx.Manager() as manager:
@@ -168,5 +169,7 @@ def run_concurrently(url: str, own_runs: list[Path], shared_run: Path, cache: Pa
             (url, str(run), str(shared_run), i, barrier, str(cache))
             for i, run in enumerate(own_runs)
         ]
-        with ctx.Pool(len(own_runs)) as pool:
-            return pool.map(concurrent_submitter, jobs)
+        # Not multiprocessing.Pool: its workers are daemonic and may not start the evaluation's
+        # own worker processes, as every submitter here must.
+        with ProcessPoolExecutor(len(own_runs), mp_context=ctx) as pool:
+            return list(pool.map(concurrent_submitter, jobs))
