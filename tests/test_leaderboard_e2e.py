@@ -238,7 +238,8 @@ def test_a_gold_copy_upload_is_flagged_in_chromium(browser, server, tmp_path):
         settle(page)
         page.screenshot(path=str(tmp_path / "after-upload.png"), full_page=True)
         # The grid paints on a canvas; its cells are in the DOM for screen readers.
-        expect(page.locator("td", has_text="Definitely a model").first).to_be_attached()
+        expect(page.locator("td", has_text="Definitely a model").first).to_be_attached(
+            timeout=30_000)
         expect(page.get_by_role("link", name="Leaderboard")).to_be_visible()  # the app's nav
         expect(page.get_by_text("100.0% of the predictions are the gold SQL itself",
                                 exact=False)).to_be_visible()  # the row's details, opened
