@@ -999,6 +999,23 @@ def submit_upload(
     return outcome
 
 
+def submit_upload_isolated(
+    url: str,
+    meta_fields: dict,
+    files: list[tuple[str, bytes]],
+    suite: str | None = None,
+    split: str | None = None,
+):
+    """:func:`submit_upload` in a separate process (``leaderboard.isolated``: one upload cannot
+    stall or crash the app for everyone), then this process's caches cleared: the child clears
+    only its own copies, and the board would list the old rows until their TTL ran out."""
+    from leaderboard.isolated import run_isolated
+
+    outcome = run_isolated(submit_upload, url, meta_fields, files, suite, split)
+    clear_caches()
+    return outcome
+
+
 def verifiable_suites() -> list[str]:
     """The suites whose data this server has (some of their databases present), so an upload
     for them can be verified."""

@@ -457,6 +457,24 @@ def test_a_gold_copy_upload_is_flagged_and_linked(board):
     data.clear_caches()
 
 
+def test_an_isolated_upload_shows_at_once_on_a_cached_board(board):
+    """The app verifies uploads in a child process; the board this process has cached must
+    still list the new row straight away (the child's cache clearing cannot reach it)."""
+    examples = load_suite("sample").load_examples("dev")
+    preds = "".join(json.dumps({"question_id": e.question_id, "sql": "SELECT 1"}) + "\n"
+                    for e in examples).encode()
+    assert "Isolated upload" not in {s["name"] for s in data.submissions(board["url"])}  # cached
+    outcome = data.submit_upload_isolated(board["url"], {"name": "Isolated upload"},
+                                          [("p.jsonl", preds)], "sample")
+    try:
+        assert "Isolated upload" in {s["name"] for s in data.submissions(board["url"])}
+        frame = data.view_frame(board["url"], "sample/dev")
+        assert "Isolated upload" in set(frame["Submission"])
+    finally:
+        open_store(board["url"]).delete(outcome.submission_id)
+        data.clear_caches()
+
+
 def test_upload_runs_the_same_verification(board, runs, tmp_path):
     url = board["url"]
     before = open_store(url).counts()["submissions"]

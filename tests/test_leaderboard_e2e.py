@@ -205,12 +205,6 @@ def test_every_page_in_chromium(browser, server, viewport, tmp_path):
         page.close()
 
 
-# Slow (run with -m slow): on a loaded machine the board sometimes still lists the rows from
-# before the upload after following the success link (seen twice in three full runs, never when
-# run alone). Under investigation: a stale read in the app's process after the upload was stored
-# by the isolated verifier. The flag itself is covered in-process by
-# tests/test_leaderboard_app.py::test_a_gold_copy_upload_is_flagged_and_linked.
-@pytest.mark.slow
 def test_a_gold_copy_upload_is_flagged_in_chromium(browser, server, tmp_path):
     from playwright.sync_api import expect
 

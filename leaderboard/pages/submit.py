@@ -8,7 +8,6 @@ import streamlit as st
 from harness.errors import HarnessError
 from leaderboard import queries as data
 from leaderboard.decoding import STRATEGIES
-from leaderboard.isolated import run_isolated
 
 FORMAT_EXAMPLE = """\
 {"question_id": 0, "sql": "SELECT count(*) FROM singer"}
@@ -104,9 +103,7 @@ if sent:
         history.append(time.time())
     try:
         with st.spinner("Re-executing every prediction…"):
-            # In a separate process under the executor's bounds: one upload cannot stall or
-            # crash the app for everyone else.
-            outcome = run_isolated(data.submit_upload, url, meta, files, suite, split)
+            outcome = data.submit_upload_isolated(url, meta, files, suite, split)
     except HarnessError as exc:
         st.error("Not stored.")
         st.code(str(exc), language=None, wrap_lines=True)
