@@ -150,19 +150,31 @@ class _Batch:
         self.runs: list[Execution | None] = []
         self.owner: list[int] = []  # the example each query serves
         self._current = -1
+        self._queued: dict[tuple, int] = {}  # the current question's queries, by what they run
 
     def queue(self, path, text: str, gold: bool = False) -> int:
-        self.queries.append(Query(path, text, gold=gold))
-        self.owner.append(self._current)
-        return len(self.queries) - 1
+        """The position of this query in the batch; a question's repeated query is queued once
+        (sampled candidates repeat themselves, and their strict and voting runs often match)."""
+        key = (path, text, gold)
+        if key not in self._queued:
+            self.queries.append(Query(path, text, gold=gold))
+            self.owner.append(self._current)
+            self._queued[key] = len(self.queries) - 1
+        return self._queued[key]
 
     def plan(self, i: int, example: Example, preds: list[Prediction], database: Database) -> None:
         """Queue the question's gold once and each candidate (and, to vote, each as written)."""
         rule, strict = self.rule, self.strict
-        self._current = i
+        self._current, self._queued = i, {}
         paths = database.paths if rule.all_databases else (database.path,)
         gold: _Gold | None = None
+        same_text: dict[str, _Plan] = {}  # a candidate repeated word for word is planned once
         for j, prediction in enumerate(preds):
+            twin = same_text.get(prediction.sql)
+            if twin is not None and not prediction.problem:
+                self.plans[i, j] = dataclasses.replace(twin, candidate=j)
+                self.plans_of[i].append(self.plans[i, j])
+                continue
             if prediction.problem:
                 verdict = Verdict(False, f"pred_error:{prediction.problem}", strict_correct=False)
                 self.early[i, j] = ScoredSample(example, prediction, verdict)
@@ -178,7 +190,7 @@ class _Batch:
             if strict:
                 plan.strict_pred = strict.prepare_pred(prediction.sql)
                 plan.strict_at = [self.queue(p, plan.strict_pred.text) for p in paths]
-            self.plans[i, j] = plan
+            self.plans[i, j] = same_text[prediction.sql] = plan
             self.plans_of.setdefault(i, []).append(plan)
         if len(preds) > 1:  # voting runs the candidates as written, on the question's database
             self.vote_at[i] = [
@@ -218,14 +230,22 @@ class _Batch:
 
     def decide_question(self, i: int, example: Example, candidates, with_soft_f1: bool
                         ) -> dict[tuple[int, int], ScoredSample]:
-        """Each executed candidate of question ``i``: its own verdict."""
-        return {
-            (i, plan.candidate): _decide(
+        """Each executed candidate of question ``i``: its own verdict (decided once per text)."""
+        out: dict[tuple[int, int], ScoredSample] = {}
+        by_text: dict[str, ScoredSample] = {}
+        own = candidates[example.question_id]
+        for plan in self.plans_of.get(i, ()):
+            prediction = own[plan.candidate]
+            twin = by_text.get(prediction.sql)
+            if twin is not None:
+                out[i, plan.candidate] = dataclasses.replace(twin, prediction=prediction,
+                                                             extra=dict(twin.extra))
+                continue
+            out[i, plan.candidate] = by_text[prediction.sql] = _decide(
                 plan, example, candidates, self.runs, self.rule, self.strict, with_soft_f1,
                 previews=i not in self.vote_at,  # of several candidates, only the chosen one's
             )
-            for plan in self.plans_of.get(i, ())
-        }
+        return out
 
     def question_sample(self, i: int, example: Example, preds: list[Prediction],
                         scored: dict[tuple[int, int], ScoredSample], vote: str) -> ScoredSample:
