@@ -1,4 +1,5 @@
-"""The nouns of the harness, named once: Example, Database, Prediction, Execution, Verdict.
+"""The nouns of the harness, named once: Example, Database, DatabaseProblem, Prediction, Execution,
+Verdict.
 
 Everything else (suites, methods, the executor, the scorer, run records) speaks in these values.
 """
@@ -48,6 +49,27 @@ class Database:
     def __post_init__(self) -> None:
         if not self.paths:
             object.__setattr__(self, "paths", (self.path,))
+
+
+@dataclass(frozen=True)
+class DatabaseProblem:
+    """Why a benchmark database cannot be used: ``kind`` is ``missing`` or ``corrupt``.
+
+    ``reason`` (``database <db_id> <kind>``) is what a verdict says, so the same data gives the
+    same verdict on every machine; ``detail`` (what SQLite found, in which local file) is for
+    ``harness suites check`` and error messages only, and ``str()`` joins the two.
+    """
+
+    db_id: str
+    kind: str
+    detail: str = ""
+
+    @property
+    def reason(self) -> str:
+        return f"database {self.db_id} {self.kind}"
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.detail})" if self.detail else self.reason
 
 
 @dataclass(frozen=True)

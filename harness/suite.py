@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from harness.core import Database, Example
+from harness.core import Database, DatabaseProblem, Example
 from harness.data.integrity import SQLITE_MAGIC, integrity_problem, stray_files
 from harness.data.sources import Dataset
 from harness.errors import ConfigError, DataError
@@ -76,23 +76,23 @@ class Suite(ABC):
             f"{self.how_to_get}"
         )
 
-    def database_problem(self, db_id: str) -> str | None:
+    def database_problem(self, db_id: str) -> DatabaseProblem | None:
         """Why ``db_id`` cannot be used, or None when it can: a missing file, a file that is not
         SQLite, or one that fails SQLite's ``quick_check`` (memoised by content hash, so each
         database is read in full once). Opened immutable: nothing is ever written beside it."""
         database = self.database(db_id)
         if not database.path.exists():
-            return f"database {db_id} missing"
+            return DatabaseProblem(db_id, "missing")
         for path in database.paths:
             try:
                 with open(path, "rb") as f:
                     if f.read(16) != SQLITE_MAGIC:
-                        return f"database {db_id} corrupt (not an SQLite file: {path})"
+                        return DatabaseProblem(db_id, "corrupt", f"not an SQLite file: {path}")
                 problem = integrity_problem(path)
             except OSError as exc:
-                return f"database {db_id} corrupt ({exc}: {path})"
+                return DatabaseProblem(db_id, "corrupt", f"{exc}: {path}")
             if problem:
-                return f"database {db_id} corrupt ({problem}: {path})"
+                return DatabaseProblem(db_id, "corrupt", f"{problem}: {path}")
         return None
 
     def stray_files(self, db_id: str) -> list[Path]:
@@ -164,7 +164,7 @@ def check_suite(suite: Suite) -> list[SplitReport]:
         for db_id in db_ids:
             problem = suite.database_problem(db_id)
             if problem:
-                report.database_problems[db_id] = problem
+                report.database_problems[db_id] = str(problem)  # with the detail: which file
             stray = suite.stray_files(db_id)
             if stray:
                 report.stray_files[db_id] = [p.name for p in stray]

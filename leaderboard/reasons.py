@@ -3,7 +3,7 @@
 The scorer's reasons are machine-readable (``harness.core.Verdict``). The app shows them in
 words and groups them for filters; and every page decides what counts toward EX with
 :func:`is_scored`, the same rule ``harness.evaluation.records.summarize`` applies: a question
-whose database is missing is *unscorable*, left out of EX, and never shown as wrong.
+whose database is missing or corrupt is *unscorable*, left out of EX, and never shown as wrong.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ CATEGORIES = (CORRECT, WRONG_ROWS, WRONG_ERROR, WRONG_TIMEOUT, WRONG_MISSING, GO
 
 
 def is_scored(reason: str) -> bool:
-    """True when the question counts toward EX (its database exists)."""
+    """True when the question counts toward EX (its database exists and is whole)."""
     return not str(reason).startswith("unscorable:")
 
 
@@ -30,7 +30,9 @@ def category(reason: str, correct: bool) -> str:
 
     >>> category("match", True), category("pred_error:no such column: x", False)
     ('correct', 'wrong: the SQL fails')
-    >>> category("unscorable:database_missing", False)
+    >>> category("unscorable:database wta_1 missing", False)
+    'unscorable (left out of EX)'
+    >>> category("unscorable:database concert_singer corrupt", False)
     'unscorable (left out of EX)'
     """
     reason = str(reason)
@@ -63,8 +65,10 @@ def describe(reason: str, correct: bool | None = None) -> str:
 
     >>> describe("rows_differ")
     'The predicted SQL runs, but its rows differ from the gold result.'
-    >>> describe("unscorable:database_missing")[:60]
-    'Unscorable: the database is not on this server (database mis'
+    >>> describe("unscorable:database wta_1 missing")[:72]
+    'Unscorable: the database is not on this server (database wta_1 missing),'
+    >>> describe("unscorable:database concert_singer corrupt")[:84]
+    'Unscorable: the database is damaged on this server (database concert_singer corrupt)'
     >>> describe("quirk:distinct_removed", True)
     'Decided by an official-evaluator quirk (distinct removed): counted correct.'
     """
@@ -86,8 +90,9 @@ def describe(reason: str, correct: bool | None = None) -> str:
     if kind == "gold_timeout":
         return "The gold SQL ran past the time limit; the question counts as wrong."
     if kind == "unscorable":
-        why = detail.replace("_", " ") or "no reason given"
-        return (f"Unscorable: the database is not on this server ({why}), so the question is "
+        why = detail or "no reason given"
+        where = "is damaged on" if why.endswith("corrupt") else "is not on"
+        return (f"Unscorable: the database {where} this server ({why}), so the question is "
                 f"left out of EX.")
     if kind == "quirk":
         names = detail.replace("_", " ").replace("+", ", ")

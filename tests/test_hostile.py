@@ -23,6 +23,7 @@ from harness.evaluation.execution import PROCESS_MEMORY_BOUND
 from harness.pipeline import EvalConfig, evaluate
 from harness.suite import check_suite, load_suite
 from tests.hostile_corpus import CASES
+from tests.support import shared_data_dir
 
 TIMEOUT = 0.5
 REPO = Path(__file__).resolve().parents[1]
@@ -160,24 +161,74 @@ def test_a_wal_database_gets_no_files_beside_it_and_stray_ones_change_nothing(sp
     assert code == 0 and "stray files beside concert_singer" in out
 
 
-def test_a_partly_corrupt_database_is_unscorable_and_named(spider_copy):
-    db = spider_copy / "spider" / "database" / "concert_singer" / "concert_singer.sqlite"
+def _break(root: Path) -> None:
+    """Garble concert_singer past its header and catalogue (it still opens and answers some
+    queries), and ask about a database that is not there (wta_1's questions, no wta_1 folder)."""
+    db = root / "spider" / "database" / "concert_singer" / "concert_singer.sqlite"
     data = bytearray(db.read_bytes())
     page = 4096
     assert len(data) > 3 * page
-    data[2 * page : len(data)] = os.urandom(len(data) - 2 * page)  # header and catalogue intact
+    data[2 * page :] = bytes((i * 7 + 3) % 256 for i in range(len(data) - 2 * page))
     db.write_bytes(bytes(data))
+    dev = root / "spider" / "dev.json"
+    records = json.loads(dev.read_text())
+    everything = json.loads((shared_data_dir() / "spider" / "dev.json").read_text())
+    dev.write_text(json.dumps(records + [r for r in everything if r["db_id"] == "wta_1"][:3]))
 
+
+def test_a_partly_corrupt_database_is_unscorable_and_named(spider_copy):
+    _break(spider_copy)
+    db = spider_copy / "spider" / "database" / "concert_singer" / "concert_singer.sqlite"
     suite = load_suite("spider", spider_copy)
     (report, *_) = check_suite(suite)
-    problem = report.database_problems["concert_singer"]
+    problem = report.database_problems["concert_singer"]  # suites check: what, and which file
     assert problem.startswith("database concert_singer corrupt (quick_check: ")
-    assert list(report.database_problems) == ["concert_singer"]
+    assert problem.endswith(f": {db})")
+    assert report.database_problems["wta_1"] == "database wta_1 missing"
+    assert sorted(report.database_problems) == ["concert_singer", "wta_1"]
     examples = suite.load_examples("dev")
     reasons = set(zip([e.db_id for e in examples], _gold_reasons(spider_copy)))
-    assert reasons == {("concert_singer", f"unscorable:{problem}"), ("pets_1", "match")}
+    assert reasons == {("concert_singer", "unscorable:database concert_singer corrupt"),
+                       ("wta_1", "unscorable:database wta_1 missing"), ("pets_1", "match")}
     code, out = _cli("suites", "check", "spider", "--data-dir", str(spider_copy))
-    assert "database concert_singer corrupt" in out
+    assert "database concert_singer corrupt (quick_check: " in out
+    assert "database wta_1 missing" in out
+
+
+def test_unscorable_verdicts_are_the_same_on_every_machine(spider_copy, tmp_path):
+    """The same broken data in two places (two machines) gives the same verdict strings in the
+    run's files, and none of them names a local path: the detail stays in `suites check`."""
+    elsewhere = tmp_path / "another" / "machine"
+    shutil.copytree(spider_copy, elsewhere)
+    runs = []
+    for root in (spider_copy, elsewhere):
+        _break(root)
+        out = tmp_path / f"run-{len(runs)}"
+        code, text = _cli("eval", "--suite", "spider", "--gold", "--data-dir", str(root),
+                          "--out", str(out), "--no-gold-cache", "--workers", "1")
+        assert code == 0, text
+        samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+        results = json.loads((out / "results.json").read_text())
+        runs.append(([(s["question_id"], s["reason"]) for s in samples], results["unscorable"]))
+
+    assert runs[0] == runs[1]
+    reasons, unscorable = runs[0]
+    assert unscorable == {"database concert_singer corrupt": 45, "database wta_1 missing": 3}
+    for reason in [r for _, r in reasons] + list(unscorable):
+        assert "/" not in reason and str(tmp_path) not in reason, reason
+
+
+def test_the_board_names_a_corrupt_database_as_unscorable():
+    from leaderboard import reasons
+
+    for reason, state in (("unscorable:database concert_singer corrupt", "is damaged on"),
+                          ("unscorable:database wta_1 missing", "is not on")):
+        assert not reasons.is_scored(reason)
+        assert reasons.category(reason, False) == reasons.UNSCORABLE
+        assert reasons.verdict_word(reason, False) == "unscorable"
+        assert reasons.describe(reason) == (
+            f"Unscorable: the database {state} this server ({reason.partition(':')[2]}), so the "
+            f"question is left out of EX.")
 
 
 def _cli(*args: str) -> tuple[int, str]:

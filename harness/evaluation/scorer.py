@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from harness.core import Database, Example, Execution, Prediction, Verdict
+from harness.core import Database, DatabaseProblem, Example, Execution, Prediction, Verdict
 from harness.evaluation.execution import ExecutionSettings, Executor, Query, execute_sql
 from harness.evaluation.metrics import soft_f1
 from harness.evaluation.rules import PreparedSQL, Rule, comparison_quirks, decide
@@ -101,7 +101,7 @@ def score_candidates(
     """
     batch = _Batch(rule)
     samples: list[ScoredSample | None] = [None] * len(examples)
-    databases: dict[str, tuple[str | None, Database]] = {}
+    databases: dict[str, tuple[DatabaseProblem | None, Database]] = {}
     for i, example in enumerate(examples):
         if example.db_id not in databases:
             databases[example.db_id] = (suite.database_problem(example.db_id),
@@ -109,7 +109,7 @@ def score_candidates(
         problem, database = databases[example.db_id]
         preds = candidates.get(example.question_id) or []
         if problem:
-            verdict = Verdict(False, f"unscorable:{problem}")
+            verdict = Verdict(False, f"unscorable:{problem.reason}")  # no local path in it
             samples[i] = ScoredSample(example, preds[0] if preds else None, verdict)
         elif not preds:
             samples[i] = ScoredSample(
