@@ -14,11 +14,17 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 def _commands(group: click.Group, prefix: str = "harness") -> list[str]:
     names = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # the top group loads its commands lazily
+        command = group.get_command(ctx, name)
         names.append(f"{prefix} {name}")
         if isinstance(command, click.Group):
             names.extend(_commands(command, f"{prefix} {name}"))
     return names
+
+
+def test_every_command_group_is_listed():
+    assert len(_commands(cli)) > 12 and "harness submissions approve" in _commands(cli)
 
 
 @pytest.mark.parametrize("command", _commands(cli))

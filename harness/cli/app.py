@@ -7,21 +7,44 @@ never import torch. User mistakes (``HarnessError``) end in one ``Error: …`` l
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from harness import __version__
-from harness.cli.compare import compare_command
-from harness.cli.data import data
-from harness.cli.eval import eval_command
-from harness.cli.leaderboard import leaderboard_command, submissions_group, submit_command
-from harness.cli.methods import methods
-from harness.cli.run import run_command, train_command
-from harness.cli.seeds import seeds
-from harness.cli.serve import serve_command
-from harness.cli.suites import suites
 from harness.errors import HarnessError
+
+# name -> "module:object". Each command group is imported only when it runs (or for --help):
+# `harness eval` then pays for the evaluation modules and nothing else (click's LazyGroup recipe).
+COMMANDS = {
+    "suites": "harness.cli.suites:suites",
+    "eval": "harness.cli.eval:eval_command",
+    "data": "harness.cli.data:data",
+    "run": "harness.cli.run:run_command",
+    "train": "harness.cli.run:train_command",
+    "methods": "harness.cli.methods:methods",
+    "serve": "harness.cli.serve:serve_command",
+    "submit": "harness.cli.leaderboard:submit_command",
+    "leaderboard": "harness.cli.leaderboard:leaderboard_command",
+    "compare": "harness.cli.compare:compare_command",
+    "seeds": "harness.cli.seeds:seeds",
+    "submissions": "harness.cli.leaderboard:submissions_group",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands live in COMMANDS and are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, name = COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
 
 EPILOG = """\b
 Quick start:
@@ -31,23 +54,14 @@ Quick start:
 """
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, epilog=EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="harness")
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """text2sql-harness: train and evaluate small Text-to-SQL models under one roof."""
     ctx.obj = {"debug": debug}
-
-
-for command, name in [
-    (suites, "suites"), (eval_command, "eval"), (data, "data"), (run_command, "run"),
-    (train_command, "train"), (methods, "methods"), (serve_command, "serve"),
-    (submit_command, "submit"), (leaderboard_command, "leaderboard"),
-    (compare_command, "compare"), (seeds, "seeds"),
-    (submissions_group, "submissions"),
-]:
-    cli.add_command(command, name)
 
 
 def main(argv: list[str] | None = None) -> int:
