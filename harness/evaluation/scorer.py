@@ -1,4 +1,4 @@
-"""Score predictions against a suite: prepare → execute (in parallel, gold cached) → decide.
+"""Score predictions against a suite: plan → execute (in parallel, gold cached) → decide.
 
 Under an official rule every sample is also judged by its strict twin, from the same executions
 wherever the texts agree, so each run reports the strict EX beside the official one and names
@@ -99,32 +99,13 @@ def score_candidates(
     All the executions go to the executor in one batch, so each distinct (database, SQL) runs
     once however many candidates share it, and each gold once per question.
     """
-    batch = _Batch(rule)
-    samples: list[ScoredSample | None] = [None] * len(examples)
-    databases: dict[str, tuple[DatabaseProblem | None, Database]] = {}
-    for i, example in enumerate(examples):
-        if example.db_id not in databases:
-            databases[example.db_id] = (suite.database_problem(example.db_id),
-                                        suite.database(example.db_id))
-        problem, database = databases[example.db_id]
-        preds = candidates.get(example.question_id) or []
-        if problem:
-            verdict = Verdict(False, f"unscorable:{problem.reason}")  # no local path in it
-            samples[i] = ScoredSample(example, preds[0] if preds else None, verdict)
-        elif not preds:
-            samples[i] = ScoredSample(
-                example, None, Verdict(False, "missing_prediction", strict_correct=False)
-            )
-        else:
-            batch.plan(i, example, preds, database)
-    scored = dict(batch.early)
+    batch = ScoringBatch(rule)
+    samples = _plan_questions(batch, examples, candidates, Databases(suite))
 
     def finish(i: int) -> None:
-        example, preds = examples[i], candidates[examples[i].question_id]
-        scored.update(batch.decide_question(i, example, candidates, with_soft_f1))
-        samples[i] = batch.question_sample(i, example, preds, scored, vote)
-        for j in range(len(preds)):
-            scored.pop((i, j), None)
+        preds = candidates[examples[i].question_id]
+        own = batch.decide_question(i, examples[i], preds, with_soft_f1)
+        samples[i] = batch.question_sample(i, examples[i], preds, own, vote)
 
     # Each question is decided as soon as its last result arrives, and its rows dropped then:
     # a run holds the results of the questions in flight, not of the whole split.
@@ -136,13 +117,70 @@ def score_candidates(
     return samples  # type: ignore[return-value]
 
 
-class _Batch:
-    """Every query of one scoring call: planned per question, executed in one executor call,
-    then decided per candidate and voted on per question."""
+def _plan_questions(batch: ScoringBatch, examples: Sequence[Example],
+                    candidates: dict[int, list[Prediction]], databases: Databases
+                    ) -> list[ScoredSample | None]:
+    """Plan every question that has something to run; the others' samples, decided already."""
+    samples: list[ScoredSample | None] = [None] * len(examples)
+    for i, example in enumerate(examples):
+        problem, database = databases.get(example.db_id)
+        preds = candidates.get(example.question_id) or []
+        if problem:
+            samples[i] = ScoredSample(example, preds[0] if preds else None, unscorable(problem))
+        elif not preds:
+            samples[i] = ScoredSample(
+                example, None, Verdict(False, "missing_prediction", strict_correct=False)
+            )
+        else:
+            batch.plan(i, example, preds, database)
+    return samples
 
-    def __init__(self, rule: Rule):
-        self.rule, self.strict = rule, rule.strict_twin()
+
+def unscorable(problem: DatabaseProblem) -> Verdict:
+    """The verdict on a question whose database cannot be used (``Suite.database_problem``):
+    its reason names no local path, so the same data gives the same verdict on every machine."""
+    return Verdict(False, f"unscorable:{problem.reason}")
+
+
+class Databases:
+    """A suite's databases as scoring reads them: each checked once (``Suite.database_problem``)."""
+
+    def __init__(self, suite: Suite):
+        self.suite = suite
+        self._seen: dict[str, tuple[DatabaseProblem | None, Database]] = {}
+
+    def get(self, db_id: str) -> tuple[DatabaseProblem | None, Database]:
+        """(why the database cannot be used or None, the database)."""
+        if db_id not in self._seen:
+            self._seen[db_id] = (self.suite.database_problem(db_id), self.suite.database(db_id))
+        return self._seen[db_id]
+
+
+class ScoringBatch:
+    """Every query of one scoring call: planned per question, executed in one executor call,
+    then decided per candidate (and voted on per question).
+
+    ``harness eval`` (:func:`score_candidates`) and the training rewards' grader
+    (:class:`methods.execution_reward.ExecutionGrader`) both judge through it, so a pair gets the
+    same verdict and the same reason from both.
+
+    Args:
+        rule: the rule that decides.
+        strict_twin: also judge each candidate by the rule's strict twin, to report the strict
+            EX and name the quirk behind a verdict the two disagree on (the rewards need only
+            the rule's own verdict, and skip those extra executions).
+        read: how a decision reads an execution, ``read(run, gold)`` (default: as it is); the
+            released FINER-SQL reward read failing golds and capped results its own way.
+            Row counts and previews always show the executions as they were.
+    """
+
+    def __init__(self, rule: Rule, strict_twin: bool = True,
+                 read: Callable[[Execution, bool], Execution] | None = None):
+        self.rule = rule
+        self.strict = rule.strict_twin() if strict_twin else None
+        self.read = read
         self.queries: list[Query] = []
+        self.golds: dict[int, _Gold] = {}  # example -> its gold's plan
         self.plans: dict[tuple[int, int], _Plan] = {}
         self.plans_of: dict[int, list[_Plan]] = {}  # example -> its candidates' plans
         self.early: dict[tuple[int, int], ScoredSample] = {}  # verdicts that need no execution
@@ -152,61 +190,84 @@ class _Batch:
         self._current = -1
         self._queued: dict[tuple, int] = {}  # the current question's queries, by what they run
 
-    def queue(self, path, text: str, gold: bool = False) -> int:
-        """The position of this query in the batch; a question's repeated query is queued once
-        (sampled candidates repeat themselves, and their strict and voting runs often match)."""
+    # -- plan ----------------------------------------------------------------------------------
+
+    def queue(self, i: int, path, text: str, gold: bool = False) -> int:
+        """The position of question ``i``'s query in the batch; a question's repeated query is
+        queued once (sampled candidates repeat themselves, and their strict and voting runs
+        often match). A question's queries are queued together."""
+        if i != self._current:
+            self._current, self._queued = i, {}
         key = (path, text, gold)
         if key not in self._queued:
             self.queries.append(Query(path, text, gold=gold))
-            self.owner.append(self._current)
+            self.owner.append(i)
             self._queued[key] = len(self.queries) - 1
         return self._queued[key]
 
+    def paths(self, database: Database) -> tuple:
+        """The database files the rule compares on."""
+        return database.paths if self.rule.all_databases else (database.path,)
+
+    def plan_gold(self, i: int, gold_sql: str, database: Database) -> _Gold:
+        """Queue question ``i``'s gold (once, however many candidates it has)."""
+        if i not in self.golds:
+            paths = self.paths(database)
+            gold = _Gold(self.rule.prepare_gold(gold_sql), None, [], [])
+            gold.at = [self.queue(i, path, gold.prepared.text, gold=True) for path in paths]
+            if self.strict:
+                gold.strict = self.strict.prepare_gold(gold_sql)
+                gold.strict_at = [self.queue(i, p, gold.strict.text, gold=True) for p in paths]
+            self.golds[i] = gold
+        return self.golds[i]
+
     def plan(self, i: int, example: Example, preds: list[Prediction], database: Database) -> None:
         """Queue the question's gold once and each candidate (and, to vote, each as written)."""
-        rule, strict = self.rule, self.strict
-        self._current, self._queued = i, {}
-        paths = database.paths if rule.all_databases else (database.path,)
-        gold: _Gold | None = None
         same_text: dict[str, _Plan] = {}  # a candidate repeated word for word is planned once
         for j, prediction in enumerate(preds):
             twin = same_text.get(prediction.sql)
             if twin is not None and not prediction.problem:
-                self.plans[i, j] = dataclasses.replace(twin, candidate=j)
-                self.plans_of[i].append(self.plans[i, j])
+                self._add(dataclasses.replace(twin, candidate=j))
                 continue
-            if prediction.problem:
-                verdict = Verdict(False, f"pred_error:{prediction.problem}", strict_correct=False)
-                self.early[i, j] = ScoredSample(example, prediction, verdict)
+            early = self._decided_unrun(prediction)
+            if early is not None:
+                self.early[i, j] = ScoredSample(example, prediction, early)
                 continue
-            if not prediction.sql.strip() and rule.empty_prediction_is_error:
-                verdict = Verdict(False, "pred_error:empty prediction", strict_correct=False)
-                self.early[i, j] = ScoredSample(example, prediction, verdict)
-                continue
-            if gold is None:
-                gold = self._queue_gold(example.gold_sql, paths)
-            pred = rule.prepare_pred(prediction.sql)
-            plan = _Plan(i, j, gold, pred, None, [self.queue(p, pred.text) for p in paths], [])
-            if strict:
-                plan.strict_pred = strict.prepare_pred(prediction.sql)
-                plan.strict_at = [self.queue(p, plan.strict_pred.text) for p in paths]
-            self.plans[i, j] = same_text[prediction.sql] = plan
-            self.plans_of.setdefault(i, []).append(plan)
+            gold = self.plan_gold(i, example.gold_sql, database)
+            same_text[prediction.sql] = self._add(self._plan_candidate(i, j, gold, prediction,
+                                                                       database))
         if len(preds) > 1:  # voting runs the candidates as written, on the question's database
             self.vote_at[i] = [
-                self.queue(database.path, p.sql) if p.sql and not p.problem else None
+                self.queue(i, database.path, p.sql) if p.sql and not p.problem else None
                 for p in preds
             ]
 
-    def _queue_gold(self, gold_sql: str, paths) -> _Gold:
-        gold = _Gold(self.rule.prepare_gold(gold_sql), None, [], [])
-        gold.at = [self.queue(path, gold.prepared.text, gold=True) for path in paths]
-        if self.strict:
-            gold.strict = self.strict.prepare_gold(gold_sql)
-            gold.strict_at = [self.queue(path, gold.strict.text, gold=True) for path in paths]
-        return gold
+    def _decided_unrun(self, prediction: Prediction) -> Verdict | None:
+        """The verdict on a prediction that cannot be run at all, or None when it can."""
+        if prediction.problem:
+            return Verdict(False, f"pred_error:{prediction.problem}", strict_correct=False)
+        if not prediction.sql.strip() and self.rule.empty_prediction_is_error:
+            return Verdict(False, "pred_error:empty prediction", strict_correct=False)
+        return None
 
-    def execute(self, executor: Executor, progress: Callable[[int, int], None] | None
+    def _plan_candidate(self, i: int, j: int, gold: _Gold, prediction: Prediction,
+                        database: Database) -> _Plan:
+        paths = self.paths(database)
+        pred = self.rule.prepare_pred(prediction.sql)
+        plan = _Plan(i, j, gold, pred, None, [self.queue(i, p, pred.text) for p in paths], [])
+        if self.strict:
+            plan.strict_pred = self.strict.prepare_pred(prediction.sql)
+            plan.strict_at = [self.queue(i, p, plan.strict_pred.text) for p in paths]
+        return plan
+
+    def _add(self, plan: _Plan) -> _Plan:
+        self.plans[plan.index, plan.candidate] = plan
+        self.plans_of.setdefault(plan.index, []).append(plan)
+        return plan
+
+    # -- execute -------------------------------------------------------------------------------
+
+    def execute(self, executor: Executor, progress: Callable[[int, int], None] | None = None
                 ) -> Iterator[int]:
         """Run the queries; yield each question as its last result arrives, then drop its
         results (the caller decides it in between)."""
@@ -228,35 +289,75 @@ class _Batch:
                     first, end = span[i]
                     self.runs[first:end] = [None] * (end - first)
 
-    def decide_question(self, i: int, example: Example, candidates, with_soft_f1: bool
-                        ) -> dict[tuple[int, int], ScoredSample]:
-        """Each executed candidate of question ``i``: its own verdict (decided once per text)."""
-        out: dict[tuple[int, int], ScoredSample] = {}
-        by_text: dict[str, ScoredSample] = {}
-        own = candidates[example.question_id]
-        for plan in self.plans_of.get(i, ()):
-            prediction = own[plan.candidate]
-            twin = by_text.get(prediction.sql)
-            if twin is not None:
-                out[i, plan.candidate] = dataclasses.replace(twin, prediction=prediction,
-                                                             extra=dict(twin.extra))
-                continue
-            out[i, plan.candidate] = by_text[prediction.sql] = _decide(
-                plan, example, candidates, self.runs, self.rule, self.strict, with_soft_f1,
-                previews=i not in self.vote_at,  # of several candidates, only the chosen one's
+    # -- decide (while the question's results are held) ----------------------------------------
+
+    def gold_runs(self, i: int) -> list[Execution]:
+        """Question ``i``'s gold executions, one per database, as they were."""
+        return [_run(self.runs, k) for k in self.golds[i].at]
+
+    def pred_runs(self, plan: _Plan) -> list[Execution]:
+        """A candidate's executions, one per database, as they were."""
+        return [_run(self.runs, k) for k in plan.at]
+
+    def _read(self, at: list[int], gold: bool) -> list[Execution]:
+        runs = [_run(self.runs, k) for k in at]
+        return runs if self.read is None else [self.read(run, gold) for run in runs]
+
+    def verdict(self, plan: _Plan, gold_sql: str) -> Verdict:
+        """A candidate's verdict under the rule; with the strict twin, its strict verdict too,
+        and the quirks that flip it named as the reason where the two differ."""
+        gold_runs, pred_runs = self._read(plan.gold.at, True), self._read(plan.at, False)
+        gold = plan.gold.prepared
+        correct, reason = decide(self.rule, gold_sql, gold, gold_runs, pred_runs)
+        strict_correct = correct
+        quirks = plan.pred.quirks + gold.quirks
+        if self.strict and plan.gold.strict is not None:
+            strict_correct, _ = decide(
+                self.strict, gold_sql, plan.gold.strict,
+                self._read(plan.gold.strict_at, True), self._read(plan.strict_at, False),
             )
-        return out
+            if strict_correct != correct:
+                flipped = comparison_quirks(self.rule, gold_sql, gold, gold_runs, pred_runs)
+                quirks = tuple(dict.fromkeys(quirks + tuple(flipped)))
+                reason = "quirk:" + "+".join(quirks or ("unattributed",))
+        return Verdict(correct, reason, quirks, strict_correct)
+
+    def decide_question(self, i: int, example: Example, preds: list[Prediction],
+                        with_soft_f1: bool) -> list[ScoredSample]:
+        """Every candidate's own sample, in order (an executed text decided once)."""
+        by_text: dict[str, ScoredSample] = {}
+        own: list[ScoredSample] = []
+        for j, prediction in enumerate(preds):
+            plan = self.plans.get((i, j))
+            if plan is None:
+                own.append(self.early.pop((i, j)))
+            elif prediction.sql in by_text:
+                twin = by_text[prediction.sql]
+                own.append(dataclasses.replace(twin, prediction=prediction,
+                                               extra=dict(twin.extra)))
+            else:
+                own.append(self._sample(plan, example, prediction, with_soft_f1,
+                                        previews=i not in self.vote_at))
+                by_text[prediction.sql] = own[-1]
+        return own
+
+    def _sample(self, plan: _Plan, example: Example, prediction: Prediction,
+                with_soft_f1: bool, previews: bool) -> ScoredSample:
+        sample = ScoredSample(example, prediction, self.verdict(plan, example.gold_sql))
+        gold, pred = _run(self.runs, plan.gold.at[0]), _run(self.runs, plan.at[0])
+        _fill_result_details(sample, gold, pred, with_soft_f1, previews)
+        return sample
 
     def question_sample(self, i: int, example: Example, preds: list[Prediction],
-                        scored: dict[tuple[int, int], ScoredSample], vote: str) -> ScoredSample:
-        """The question's sample: its one candidate, or the one ``vote`` chooses."""
-        own = [scored[i, j] for j in range(len(preds))]
+                        own: list[ScoredSample], vote: str) -> ScoredSample:
+        """The question's sample: its one candidate, or the one ``vote`` chooses (only the
+        chosen one carries previews of its first rows, for samples.jsonl)."""
         if len(own) == 1:
             return own[0]
         chosen = _voted(example, own, [p.sql for p in preds], self.vote_at[i], self.runs, vote)
         index = (chosen.selection or {}).get("index")
         plan = None if index is None else self.plans.get((i, index))
-        if plan is not None:  # the chosen one's first rows, for samples.jsonl
+        if plan is not None:
             chosen.gold_preview, chosen.pred_preview = _previews(
                 _run(self.runs, plan.gold.at[0]), _run(self.runs, plan.at[0])
             )
@@ -269,32 +370,6 @@ def _run(runs: list[Execution | None], k: int) -> Execution:
     if run is None:
         raise RuntimeError(f"result {k} was released before its question was decided")
     return run
-
-
-def _decide(plan: _Plan, example: Example, candidates, runs: list[Execution | None], rule: Rule,
-            strict: Rule | None, with_soft_f1: bool, previews: bool = True) -> ScoredSample:
-    gold_runs = [_run(runs, k) for k in plan.gold.at]
-    pred_runs = [_run(runs, k) for k in plan.at]
-    correct, reason = decide(rule, example.gold_sql, plan.gold.prepared, gold_runs, pred_runs)
-    strict_correct = correct
-    quirks = plan.pred.quirks + plan.gold.prepared.quirks
-    if strict and plan.gold.strict is not None:
-        s_gold = [_run(runs, k) for k in plan.gold.strict_at]
-        s_pred = [_run(runs, k) for k in plan.strict_at]
-        strict_correct, _ = decide(strict, example.gold_sql, plan.gold.strict, s_gold, s_pred)
-        if strict_correct != correct:
-            flipped = comparison_quirks(
-                rule, example.gold_sql, plan.gold.prepared, gold_runs, pred_runs
-            )
-            quirks = tuple(dict.fromkeys(quirks + tuple(flipped)))
-            reason = "quirk:" + "+".join(quirks or ("unattributed",))
-    sample = ScoredSample(
-        example,
-        candidates[example.question_id][plan.candidate],
-        Verdict(correct, reason, quirks, strict_correct),
-    )
-    _fill_result_details(sample, gold_runs[0], pred_runs[0], with_soft_f1, previews)
-    return sample
 
 
 def _voted(example: Example, own: list[ScoredSample], sqls: list[str],
