@@ -1,10 +1,12 @@
 """Grading generated SQL for training rewards, through the harness's one executor and scorer.
 
-Every reward that asks "does this SQL give the gold result?" goes through :class:`ExecutionGrader`:
-the suite's rule prepares both texts (``Rule.prepare_gold`` / ``prepare_pred``), one
-:meth:`harness.evaluation.execution.Executor.run` call executes a whole group of completions
-(deduplicated, gold results from the on-disk cache, read-only sandboxed connections), and
-:func:`harness.evaluation.rules.decide` gives the verdict: the same decision as ``harness eval``.
+Every reward that asks "does this SQL give the gold result?" goes through :class:`ExecutionGrader`,
+which judges through ``harness eval``'s own plan → execute → decide loop
+(:class:`harness.evaluation.scorer.ScoringBatch`): the suite's rule prepares both texts, one
+executor call runs a whole group of completions (deduplicated, gold results from the on-disk
+cache, read-only sandboxed connections), and the rule decides. A pair therefore gets the same
+verdict and the same reason as in ``harness eval`` (only the strict twin, which the reward does
+not need, is left out).
 
     grader = ExecutionGrader(suite)
     grades = grader.grade([GradeRequest("concert_singer", gold_sql, pred_sql), ...])
@@ -22,9 +24,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.core import Execution
-from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache, Query
-from harness.evaluation.rules import Rule, decide, get_rule, gold_problem
+from harness.core import Example, Execution, Prediction
+from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache
+from harness.evaluation.rules import Rule, get_rule, gold_problem
+from harness.evaluation.scorer import Databases, ScoringBatch, unscorable
 from harness.suite import Suite
 
 
@@ -62,6 +65,7 @@ class ExecutionGrader:
         workers: executor processes (default: the number of cores); one database's queries run
             in one chunk, so a group of completions for one question runs in-process.
         cache: the gold-result cache (default: the harness's on-disk cache).
+        executor: an executor to share (its timeout and row cap then apply).
         upstream_compat: read a failing gold as an empty result, as the released code did.
     """
 
@@ -79,61 +83,61 @@ class ExecutionGrader:
     ):
         self.suite = suite
         self.rule: Rule = get_rule(rule or suite.default_rule)
-        self.settings = ExecutionSettings(timeout_s, max_rows, self.rule.text_errors)
         self._own_executor = executor is None
         self.executor = executor or Executor(
-            self.settings, workers=workers, cache=cache if cache is not None else GoldCache()
+            ExecutionSettings(timeout_s, max_rows, self.rule.text_errors),
+            workers=workers, cache=cache if cache is not None else GoldCache(),
         )
+        self.settings: ExecutionSettings = self.executor.settings
         self.upstream_compat = upstream_compat
         #: Graded requests whose gold was unusable, by problem (gold_error, gold_timeout,
-        #: gold_truncated): reported in the training statistics.
+        #: gold_truncated, unscorable: the database itself): reported in the training statistics.
         self.unusable: dict[str, int] = {}
-        self._paths: dict[str, tuple] = {}
-
-    def _db_paths(self, db_id: str) -> tuple:
-        if db_id not in self._paths:
-            database = self.suite.database(db_id)
-            self._paths[db_id] = database.paths if self.rule.all_databases else (database.path,)
-        return self._paths[db_id]
+        self._databases = Databases(suite)
 
     def grade(self, requests: Sequence[GradeRequest]) -> list[Grade]:
         """One Grade per request, in order, from a single executor call."""
-        queries: list[Query] = []
-        plans = []
-        for r in requests:
-            paths = self._db_paths(r.db_id)
-            gold = self.rule.prepare_gold(r.gold_sql)
-            start = len(queries)
-            for path in paths:
-                queries.append(Query(path, gold.text, gold=True))
-            has_pred = bool(r.pred_sql and r.pred_sql.strip())
-            if has_pred:
-                pred_text = self.rule.prepare_pred(r.pred_sql).text
-                for path in paths:
-                    queries.append(Query(path, pred_text))
-            plans.append((r, gold, start, len(paths), has_pred))
-        runs = self.executor.run(queries, settings=self.settings) if queries else []
-
-        grades = []
-        for r, gold, start, n, has_pred in plans:
-            gold_runs = runs[start : start + n]
-            gold_timed_out = any(g.timed_out for g in gold_runs)
-            gold_usable = all(g.ok and not g.truncated for g in gold_runs)
-            if not gold_usable:
-                problem = gold_problem(gold_runs) or "gold_error"
-                key = problem.split(":", 1)[0]
-                self.unusable[key] = self.unusable.get(key, 0) + 1
-            if not has_pred:
-                grades.append(Grade(False, "no_sql", False, gold_usable, gold_timed_out))
+        batch = self._batch()
+        grades: list[Grade | None] = [None] * len(requests)
+        for k, r in enumerate(requests):
+            problem, database = self._databases.get(r.db_id)
+            if problem:  # nothing to run: unscorable, as harness eval says
+                grades[k] = self._grade_unscorable(problem)
                 continue
-            pred_runs = runs[start + n : start + 2 * n]
-            pred_executed = all(p.ok for p in pred_runs)
-            if self.upstream_compat:
-                gold_runs = [_as_released(g, gold=True) for g in gold_runs]
-                pred_runs = [_as_released(p, gold=False) for p in pred_runs]
-            correct, reason = decide(self.rule, r.gold_sql, gold, gold_runs, pred_runs)
-            grades.append(Grade(correct, reason, pred_executed, gold_usable, gold_timed_out))
-        return grades
+            batch.plan_gold(k, r.gold_sql, database)
+            if r.pred_sql and r.pred_sql.strip():
+                example = Example(k, r.db_id, "", r.gold_sql)
+                batch.plan(k, example, [Prediction(k, r.pred_sql)], database)
+        for k in batch.execute(self.executor):
+            grades[k] = self._grade(batch, k, requests[k].gold_sql)
+        return grades  # type: ignore[return-value]
+
+    def _batch(self) -> ScoringBatch:
+        return ScoringBatch(self.rule, strict_twin=False,
+                            read=_as_released if self.upstream_compat else None)
+
+    def _grade(self, batch: ScoringBatch, k: int, gold_sql: str) -> Grade:
+        """Request ``k``'s grade, while the batch holds its executions."""
+        gold_runs = batch.gold_runs(k)
+        gold_timed_out = any(g.timed_out for g in gold_runs)
+        gold_usable = all(g.ok and not g.truncated for g in gold_runs)
+        if not gold_usable:
+            self._count(gold_problem(gold_runs) or "gold_error")
+        plan = batch.plans.get((k, 0))
+        if plan is None:
+            return Grade(False, "no_sql", False, gold_usable, gold_timed_out)
+        verdict = batch.verdict(plan, gold_sql)
+        pred_executed = all(p.ok for p in batch.pred_runs(plan))
+        return Grade(verdict.correct, verdict.reason, pred_executed, gold_usable, gold_timed_out)
+
+    def _grade_unscorable(self, problem: str) -> Grade:
+        verdict = unscorable(problem)
+        self._count(verdict.reason)
+        return Grade(False, verdict.reason, False, False)
+
+    def _count(self, problem: str) -> None:
+        key = problem.split(":", 1)[0]
+        self.unusable[key] = self.unusable.get(key, 0) + 1
 
     def gold_problems(self, items: Sequence[tuple[str, str]]) -> list[str | None]:
         """For ``(db_id, gold_sql)`` pairs: why each gold cannot serve as a reward target, or None.
@@ -141,14 +145,17 @@ class ExecutionGrader:
         Used to filter the training set up front (reference/finer-sql.md §3: drop golds that time
         out; with the §8.2 fix also golds that fail), in one executor call.
         """
-        queries, spans = [], []
-        for db_id, sql in items:
-            paths = self._db_paths(db_id)
-            text = self.rule.prepare_gold(sql).text
-            spans.append((len(queries), len(paths)))
-            queries.extend(Query(p, text, gold=True) for p in paths)
-        runs = self.executor.run(queries, settings=self.settings) if queries else []
-        return [gold_problem(runs[start : start + n]) for start, n in spans]
+        batch = self._batch()
+        problems: list[str | None] = [None] * len(items)
+        for k, (db_id, sql) in enumerate(items):
+            problem, database = self._databases.get(db_id)
+            if problem:
+                problems[k] = unscorable(problem).reason
+            else:
+                batch.plan_gold(k, sql, database)
+        for k in batch.execute(self.executor):
+            problems[k] = gold_problem(batch.gold_runs(k))
+        return problems
 
     def close(self) -> None:
         if self._own_executor:

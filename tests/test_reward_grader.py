@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import shutil
 
 import pytest
 
+from harness.cli import main
 from harness.core import Prediction
 from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache
+from harness.evaluation.predictions import BIRD_SEPARATOR
+from harness.evaluation.records import read_samples
 from harness.evaluation.rules import get_rule
 from harness.evaluation.scorer import score_examples
 from harness.suite import load_suite
@@ -54,3 +59,54 @@ def test_grader_and_scorer_give_the_same_reasons(suite):
     assert [g.correct for g in grades] == [s.verdict.correct for s in scored]
     # The training-set filter names a failing gold as the scorer does.
     assert problems == reasons[:2] + [None] * 3
+
+
+# -- through `harness eval` itself, on a BIRD-layout folder -----------------------------------
+CLI_CASES = [  # (db_id, gold, prediction): each way a gold can fail, then a usable one
+    ("library", "SELECT no_such_column FROM books", "SELECT 1"),  # gold error
+    ("library", "SELECT title FROM books", "SELECT title FROM books"),  # over the row cap
+    ("gone", "SELECT 1", "SELECT 1"),  # its database is missing
+    ("library", "SELECT count(*) FROM books", "SELECT count(*) FROM books"),  # match
+]
+
+
+@pytest.fixture
+def bird_root(suite, tmp_path):
+    """A BIRD-layout folder around the sample suite's library database (``gone`` has none)."""
+    root = tmp_path / "data"
+    records = [
+        {"question_id": i, "db_id": db, "question": f"q{i}", "evidence": "", "SQL": gold,
+         "difficulty": "simple"}
+        for i, (db, gold, _) in enumerate(CLI_CASES)
+    ]
+    (root / "bird" / "dev_databases" / "library").mkdir(parents=True)
+    (root / "bird" / "dev.json").write_text(json.dumps(records))
+    (root / "bird" / "dev_tables.json").write_text("[]")
+    shutil.copy(suite.database("library").path,
+                root / "bird" / "dev_databases" / "library" / "library.sqlite")
+    return root
+
+
+def test_harness_eval_and_the_grader_give_a_failing_gold_the_same_reason(bird_root, tmp_path,
+                                                                          capsys):
+    preds = {str(i): f"{pred}{BIRD_SEPARATOR}{db}" for i, (db, _, pred) in enumerate(CLI_CASES)}
+    (tmp_path / "preds.json").write_text(json.dumps(preds))
+    code = main(["eval", "--suite", "bird", "--split", "dev", "--data-dir", str(bird_root),
+                 "--predictions", str(tmp_path / "preds.json"), "--max-rows", str(MAX_ROWS),
+                 "--workers", "1", "--out", str(tmp_path / "run")])
+    assert code == 0, capsys.readouterr().err
+    reasons = [s["reason"] for s in sorted(read_samples(tmp_path / "run"),
+                                           key=lambda s: s["question_id"])]
+    assert reasons[0].startswith("gold_error:") and reasons[1].startswith("gold_truncated:")
+    assert reasons[2] == "unscorable:database gone missing" and reasons[3] == "match"
+
+    grader = ExecutionGrader(load_suite("bird", bird_root), max_rows=MAX_ROWS, workers=1)
+    try:
+        grades = grader.grade([GradeRequest(db, gold, pred) for db, gold, pred in CLI_CASES])
+        problems = grader.gold_problems([(db, gold) for db, gold, _ in CLI_CASES])
+    finally:
+        grader.close()
+    assert [g.reason for g in grades] == reasons
+    assert problems == reasons[:3] + [None]
+    assert [g.gold_usable for g in grades] == [False, False, False, True]
+    assert grader.unusable == {"gold_error": 1, "gold_truncated": 1, "unscorable": 1}
