@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.core import Example, Execution, Prediction
+from harness.core import DatabaseProblem, Example, Execution, Prediction
 from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache
 from harness.evaluation.rules import Rule, get_rule, gold_problem
 from harness.evaluation.scorer import Databases, ScoringBatch, unscorable
@@ -130,7 +130,7 @@ class ExecutionGrader:
         pred_executed = all(p.ok for p in batch.pred_runs(plan))
         return Grade(verdict.correct, verdict.reason, pred_executed, gold_usable, gold_timed_out)
 
-    def _grade_unscorable(self, problem: str) -> Grade:
+    def _grade_unscorable(self, problem: DatabaseProblem) -> Grade:
         verdict = unscorable(problem)
         self._count(verdict.reason)
         return Grade(False, verdict.reason, False, False)
