@@ -33,7 +33,14 @@ from harness.errors import (
     SubmissionError,
 )
 from harness.evaluation.predictions import load_predictions
-from harness.evaluation.records import check_size, read_record, read_samples, sample_record
+from harness.evaluation.records import (
+    RunRecord,
+    as_json,
+    check_size,
+    read_record,
+    read_samples,
+    sample_record,
+)
 from harness.pipeline import EvalConfig, evaluate
 from harness.suite import Suite, load_suite
 from leaderboard.decoding import Decoding, parse_decoding
@@ -123,12 +130,12 @@ class Verification:
 
     suite: str
     split: str
-    results: dict  # our results.json
+    results: RunRecord  # our results.json
     samples: list[dict]  # our samples.jsonl records (+ latency_s)
     predictions: dict[int, str]  # question_id -> SQL, for the fingerprint
     data_hash: str
     gold_copy_share: float | None = None  # predictions equal to the gold SQL, normalised
-    claimed: dict | None = None  # the run's results.json, when there was one
+    claimed: RunRecord | None = None  # the run's results.json, when there was one
     flags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     question_limit: int | None = None  # a --limit run: verified on its first N questions
@@ -140,7 +147,13 @@ class Verification:
     @property
     def claimed_ex(self) -> float | None:
         """The run's claimed EX when it is a finite number (a NaN claim is flagged instead)."""
-        return _number(_obj(_obj(self.claimed).get("metrics")).get("ex"))
+        return None if self.claimed is None else _number(self.claimed.metrics.ex)
+
+    @property
+    def claimed_s_per_sample(self) -> float | None:
+        """The run's own throughput figure: timings cannot be re-checked."""
+        latency = None if self.claimed is None else self.claimed.latency
+        return _number(_obj(latency).get("s_per_sample"))
 
 
 def verify_run(
@@ -151,12 +164,11 @@ def verify_run(
     if not run_dir.is_dir():
         raise RunFolderError(f"{run_dir} is not a run folder (expected a folder holding "
                              f"results.json and samples.jsonl).", path=run_dir)
-    # Read and type-checked by the one reader; kept as its JSON (stored as submitted).
-    claimed = read_record(run_dir, MAX_RESULTS_BYTES).to_json()
+    claimed = read_record(run_dir, MAX_RESULTS_BYTES)  # type-checked by the one reader
     samples_path = run_dir / "samples.jsonl"
     records = read_samples(run_dir, MAX_SUBMISSION_BYTES)
-    suite = load_suite(claimed["suite"], data_dir)
-    split = claimed["split"]
+    suite = load_suite(claimed.suite, data_dir)
+    split = claimed.split
     suite.check_split(split)
     examples = suite.load_examples(split)
     split_size = len(examples)
@@ -213,9 +225,9 @@ def verify_predictions(
     )
 
 
-def _question_limit(claimed: dict, split_size: int, run_dir: Path) -> int | None:
+def _question_limit(claimed: RunRecord, split_size: int, run_dir: Path) -> int | None:
     """The run's --limit when it cut the split short; None for a whole split."""
-    limit = _obj(claimed.get("config")).get("limit")
+    limit = claimed.config.get("limit")
     if limit is None:
         return None
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
@@ -273,9 +285,8 @@ def _score(
     except DataError as exc:  # not one database here: nothing to verify against
         raise SubmissionError(f"Cannot verify this submission. {exc}") from exc
     record.predictions.sha256 = hashlib.sha256(raw).hexdigest()
-    results = record.to_json()
-    if results["counts"]["scored"] == 0:
-        reasons = ", ".join(f"{n} × {r}" for r, n in results["unscorable"].items())
+    if record.counts.scored == 0:
+        reasons = ", ".join(f"{n} × {r}" for r, n in record.unscorable.items())
         raise SubmissionError(
             f"None of the {len(examples)} questions of {suite.name}/{split} can be scored here "
             f"({reasons}). Point --data-dir at the benchmark data, then submit again."
@@ -290,10 +301,10 @@ def _score(
     verification = Verification(
         suite=suite.name,
         split=split,
-        results=results,
+        results=record,
         samples=samples,
         predictions={qid: p.sql for qid, p in predictions.items()},
-        data_hash=results["data"]["split_sha256"],
+        data_hash=record.data.split_sha256 or "",
         gold_copy_share=share,
     )
     if share is not None and share > GOLD_COPY_FLAG_SHARE:
@@ -333,31 +344,34 @@ def _compare_claims(
     A run scored under another rule is re-scored a second time under that rule, so its claims
     are checked against what that rule really gives; the stored numbers stay the official ones.
     """
-    claimed, ours = v.claimed or {}, v.results
-    run_hash = _obj(claimed.get("data")).get("split_sha256")
+    claimed, ours = v.claimed, v.results
+    if claimed is None:
+        return
+    run_hash = claimed.data.split_sha256
     if run_hash and run_hash != v.data_hash:
         v.flags.append(
             f"{v.label}: the run was scored on other data (split hash {str(run_hash)[:12]}, "
             f"ours {v.data_hash[:12]}); the stored numbers are ours."
         )
-    rule = claimed.get("rule")
-    if rule and rule != ours["rule"]:
+    rule = claimed.rule
+    if rule and rule != ours.rule:
         under_rule = _rescore_under(rule, v, suite, predictions, workers)
         if under_rule is None:
             return
         ours = under_rule
         v.notes.append(
             f"{v.label}: the run used rule {rule!r}; its claims were checked under that rule, and "
-            f"the stored numbers are the official rule {v.results['rule']!r}'s."
+            f"the stored numbers are the official rule {v.results.rule!r}'s."
         )
     _compare_metrics(v, claimed, ours, "" if ours is v.results else f" under rule {rule!r}")
 
 
-def _rescore_under(rule, v: Verification, suite: Suite, predictions, workers) -> dict | None:
-    """Our results.json for the same predictions under the run's own ``rule`` (None: flagged)."""
+def _rescore_under(rule: str, v: Verification, suite: Suite, predictions, workers
+                   ) -> RunRecord | None:
+    """Our record for the same predictions under the run's own ``rule`` (None: flagged)."""
     from harness.evaluation.rules import RULES
 
-    if not isinstance(rule, str) or rule not in RULES or not predictions:
+    if rule not in RULES or not predictions:
         v.flags.append(
             f"{v.label}: the run names rule {str(rule)[:40]!r}, which this harness does not have; "
             f"its claims cannot be checked. The stored numbers are the official rule's."
@@ -371,21 +385,15 @@ def _rescore_under(rule, v: Verification, suite: Suite, predictions, workers) ->
     except DataError as exc:  # pragma: no cover - the official scoring just worked
         v.flags.append(f"{v.label}: cannot re-score under rule {rule!r} ({exc}).")
         return None
-    return record.to_json()
+    return record
 
 
-def _compare_metrics(v: Verification, claimed: dict, ours: dict, under: str) -> None:
-    cm, om = claimed.get("metrics"), ours["metrics"]
-    if not isinstance(cm, dict):
-        return
-    checks = [("EX", cm.get("ex"), om.get("ex")), ("strict EX", cm.get("strict_ex"),
-              om.get("strict_ex")), ("EX over all", cm.get("ex_over_total"),
-              om.get("ex_over_total"))]
-    claimed_levels = cm.get("by_difficulty") if isinstance(cm.get("by_difficulty"), dict) else {}
-    for level, block in claimed_levels.items():
-        mine = (om.get("by_difficulty") or {}).get(level) or {}
-        value = block.get("ex") if isinstance(block, dict) else block
-        checks.append((f"{level} EX", value, mine.get("ex")))
+def _compare_metrics(v: Verification, claimed: RunRecord, ours: RunRecord, under: str) -> None:
+    cm, om = claimed.metrics, ours.metrics
+    checks = [("EX", cm.ex, om.ex), ("strict EX", cm.strict_ex, om.strict_ex),
+              ("EX over all", cm.ex_over_total, om.ex_over_total)]
+    for level, block in cm.by_difficulty.items():
+        checks.append((f"{level} EX", block.get("ex"), om.by_difficulty.get(level, {}).get("ex")))
     mismatches = []
     for label, claim, actual in checks:
         if claim is None:
@@ -395,10 +403,9 @@ def _compare_metrics(v: Verification, claimed: dict, ours: dict, under: str) -> 
             mismatches.append(f"{label} claimed as {str(claim)[:40]!r}, not a finite number")
         elif actual is None or abs(number - actual) > TOLERANCE:
             mismatches.append(f"{label} claimed {_pct(number)}, re-scored {_pct(actual)}")
-    claimed_correct = _obj(claimed.get("counts")).get("correct")
-    if claimed_correct is not None and claimed_correct != ours["counts"]["correct"]:
+    if claimed.counts.correct != ours.counts.correct:
         mismatches.append(
-            f"{str(claimed_correct)[:20]} correct claimed, {ours['counts']['correct']} re-scored"
+            f"{claimed.counts.correct} correct claimed, {ours.counts.correct} re-scored"
         )
     if mismatches:
         v.flags.append(
@@ -428,10 +435,10 @@ class SubmitOutcome:
     def summary(self) -> list[dict]:
         out = []
         for v in self.verifications:
-            m, c = v.results["metrics"], v.results["counts"]
+            m, c = v.results.metrics, v.results.counts
             out.append({
-                "suite": v.suite, "split": v.split, "ex": m["ex"], "ex_ci95": m["ex_ci95"],
-                "correct": c["correct"], "scored": c["scored"], "total": c["total"],
+                "suite": v.suite, "split": v.split, "ex": m.ex, "ex_ci95": m.ex_ci95,
+                "correct": c.correct, "scored": c.scored, "total": c.total,
                 "claimed_ex": v.claimed_ex, "gold_copy_share": v.gold_copy_share,
             })
         return out
@@ -537,6 +544,21 @@ def store_verified(
     ``review="pending"`` holds it for a maintainer's approval (``harness submissions approve``).
     ``seed_group`` and ``seed``: this submission is one seed of a run over several seeds.
     """
+    _refuse_repeated_splits(verifications)
+    fp = fingerprint(verifications)
+    existing = store.find(fp)
+    if existing is not None:
+        raise DuplicateSubmission(fp, existing)
+    flags = [f for v in verifications for f in v.flags
+             if not (meta.method == GOLD_METHOD and "are the gold SQL itself" in f)]
+    notes = [n for v in verifications for n in v.notes]
+    record = _submission_record(verifications, meta, fp, flags, review,
+                                seed_group=seed_group, seed=seed)
+    submission_id = store.add(record)
+    return SubmitOutcome(submission_id, meta.name, verifications, flags, notes, review)
+
+
+def _refuse_repeated_splits(verifications: list[Verification]) -> None:
     labels = [v.label for v in verifications]
     repeated = sorted({label for label in labels if labels.count(label) > 1})
     if repeated:
@@ -544,35 +566,35 @@ def store_verified(
             f"Two runs of the same suite/split ({', '.join(repeated)}) in one submission; "
             f"submit them separately."
         )
-    fp = fingerprint(verifications)
-    existing = store.find(fp)
-    if existing is not None:
-        raise DuplicateSubmission(fp, existing)
+
+
+def _result_record(v: Verification) -> ResultRecord:
+    """One suite/split as stored: our numbers, the run's claims beside them, the samples."""
+    return ResultRecord(
+        suite=v.suite,
+        split=v.split,
+        metrics=as_json(v.results.metrics),
+        counts=as_json(v.results.counts),
+        rule=v.results.rule,
+        s_per_sample=v.claimed_s_per_sample,
+        claimed_ex=v.claimed_ex,
+        note="; ".join(v.notes) or None,
+        question_limit=v.question_limit,
+        gold_copy_share=v.gold_copy_share,
+        samples=v.samples,
+        claimed_results=v.claimed.to_json() if v.claimed else None,
+        verified_results=v.results.to_json(),
+    )
+
+
+def _submission_record(verifications: list[Verification], meta: SubmissionMeta, fp: str,
+                       flags: list[str], review: str, seed_group: str | None,
+                       seed: int | None) -> SubmissionRecord:
+    """The submission's row: the submitter's metadata first, else what the runs recorded."""
     claims = [v.claimed for v in verifications if v.claimed]
     run = run_description(claims)
-    flags = [f for v in verifications for f in v.flags
-             if not (meta.method == GOLD_METHOD and "are the gold SQL itself" in f)]
-    notes = [n for v in verifications for n in v.notes]
-    results = [
-        ResultRecord(
-            suite=v.suite,
-            split=v.split,
-            metrics=v.results["metrics"],
-            counts=v.results["counts"],
-            rule=v.results["rule"],
-            # Timings cannot be re-checked: this is the run's own throughput figure.
-            s_per_sample=_number(_obj(_obj(v.claimed).get("latency")).get("s_per_sample")),
-            claimed_ex=v.claimed_ex,
-            note="; ".join(v.notes) or None,
-            question_limit=v.question_limit,
-            gold_copy_share=v.gold_copy_share,
-            samples=v.samples,
-            claimed_results=v.claimed,
-            verified_results=v.results,
-        )
-        for v in verifications
-    ]
-    record = SubmissionRecord(
+    results = [_result_record(v) for v in verifications]
+    return SubmissionRecord(
         name=meta.name,
         fingerprint=fp,
         status="verified",
@@ -596,25 +618,20 @@ def store_verified(
         method_info=run["method_info"],
         link=meta.link,
         source="harness submit",
-        harness_version=_text(", ".join(sorted({str(c.get("harness_version")) for c in claims
-                                                  if c.get("harness_version")}))),
-        git_commit=_text(next((c.get("git_commit") for c in claims if c.get("git_commit")), None)),
+        harness_version=run["harness_version"],
+        git_commit=run["git_commit"],
         verifier_version=__version__,
         data_hashes={
-            v.label: {
-                "run": _obj(_obj(v.claimed).get("data")).get("split_sha256"),
-                "verified": v.data_hash,
-            }
+            v.label: {"run": v.claimed.data.split_sha256 if v.claimed else None,
+                      "verified": v.data_hash}
             for v in verifications
         },
-        claimed_metrics={v.label: v.claimed.get("metrics") for v in verifications if v.claimed}
-        or None,
-        recomputed_metrics={v.label: v.results["metrics"] for v in verifications},
+        claimed_metrics={v.label: as_json(v.claimed.metrics) for v in verifications
+                         if v.claimed} or None,
+        recomputed_metrics={v.label: as_json(v.results.metrics) for v in verifications},
         seed_group=seed_group,
         seed=seed,
     )
-    submission_id = store.add(record)
-    return SubmitOutcome(submission_id, meta.name, verifications, flags, notes, review)
 
 
 def _run_decoding(text: str | None, sampling: dict, config: dict) -> Decoding:
@@ -642,27 +659,27 @@ def _decoding_columns(d: Decoding) -> dict:
     }
 
 
-def run_description(claims: list[dict]) -> dict:
+def run_description(claims: list[RunRecord]) -> dict:
     """What the runs' records say about the model (none of it can be re-checked).
 
     ``harness run`` writes ``method`` (``Method.provenance()``: ``method``, ``config`` with the
     ``model``, ``backend``, ``model_identity``, ``hardware``, ``sampling``), ``latency``
     (``summarize_latency``: ``s_per_sample``, ``latency_p50_s``, ``latency_p95_s``,
-    ``tokens_per_s``) and ``decoding``; ``harness eval`` writes none of them. Parameters and
-    training data are never recorded: they come from the submitter.
+    ``tokens_per_s``) and ``decoding``; ``harness eval`` writes none of them; both write the
+    harness version and git commit. Parameters and training data are never recorded: they come
+    from the submitter.
     """
-    method = _first_dict(c.get("method") for c in claims)
-    latency = _first_dict(c.get("latency") for c in claims)
+    method = _first_dict(c.method for c in claims)
+    latency = _first_dict(c.latency for c in claims)
     config = _first_dict([method.get("config")])
     identity = _first_dict([method.get("model_identity")])
+    decoding = next((c.decoding for c in claims if c.decoding is not None), None)
     return {
         "method": _text(method.get("method")),
         "base_model": _text(config.get("model")),
-        "decoding": _text(next((c["decoding"] for c in claims
-                                if isinstance(c.get("decoding"), str)), None)),
+        "decoding": _text(decoding),
         "decoding_fields": _run_decoding(
-            next((c["decoding"] for c in claims if isinstance(c.get("decoding"), str)), None),
-            _first_dict([method.get("sampling")]), config,
+            decoding, _first_dict([method.get("sampling")]), config,
         ),
         "hardware": _hardware_text(method.get("hardware")),
         "backend": _text(method.get("backend") or identity.get("backend")),
@@ -671,6 +688,9 @@ def run_description(claims: list[dict]) -> dict:
         "tokens_per_s": _number(latency.get("tokens_per_s")),
         "latency": latency or None,
         "method_info": method or None,
+        "harness_version": _text(", ".join(sorted({c.harness_version for c in claims
+                                                   if c.harness_version}))),
+        "git_commit": _text(next((c.git_commit for c in claims if c.git_commit), None)),
     }
 
 

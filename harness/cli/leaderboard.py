@@ -151,12 +151,12 @@ def _submit_seeds(folder: Path, meta, db, data_dir, workers, as_json: bool) -> N
     finally:
         store.close()
     rows = [(o.submission_id, o.verifications[0], o.flags) for o in outcomes]
-    exs = [v.results["metrics"]["ex"] for _, v, _ in rows]
+    exs = [v.results.metrics.ex for _, v, _ in rows]
     if as_json:
         click.echo(json.dumps({
             "name": meta.name, "submission_ids": [i for i, _, _ in rows],
             "ex_mean": statistics.fmean(exs), "ex_sd": statistics.stdev(exs),
-            "seeds": [{"submission_id": i, "ex": v.results["metrics"]["ex"], "flags": f}
+            "seeds": [{"submission_id": i, "ex": v.results.metrics.ex, "flags": f}
                       for i, v, f in rows],
             "store": store.display_url,
         }, indent=2, ensure_ascii=False))
@@ -167,7 +167,7 @@ def _submit_seeds(folder: Path, meta, db, data_dir, workers, as_json: bool) -> N
     click.echo(f"  {v0.suite}/{v0.split}: EX {100 * statistics.fmean(exs):.2f}% "
                f"± {100 * statistics.stdev(exs):.2f} (sd over {len(exs)} seeds)")
     for i, v, flags in rows:
-        click.echo(f"  #{i}: EX {100 * v.results['metrics']['ex']:.2f}%"
+        click.echo(f"  #{i}: EX {100 * v.results.metrics.ex:.2f}%"
                    + (f"  FLAGGED: {'; '.join(flags)}" if flags else ""))
 
 
