@@ -178,7 +178,7 @@ def common_trl_args(cfg: TrainingConfig, output_dir: Path) -> dict[str, Any]:
         "use_cpu": not gpu,
         "bf16": gpu and dtype == torch.bfloat16,
         "fp16": False,
-        "activation_checkpointing": cfg.activation_checkpointing,
+        checkpointing_argument(): cfg.activation_checkpointing,
         "logging_steps": cfg.logging_steps,
         "save_strategy": "steps" if cfg.save_steps > 0 else "no",
         "save_steps": cfg.save_steps if cfg.save_steps > 0 else 500,
@@ -188,6 +188,19 @@ def common_trl_args(cfg: TrainingConfig, output_dir: Path) -> dict[str, Any]:
         "remove_unused_columns": False,
         "disable_tqdm": True,
     }
+
+
+def checkpointing_argument() -> str:
+    """The TrainingArguments name of activation checkpointing: ``activation_checkpointing`` from
+    transformers 5.2x on, ``gradient_checkpointing`` before (pyproject allows both)."""
+    import inspect
+
+    from transformers import TrainingArguments
+
+    names = inspect.signature(TrainingArguments).parameters
+    return "activation_checkpointing" if "activation_checkpointing" in names else (
+        "gradient_checkpointing"
+    )
 
 
 # -- model and data ---------------------------------------------------------------------------
