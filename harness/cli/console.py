@@ -47,6 +47,18 @@ def output_to_log(log_path: Path, verbose: bool = False) -> Iterator[IO[str]]:
     With ``verbose`` the captured output is copied to the terminal too (through a pipe).
     Library logging goes to the log with timestamps, warnings through it.
     """
+    with (
+        _descriptors_to_log(log_path, verbose) as terminal,
+        _python_streams_on_descriptors(),
+        _library_logging_to_stderr(),
+    ):
+        yield terminal
+
+
+@contextlib.contextmanager
+def _descriptors_to_log(log_path: Path, verbose: bool) -> Iterator[IO[str]]:
+    """File descriptors 1 and 2 pointed at the log (with ``verbose``, at a pipe whose reader
+    copies to the log and the terminal); yields a text stream to the terminal as it was."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
@@ -62,28 +74,9 @@ def output_to_log(log_path: Path, verbose: bool = False) -> Iterator[IO[str]]:
         target = log.fileno()
     os.dup2(target, 1)
     os.dup2(target, 2)
-    old_streams = sys.stdout, sys.stderr
-    sys.stdout = open(1, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)  # noqa: SIM115
-    sys.stderr = open(2, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)  # noqa: SIM115
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    logging.captureWarnings(True)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("default")  # each warning once per place, in the log
-            yield terminal
+        yield terminal
     finally:
-        logging.captureWarnings(False)
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-            stream.close()
-        sys.stdout, sys.stderr = old_streams
         os.dup2(saved[1], 1)
         os.dup2(saved[2], 2)
         if pump is not None:
@@ -93,6 +86,42 @@ def output_to_log(log_path: Path, verbose: bool = False) -> Iterator[IO[str]]:
             os.close(fd)
         terminal.close()
         log.close()
+
+
+@contextlib.contextmanager
+def _python_streams_on_descriptors() -> Iterator[None]:
+    """``sys.stdout``/``sys.stderr`` as line-buffered text streams over descriptors 1 and 2, so
+    Python's own writes land where the descriptors point; the old streams come back after."""
+    old_streams = sys.stdout, sys.stderr
+    sys.stdout = open(1, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", encoding="utf-8", errors="replace", buffering=1, closefd=False)  # noqa: SIM115
+    try:
+        yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+            stream.close()
+        sys.stdout, sys.stderr = old_streams
+
+
+@contextlib.contextmanager
+def _library_logging_to_stderr() -> Iterator[None]:
+    """Root logging (INFO, timestamped) and warnings (each once per place) to ``sys.stderr``."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            yield
+    finally:
+        logging.captureWarnings(False)
+        root.removeHandler(handler)
+        root.setLevel(old_level)
 
 
 def _copy(read_end: int, log: IO[bytes], terminal_fd: int) -> None:
