@@ -506,29 +506,13 @@ class Executor:
         for i, key in enumerate(keys):
             owners[key].append(i)
 
-        cache_keys: dict[tuple[str, str, int], str] = {}
-        done: set[tuple[str, str, int]] = set()
-        if self.cache is not None:
-            for work, query in unique.items():
-                if query.gold and Path(query.db_path).is_file():
-                    cache_keys[work] = self.cache.key(query, settings)
-            cached = self.cache.get_many(list(cache_keys.values()), settings)
-            for work, cache_key in cache_keys.items():
-                if cache_key in cached:
-                    done.add(work)
-                    yield owners[work], cached[cache_key]
-            if progress and done:
-                progress(len(done), len(unique))
+        cache_keys, hits = self._cached(unique, settings)
+        for work, execution in hits.items():
+            yield owners[work], execution
+        if progress and hits:
+            progress(len(hits), len(unique))
 
-        pending = [work for work in unique if work not in done]
-        by_db: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-        for work in pending:
-            by_db[work[0]].append(work)
-        chunks = [
-            works[start : start + self.chunk_size]
-            for works in by_db.values()
-            for start in range(0, len(works), self.chunk_size)
-        ]
+        chunks = self._chunks([work for work in unique if work not in hits])
         fresh: list[tuple[str, Execution]] = []
         if chunks:
             pool = self._get_pool()
@@ -542,6 +526,31 @@ class Executor:
                     progress(1, len(unique))
         if fresh and self.cache is not None:
             self.cache.put_many(fresh, settings)
+
+    def _cached(self, unique: dict[tuple[str, str, int], Query], settings: ExecutionSettings
+                ) -> tuple[dict[tuple[str, str, int], str], dict[tuple[str, str, int], Execution]]:
+        """(cache key of each gold query on an existing file, the results already cached)."""
+        if self.cache is None:
+            return {}, {}
+        cache_keys = {
+            work: self.cache.key(query, settings)
+            for work, query in unique.items()
+            if query.gold and Path(query.db_path).is_file()
+        }
+        cached = self.cache.get_many(list(cache_keys.values()), settings)
+        hits = {work: cached[key] for work, key in cache_keys.items() if key in cached}
+        return cache_keys, hits
+
+    def _chunks(self, works: list[tuple[str, str, int]]) -> list[list[tuple[str, str, int]]]:
+        """The work cut into chunks of at most ``chunk_size`` that share a database."""
+        by_db: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+        for work in works:
+            by_db[work[0]].append(work)
+        return [
+            group[start : start + self.chunk_size]
+            for group in by_db.values()
+            for start in range(0, len(group), self.chunk_size)
+        ]
 
     def _get_pool(self) -> WorkerPool:
         if self._pool is None:

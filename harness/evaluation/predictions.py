@@ -125,11 +125,14 @@ def with_problem(prediction: Prediction) -> Prediction:
     return Prediction(prediction.question_id, sql, prediction.meta, problem)
 
 
+_Entry = tuple[int | None, int, Prediction]  # (candidate index if given, line number, prediction)
+
+
 def _read_jsonl(
     text: str, examples: list[Example], path: Path, many: bool
 ) -> dict[int, list[Prediction]]:
     known = {e.question_id for e in examples}
-    lines: dict[int, list[tuple[int | None, int, Prediction]]] = {}  # qid -> (index, line, pred)
+    lines: dict[int, list[_Entry]] = {}
     listed: set[int] = set()  # questions given as one "candidates" list
     unknown: list[int] = []
     for line_no, line in enumerate(text.split("\n"), start=1):
@@ -137,43 +140,15 @@ def _read_jsonl(
             continue
         where = f"{path}:{line_no}"
         record = _loads(line, where)
-        has_list = isinstance(record, dict) and many and "candidates" in record
-        if not isinstance(record, dict) or "question_id" not in record or (
-            "sql" not in record and not has_list
-        ):
-            raise PredictionsError(
-                f'{where}: each line must be an object with "question_id" and "sql"'
-                + (' (or "candidates": a list of SQL).' if many else ".")
-            )
+        has_list = _has_candidate_list(record, where, many)
         qid = _as_question_id(record["question_id"], where)
         if qid in listed or (qid in lines and (has_list or not many)):
-            hint = (
-                ""
-                if many
-                else " (several candidates per question: `harness eval` scores them all)"
+            hint = "" if many else (
+                " (several candidates per question: `harness eval` scores them all)"
             )
             raise PredictionsError(f"{where}: question_id {qid} appears twice{hint}.")
-        if has_list:
-            if "sql" in record:
-                raise PredictionsError(f'{where}: give "sql" or "candidates", not both.')
-            sqls = record["candidates"]
-            if not isinstance(sqls, list) or not sqls:
-                raise PredictionsError(f'{where}: "candidates" must be a non-empty list of SQL.')
-            meta = {k: v for k, v in record.items() if k not in ("question_id", "candidates")}
-            entries: list[tuple[int | None, int, Prediction]] = [
-                (i, line_no, Prediction(qid, _sql_text(sql, f"{where}: candidate {i}"), meta))
-                for i, sql in enumerate(sqls)
-            ]
-        else:
-            index = record.get("candidate")
-            if index is not None and (
-                isinstance(index, bool) or not isinstance(index, int) or index < 0
-            ):
-                raise PredictionsError(
-                    f'{where}: "candidate" must be an integer ≥ 0, got {index!r}.'
-                )
-            meta = {k: v for k, v in record.items() if k not in ("question_id", "sql", "candidate")}
-            entries = [(index, line_no, Prediction(qid, _sql_text(record["sql"], where), meta))]
+        read = _list_entries if has_list else _sql_entry
+        entries = read(record, qid, line_no, where)
         if qid not in known:
             unknown.append(qid)
             continue
@@ -184,6 +159,42 @@ def _read_jsonl(
     return {qid: _in_candidate_order(qid, entries, path) for qid, entries in lines.items()}
 
 
+def _has_candidate_list(record, where: str, many: bool) -> bool:
+    """Whether a line gives a "candidates" list (else one "sql"); refuses any other shape."""
+    has_list = isinstance(record, dict) and many and "candidates" in record
+    if not isinstance(record, dict) or "question_id" not in record or (
+        "sql" not in record and not has_list
+    ):
+        raise PredictionsError(
+            f'{where}: each line must be an object with "question_id" and "sql"'
+            + (' (or "candidates": a list of SQL).' if many else ".")
+        )
+    return has_list
+
+
+def _list_entries(record: dict, qid: int, line_no: int, where: str) -> list[_Entry]:
+    """A line's "candidates" list, each in its list position."""
+    if "sql" in record:
+        raise PredictionsError(f'{where}: give "sql" or "candidates", not both.')
+    sqls = record["candidates"]
+    if not isinstance(sqls, list) or not sqls:
+        raise PredictionsError(f'{where}: "candidates" must be a non-empty list of SQL.')
+    meta = {k: v for k, v in record.items() if k not in ("question_id", "candidates")}
+    return [
+        (i, line_no, Prediction(qid, _sql_text(sql, f"{where}: candidate {i}"), meta))
+        for i, sql in enumerate(sqls)
+    ]
+
+
+def _sql_entry(record: dict, qid: int, line_no: int, where: str) -> list[_Entry]:
+    """A line's one "sql", at its "candidate" index when it gives one."""
+    index = record.get("candidate")
+    if index is not None and (isinstance(index, bool) or not isinstance(index, int) or index < 0):
+        raise PredictionsError(f'{where}: "candidate" must be an integer ≥ 0, got {index!r}.')
+    meta = {k: v for k, v in record.items() if k not in ("question_id", "sql", "candidate")}
+    return [(index, line_no, Prediction(qid, _sql_text(record["sql"], where), meta))]
+
+
 def _sql_text(sql, where: str) -> str:
     if sql is None:
         return ""
@@ -192,9 +203,7 @@ def _sql_text(sql, where: str) -> str:
     return sql
 
 
-def _in_candidate_order(
-    qid: int, entries: list[tuple[int | None, int, Prediction]], path: Path
-) -> list[Prediction]:
+def _in_candidate_order(qid: int, entries: list[_Entry], path: Path) -> list[Prediction]:
     """File order, or the ``candidate`` indices' order when every line of the question has one."""
     indices = [index for index, _, _ in entries]
     if len(entries) == 1 or all(index is None for index in indices):
