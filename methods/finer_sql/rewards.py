@@ -102,8 +102,16 @@ class FinerSQLRewards:
                 for d, g, c in zip(db_id, gold_sql, checks)
             ]
         )
-        n = len(texts)
-        fmt, exe, atom, mem = [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
+        scores = self._execution_terms(checks, grades, golds)
+        if self.memory is not None:
+            self._memory_term(scores, checks, prompts, db_id)
+        self._last_key, self._last = key, scores
+        return scores
+
+    def _execution_terms(self, checks, grades, golds: list[list[str]]) -> BatchScores:
+        """Format, execution and atomic terms (the memory term still 0)."""
+        n = len(checks)
+        fmt, exe, atom = [0.0] * n, [0.0] * n, [0.0] * n
         correct = [False] * n
         for i, (check, grade) in enumerate(zip(checks, grades)):
             if not check.ok:
@@ -117,21 +125,20 @@ class FinerSQLRewards:
                     atom[i] = atomic_reward(
                         check.parsed.sql, golds[i], self.shaping, self.upstream_compat
                     )
-        writes: dict[str, int] = {}
-        if self.memory is not None:
-            passed = [i for i in range(n) if checks[i].ok]
-            thoughts = [checks[i].parsed.thought for i in passed]
-            dbs = [db_id[i] for i in passed]
-            oks = [correct[i] for i in passed]
-            values, vectors = self.memory.rewards(thoughts, dbs, oks)
-            for i, value in zip(passed, values):
-                mem[i] = value if math.isfinite(value) else 0.0
-            prompt_texts = [_prompt_text(prompts[i]) for i in passed]
-            for w in self.memory.write(thoughts, prompt_texts, dbs, oks, vectors):
-                writes[w.reason] = writes.get(w.reason, 0) + 1
-        scores = BatchScores(fmt, exe, atom, mem, correct, [c.failed for c in checks], writes)
-        self._last_key, self._last = key, scores
-        return scores
+        return BatchScores(fmt, exe, atom, [0.0] * n, correct, [c.failed for c in checks])
+
+    def _memory_term(self, scores: BatchScores, checks, prompts, db_id) -> None:
+        """The memory term of the completions that passed the gate; their traces written."""
+        passed = [i for i in range(len(checks)) if checks[i].ok]
+        thoughts = [checks[i].parsed.thought for i in passed]
+        dbs = [db_id[i] for i in passed]
+        oks = [scores.correct[i] for i in passed]
+        values, vectors = self.memory.rewards(thoughts, dbs, oks)
+        for i, value in zip(passed, values):
+            scores.memory[i] = value if math.isfinite(value) else 0.0
+        prompt_texts = [_prompt_text(prompts[i]) for i in passed]
+        for w in self.memory.write(thoughts, prompt_texts, dbs, oks, vectors):
+            scores.memory_writes[w.reason] = scores.memory_writes.get(w.reason, 0) + 1
 
     def reward_functions(self) -> list:
         """The four TRL reward functions, in :data:`TERMS` order."""
