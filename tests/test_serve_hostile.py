@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -82,6 +83,44 @@ def test_generation_stops_when_the_client_leaves(guarded, tiny):  # noqa: F811
     # The model is free again soon: the next request is not queued behind the abandoned one.
     assert _post(guarded.url, {"messages": MSG, "max_tokens": 1})[0] == 200
     assert time.monotonic() - start < 10
+
+
+def _leave(port: int, body: dict, after_s: float) -> None:
+    """Send a chat request on a bare socket, then close the connection after ``after_s`` seconds
+    without reading anything (a client that gave up, or was killed)."""
+    payload = json.dumps(body).encode()
+    head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nAuthorization: Bearer sesame\r\n"
+            f"Content-Length: {len(payload)}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head + payload)
+        time.sleep(after_s)
+
+
+def _timed(url: str, body: dict) -> float:
+    start = time.monotonic()
+    assert _post(url, body)[0] == 200
+    return time.monotonic() - start
+
+
+@pytest.mark.parametrize("n,stream", [(1, False), (4, False), (4, True)])
+def test_a_whole_answer_stops_generating_when_the_client_leaves(guarded, tiny, n, stream):  # noqa: F811
+    """Without streaming (and streamed with n > 1) the answer is generated whole before a byte is
+    sent: the server must still notice the client left, and free the model for the next one."""
+    request = {"messages": MSG, "n": n, "stream": stream, "temperature": 1.0, "seed": 1}
+    max_tokens = tiny.context_length - 64
+    # What finishing the abandoned request would cost on this machine, from two short ones.
+    short, longer = (_timed(guarded.url, {**request, "stream": False, "max_tokens": k})
+                     for k in (1, 33))
+    finishing = max(longer - short, 0) / 32 * max_tokens
+    bound = min(10.0, finishing / 3)
+
+    _leave(guarded.port, {**request, "max_tokens": max_tokens}, after_s=1.0)
+    start = time.monotonic()
+    # The next request is not queued behind the abandoned one (the model serves one at a time).
+    assert _post(guarded.url, {"messages": MSG, "max_tokens": 1})[0] == 200
+    waited = time.monotonic() - start
+    assert waited < bound, f"waited {waited:.1f} s; finishing would take ~{finishing:.0f} s"
 
 
 @pytest.mark.slow  # loads a model in a second process: a minute or more on a busy machine

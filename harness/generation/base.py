@@ -96,7 +96,9 @@ class Generator(Protocol):
         ...
 
     def generate(self, prompts: list[Messages], params: SamplingParams) -> list[list[Completion]]:
-        """``params.n`` completions for each prompt, in prompt order."""
+        """``params.n`` completions for each prompt, in prompt order. A backend may also take
+        ``cancel`` (a ``threading.Event``): once it is set, stop and return what there is; the
+        server passes one so that a client that leaves frees the model."""
         ...
 
     def count_tokens(self, messages: Messages) -> int:

@@ -12,13 +12,15 @@ GPU, serve with vLLM (``vllm serve``) and point the ``openai`` backend at it.
 Requests are untrusted: the server listens on 127.0.0.1 unless told otherwise, checks an optional
 API key (``Authorization: Bearer …``), refuses bodies over ``MAX_BODY_BYTES`` and more than
 ``MAX_N`` completions or ``MAX_TOKENS`` tokens, answers bad input with a 400 and an OpenAI-style
-error body that names no local path, stops a streamed generation when the client goes away, and
-shuts down within ``SHUTDOWN_GRACE_S`` seconds of SIGTERM.
+error body that names no local path, stops generating when the client goes away (streamed or
+not, any ``n``), and shuts down within ``SHUTDOWN_GRACE_S`` seconds of SIGTERM.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
+import threading
 import time
 import uuid
 from typing import Any
@@ -36,9 +38,11 @@ SHUTDOWN_GRACE_S = 5
 def create_app(generator: Generator, model_name: str | None = None, api_key: str | None = None):
     """A Starlette app serving ``generator`` under the name ``model_name``; with ``api_key``,
     every request but ``/health`` must carry it as a bearer token."""
+    import functools
     import hmac
     import logging
 
+    import anyio
     from starlette.applications import Starlette
     from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
     from starlette.requests import Request
@@ -126,24 +130,50 @@ def create_app(generator: Generator, model_name: str | None = None, api_key: str
                 f"{params.max_new_tokens} in the completion).",
             )
         rid = f"chatcmpl-{uuid.uuid4().hex}"
-        if not body.get("stream"):
+        stream_fn = getattr(generator, "stream", None)
+        if body.get("stream") and params.n == 1 and stream_fn is not None:
+            pieces = _closing(stream_fn(messages, params), iterate_in_threadpool, run_in_threadpool)
+        else:  # the whole answer first, then as one JSON body or as events
             try:
-                (completions,) = await run_in_threadpool(generator.generate, [messages], params)
+                completions = await generate_while_connected(request, messages, params)
             except Exception:  # noqa: BLE001 - answer 500, keep serving
                 # The details (a weights path, a stack) are the operator's, not the client's.
                 logging.getLogger(__name__).exception("generation failed")
                 return error(500, "Generation failed on the server.", "server_error")
-            return JSONResponse(_response(rid, name, completions))
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        stream_fn = getattr(generator, "stream", None)
-        if params.n == 1 and stream_fn is not None:
-            pieces = _closing(stream_fn(messages, params), iterate_in_threadpool, run_in_threadpool)
-        else:
-            (completions,) = await run_in_threadpool(generator.generate, [messages], params)
+            if completions is None:  # nobody is there to read an answer
+                return error(499, "The client closed the request.")
+            if not body.get("stream"):
+                return JSONResponse(_response(rid, name, completions))
             pieces = _as_async(completions)
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         return StreamingResponse(
             _sse(rid, name, pieces, include_usage), media_type="text/event-stream"
         )
+
+    cancellable = "cancel" in inspect.signature(generator.generate).parameters
+
+    async def generate_while_connected(request: Request, messages, params):
+        """The completions for ``messages``, or None when the client left first: then the model
+        stops at its next decoding step (a generator whose ``generate`` takes ``cancel``)
+        instead of finishing, for nobody, work that holds the model for minutes."""
+        if not cancellable:
+            (completions,) = await run_in_threadpool(generator.generate, [messages], params)
+            return completions
+        cancel = threading.Event()
+
+        async def watch() -> None:
+            await _client_gone(request)
+            cancel.set()
+
+        async with anyio.create_task_group() as watching:
+            watching.start_soon(watch)
+            try:
+                results = await run_in_threadpool(
+                    functools.partial(generator.generate, cancel=cancel), [messages], params
+                )
+            finally:
+                watching.cancel_scope.cancel()
+        return None if cancel.is_set() else results[0]
 
     routes = [
         Route("/v1/models", models, methods=["GET"]),
@@ -152,6 +182,13 @@ def create_app(generator: Generator, model_name: str | None = None, api_key: str
         Route("/health", health, methods=["GET"]),
     ]
     return Starlette(routes=routes)
+
+
+async def _client_gone(request) -> None:
+    """Return once the client has closed the connection (its body was read already, so the next
+    ASGI message is the disconnect)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 async def _closing(iterator, iterate_in_threadpool, run_in_threadpool):

@@ -149,13 +149,20 @@ class TransformersGenerator:
         with self._tok_lock:
             return len(self.tokenizer(text, add_special_tokens=False).input_ids)
 
-    def generate(self, prompts: list[Messages], params: SamplingParams) -> list[list[Completion]]:
+    def generate(
+        self, prompts: list[Messages], params: SamplingParams,
+        cancel: threading.Event | None = None,
+    ) -> list[list[Completion]]:
+        """``params.n`` completions per prompt. Once ``cancel`` is set (the server's client went
+        away), decoding stops at its next step and what was generated so far is returned."""
         started = time.perf_counter()
         results: list[list[Completion]] = []
         with self._lock:
             for i in range(0, len(prompts), self.batch_size):
+                if cancel is not None and cancel.is_set():
+                    break
                 results.extend(
-                    self._generate_chunk(prompts[i : i + self.batch_size], params, started)
+                    self._generate_chunk(prompts[i : i + self.batch_size], params, started, cancel)
                 )
         return results
 
@@ -189,7 +196,8 @@ class TransformersGenerator:
         return kwargs
 
     def _generate_chunk(
-        self, prompts: list[Messages], params: SamplingParams, started: float
+        self, prompts: list[Messages], params: SamplingParams, started: float,
+        cancel: threading.Event | None = None,
     ) -> list[list[Completion]]:
         import torch
         from transformers import LogitsProcessorList
@@ -204,6 +212,7 @@ class TransformersGenerator:
             out = self.model.generate(
                 **enc,
                 logits_processor=LogitsProcessorList([timer]),
+                stopping_criteria=[_EventStop(cancel)] if cancel is not None else None,
                 **self._generate_kwargs(params),
             )
         done = time.perf_counter()
@@ -352,7 +361,8 @@ class _TokenQueue:
 
 
 class _EventStop:
-    """Stops generation once the consumer has what it needs (a stop string, a closed stream)."""
+    """Stops generation once the consumer has what it needs (a stop string, a closed stream) or
+    is gone (a cancelled request)."""
 
     def __init__(self, event: threading.Event) -> None:
         self.event = event
