@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from harness.cli.app import main
 from harness.errors import ConfigError
 from harness.evaluation import run_folder
+from harness.suite import load_suite
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _eval(capsys, *args: str) -> tuple[int, str]:
@@ -52,6 +60,66 @@ def test_a_second_writer_is_refused(tmp_path):
                 pass
     with run_folder.lock(out):  # released: the next one gets it
         pass
+
+
+def _holds_flock(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` holds a flock on ``path`` (read from /proc/locks, which takes
+    no lock itself: probing with flock could refuse the very writer under test)."""
+    if not path.exists():
+        return False
+    inode = f":{path.stat().st_ino} "
+    with open("/proc/locks") as f:
+        return any(line.split()[1:2] == ["FLOCK"] and f" {pid} " in line and inode in line
+                   for line in f)
+
+
+def test_a_second_eval_into_the_same_folder_is_refused_and_the_first_completes(tmp_path):
+    """Two real `harness eval` processes into one --out: the second stops at once with one
+    Error: line and exit code 1; the first, still running, writes a whole and correct run."""
+    if not Path("/proc/locks").exists():
+        pytest.skip("reads held locks from /proc/locks (Linux)")
+    examples = load_suite("sample").load_examples("dev")[:6]
+    slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    predictions = tmp_path / "predictions.jsonl"
+    with open(predictions, "w") as f:
+        for i, e in enumerate(examples):  # four statements that each run to the timeout first
+            sql = f"{slow} WHERE x > {i}" if i < 4 else e.gold_sql
+            f.write(json.dumps({"question_id": e.question_id, "sql": sql}) + "\n")
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "harness", "eval", "--suite", "sample", "--predictions",
+           str(predictions), "--out", str(out), "--limit", "6", "--timeout", "4",
+           "--workers", "1", "--no-gold-cache", "--json"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    first = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not _holds_flock(first.pid, out / run_folder.LOCK_NAME):
+            assert first.poll() is None, first.communicate()
+            assert time.monotonic() < deadline, "the first eval never took the lock"
+            time.sleep(0.05)
+
+        for extra in ([], ["--overwrite"]):
+            second = subprocess.run(cmd + extra, cwd=REPO, env=env, capture_output=True,
+                                    text=True, timeout=120)
+            assert second.returncode == 1, second.stderr
+            assert second.stderr.startswith("Error: Another harness process is writing")
+            assert second.stderr.count("\n") == 1, second.stderr
+            assert first.poll() is None  # refused by the lock, not by a finished run
+
+        stdout, stderr = first.communicate(timeout=180)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert first.returncode == 0, stderr
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "results.json", "samples.jsonl"]
+    samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    assert [(s["question_id"], s["reason"]) for s in samples] == [
+        (e.question_id, "pred_timeout" if i < 4 else "match") for i, e in enumerate(examples)]
+    results = json.loads((out / "results.json").read_text())
+    assert results == json.loads(stdout)
+    assert (results["counts"]["total"], results["counts"]["correct"]) == (6, 2)
 
 
 def test_written_files_respect_the_umask(capsys, tmp_path):

@@ -61,22 +61,27 @@ def clear(out: Path) -> None:
 @contextlib.contextmanager
 def lock(out: Path) -> Iterator[None]:
     """Hold the run folder's lock, or ConfigError when another process holds it. A folder this
-    created is removed again if the command fails before writing anything into it."""
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
+    process created is removed again if the command fails before writing anything into it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:  # atomic: of two writers starting at once, exactly one created the folder
+        out.mkdir()
+        created = True
+    except FileExistsError:
+        created = False
     fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, umask_mode())
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        except BlockingIOError:  # the holder's folder: a refused writer removes nothing
             raise ConfigError(
                 f"Another harness process is writing {out} (it holds {out / LOCK_NAME}); wait "
                 f"for it to finish or choose another --out."
             ) from None
-        yield
-    except BaseException:
-        if created and all(p.name == LOCK_NAME for p in out.iterdir()):
-            shutil.rmtree(out, ignore_errors=True)
-        raise
+        try:
+            yield
+        except BaseException:
+            if created and all(p.name == LOCK_NAME for p in out.iterdir()):
+                shutil.rmtree(out, ignore_errors=True)
+            raise
     finally:
         os.close(fd)
