@@ -279,6 +279,83 @@ def test_an_archive_bomb_is_refused_before_writing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def _tar(path: Path, files=(), dirs=(), links=()) -> Path:
+    """A tar of ``files`` ((name, bytes)), ``dirs`` and ``links`` ((name, target, tar type))."""
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w") as tf:
+        for name, data in files:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+        for name in dirs:
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.DIRTYPE
+            tf.addfile(info)
+        for name, target, kind in links:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, target
+            tf.addfile(info)
+    return path
+
+
+def test_a_chain_of_links_cannot_escape_and_leaves_nothing(tmp_path):
+    """Each link alone stays inside the data folder as written ("s/t/L/../../.." looks like
+    the folder itself); followed on disk, ``m`` leaves it (L points two levels up)."""
+    import tarfile
+
+    from harness.data.unpack import extract
+    from harness.errors import DataError
+
+    archive = _tar(
+        tmp_path / "chain.tar",
+        files=[("a/b/data/dev.json", b"[]"), ("a/b/secret.txt", b"outside")],
+        dirs=["a/b/data/q", "a/b/data/s/t"],
+        links=[("a/b/data/s/t/L", "../../q", tarfile.SYMTYPE),
+               ("a/b/data/m", "s/t/L/../../../secret.txt", tarfile.SYMTYPE)],
+    )
+    with pytest.raises(DataError, match="'a/b/data/m' is a path that resolves outside"):
+        extract(archive, tmp_path / "out", ("a", "b", "data"))
+    assert not (tmp_path / "out").exists()
+
+    kept = tmp_path / "kept"  # a target that held something already: only that survives
+    (kept / "a").mkdir(parents=True)
+    (kept / "a" / "mine.txt").write_text("mine")
+    with pytest.raises(DataError, match="resolves outside"):
+        extract(archive, kept, ("a", "b", "data"))
+    assert sorted(str(p.relative_to(kept)) for p in kept.rglob("*")) == ["a", "a/mine.txt"]
+
+
+def test_a_hard_link_out_of_the_data_folder_is_refused(tmp_path):
+    import tarfile
+
+    from harness.data.unpack import extract
+    from harness.errors import DataError
+
+    archive = _tar(tmp_path / "hard.tar",
+                   files=[("a/b/data/dev.json", b"[]"), ("a/b/secret.txt", b"outside")],
+                   links=[("a/b/data/h", "a/b/secret.txt", tarfile.LNKTYPE)])
+    with pytest.raises(DataError, match="'a/b/data/h' is a hard link"):
+        extract(archive, tmp_path / "out", ("a", "b", "data"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_too_many_members_are_refused_before_writing(tmp_path, monkeypatch):
+    from harness.data import unpack
+    from harness.errors import DataError
+
+    monkeypatch.setattr(unpack, "MAX_FILES", 10)  # the real limit is 200,000 members
+    archive = _tar(tmp_path / "many.tar",
+                   files=[(f"data/{i}.json", b"[]") for i in range(11)])
+    with pytest.raises(DataError, match="over the 10-member limit"):
+        unpack.extract(archive, tmp_path / "out", ("data",))
+    assert not (tmp_path / "out").exists()
+    unpack.extract(_tar(tmp_path / "ten.tar", files=[(f"data/{i}.json", b"[]") for i in range(10)]),
+                   tmp_path / "out", ("data",))
+    assert len(list((tmp_path / "out" / "data").iterdir())) == 10
+
+
 # -- settings cannot poison shared state -------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ dumps) never reach the disk. macOS ``__MACOSX`` resource forks are skipped.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import shutil
@@ -53,8 +54,12 @@ def data_prefix(archive: Path, marker: str) -> tuple[str, ...]:
 def extract(archive: Path, target: Path, prefix: tuple[str, ...] = ()) -> None:
     """Extract the members of ``archive`` under ``prefix`` into ``target``, keeping full names.
 
-    Raises DataError naming the first unsafe member; in that case nothing has been written.
+    Raises DataError naming the first unsafe member; in that case nothing is left behind: most
+    members are refused before writing, and a link that only resolves outside once its chain of
+    links is on disk is refused after, with every member written removed again.
     """
+    created = not target.exists()
+    folders = set() if created else _folders_present(target, member_names(archive))
     try:
         if zipfile.is_zipfile(archive):
             written = _extract_zip(archive, target, prefix)
@@ -64,7 +69,36 @@ def extract(archive: Path, target: Path, prefix: tuple[str, ...] = ()) -> None:
             raise _not_an_archive(archive)
     except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError) as exc:
         raise DataError(f"{archive.name} is corrupt ({exc}). Download it again.") from exc
-    _check_resolved(archive, target, prefix, written)
+    try:
+        _check_resolved(archive, target, prefix, written)
+    except DataError:
+        _remove(target, written, created, folders)
+        raise
+
+
+def _folders_present(target: Path, names: list[str]) -> set[str]:
+    """The folders on the members' paths that ``target`` already holds."""
+    ancestors = {"/".join(PurePosixPath(n).parts[:i]) for n in names
+                 for i in range(1, len(PurePosixPath(n).parts))}
+    return {a for a in ancestors if (target / a).is_dir()}
+
+
+def _remove(target: Path, names: list[str], created: bool, folders: set[str]) -> None:
+    """Undo an extraction: the whole target when it was made for it, else the written members
+    (links themselves, never what they point to) and the folders made for them, deepest first;
+    ``folders`` (there before) stay."""
+    if created:
+        shutil.rmtree(target, ignore_errors=True)
+        return
+    made = {"/".join(PurePosixPath(n).parts[:i]) for n in names
+            for i in range(1, len(PurePosixPath(n).parts) + 1)}
+    for name in sorted(made - folders, key=lambda n: n.count("/"), reverse=True):
+        path = target / name
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.is_dir():
+            with contextlib.suppress(OSError):  # not empty: it holds something of before
+                path.rmdir()
 
 
 def _check_limits(archive: Path, count: int, total: int) -> None:
