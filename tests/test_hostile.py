@@ -195,6 +195,43 @@ def test_a_partly_corrupt_database_is_unscorable_and_named(spider_copy):
     assert "database wta_1 missing" in out
 
 
+def test_the_integrity_check_is_memoised_by_content(tmp_path):
+    """quick_check reads every page, so its answer is kept per content hash in the cache folder:
+    a copy elsewhere is not read again, later processes trust it, a changed file is checked."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    check = ("import sys; from pathlib import Path; from harness.data.integrity import "
+             "integrity_problem; print(repr(integrity_problem(Path(sys.argv[1]))))")
+
+    def problem(path: Path) -> str:
+        done = subprocess.run([sys.executable, "-c", check, str(path)], env=env, cwd=REPO,
+                              capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    def memo() -> dict:
+        return json.loads((tmp_path / "cache" / "database-integrity.json").read_text())
+
+    first = tmp_path / "a" / "shop.sqlite"
+    first.parent.mkdir()
+    conn = sqlite3.connect(first)
+    conn.executescript("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);")
+    conn.close()
+    copy = tmp_path / "b" / "shop.sqlite"
+    copy.parent.mkdir()
+    shutil.copyfile(first, copy)
+    assert problem(first) == "None"
+    (digest,) = memo()["checks"]
+    assert memo()["checks"] == {digest: ""}
+    planted = {**memo(), "checks": {digest: "quick_check: planted"}}
+    (tmp_path / "cache" / "database-integrity.json").write_text(json.dumps(planted))
+    assert problem(copy) == "'quick_check: planted'"  # same bytes: the memo answers, no read
+
+    data = bytearray(first.read_bytes())
+    data[-100:] = bytes(100)  # a changed file has a new hash: it is checked again
+    first.write_bytes(bytes(data))
+    problem(first)
+    assert len(memo()["checks"]) == 2
+
+
 def test_unscorable_verdicts_are_the_same_on_every_machine(spider_copy, tmp_path):
     """The same broken data in two places (two machines) gives the same verdict strings in the
     run's files, and none of them names a local path: the detail stays in `suites check`."""

@@ -3,6 +3,7 @@ generation that stops when the client leaves, and a clean exit on SIGTERM."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import signal
@@ -57,6 +58,15 @@ def test_bad_parameters_get_an_openai_error_without_local_paths(guarded, tiny, b
     error = answer["error"]
     assert fragment in error["message"] and error["type"] == "invalid_request_error"
     assert "/" not in error["message"]  # no weights path, no file name
+
+
+def test_the_server_listens_on_loopback_unless_told():
+    from harness.cli.serve import serve_command
+    from harness.generation.serve import serve
+
+    (host,) = [p for p in serve_command.params if p.name == "host"]
+    assert host.default == "127.0.0.1"
+    assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
 
 
 def test_the_api_key_is_required(guarded):
@@ -147,6 +157,7 @@ def test_sigterm_shuts_the_server_down(tiny):  # noqa: F811
         # uvicorn shuts down gracefully, then re-raises the signal it caught (exit -15)
         assert code in (0, -signal.SIGTERM), output[-2000:]
         assert "Finished server process" in output, output[-2000:]
+        assert f"running on http://127.0.0.1:{port}" in output  # loopback only, by default
     finally:
         if proc.poll() is None:
             proc.kill()
