@@ -36,14 +36,11 @@ from methods.training import (
     TrainingConfig,
     build_prompts,
     common_trl_args,
-    export_model,
     is_main_process,
-    last_trainer_checkpoint,
     load_model_and_tokenizer,
     lora_config,
-    train_with_progress,
+    train_and_export,
     training_examples,
-    training_stats,
     write_complete,
 )
 
@@ -299,9 +296,7 @@ def run_grpo(
         processing_class=tokenizer,
         peft_config=lora_config(cfg),
     )
-    train_with_progress(trainer, f"training ({method.name})", last_trainer_checkpoint(trainer_dir))
-    export_model(trainer, tokenizer, out_dir)
-    stats = training_stats(trainer, started)
+    stats = train_and_export(trainer, f"training ({method.name})", tokenizer, out_dir, started)
     stats.update(
         trainer="GRPOTrainer",
         trained_from=location,

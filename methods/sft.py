@@ -28,13 +28,10 @@ from methods.training import (
     TrainingConfig,
     build_prompts,
     common_trl_args,
-    export_model,
-    last_trainer_checkpoint,
     load_model_and_tokenizer,
     lora_config,
-    train_with_progress,
+    train_and_export,
     training_examples,
-    training_stats,
 )
 
 TRACE_SOURCES = ("none", "template", "dataset")
@@ -128,6 +125,21 @@ def sft_targets(suite: Suite, examples, traces: str, traces_path: str | None) ->
     return out
 
 
+def sft_rows(pairs, targets: dict[int, str]) -> list[dict]:
+    """Prompt-completion rows (TRL's conversational format) for the examples with a target."""
+    rows = [
+        {
+            "prompt": messages,
+            "completion": [{"role": "assistant", "content": targets[e.question_id]}],
+        }
+        for e, messages in pairs
+        if e.question_id in targets
+    ]
+    if not rows:
+        raise ConfigError("No training example has a target (check the reasoning-trace file).")
+    return rows
+
+
 def run_sft(
     method: TrainedMethod,
     suite: Suite,
@@ -151,17 +163,7 @@ def run_sft(
     examples = training_examples(suite, split, cfg)
     builder = method.train_prompt_builder(suite, tokenizer, examples)
     pairs, dropped = build_prompts(suite, examples, builder)
-    targets = sft_targets(suite, [e for e, _ in pairs], traces, traces_path)
-    rows = [
-        {
-            "prompt": messages,
-            "completion": [{"role": "assistant", "content": targets[e.question_id]}],
-        }
-        for e, messages in pairs
-        if e.question_id in targets
-    ]
-    if not rows:
-        raise ConfigError("No training example has a target (check the reasoning-trace file).")
+    rows = sft_rows(pairs, sft_targets(suite, [e for e, _ in pairs], traces, traces_path))
     trainer_dir = out_dir / "trainer"
     args = common_trl_args(cfg, trainer_dir)
     args.update(max_length=max_length, packing=False, completion_only_loss=True)
@@ -173,9 +175,7 @@ def run_sft(
         processing_class=tokenizer,
         peft_config=lora_config(cfg),
     )
-    train_with_progress(trainer, stage, last_trainer_checkpoint(trainer_dir))
-    export_model(trainer, tokenizer, out_dir)
-    stats = training_stats(trainer, started)
+    stats = train_and_export(trainer, stage, tokenizer, out_dir, started)
     stats.update(
         trainer="SFTTrainer",
         trained_from=location,

@@ -343,6 +343,15 @@ def export_model(trainer, tokenizer, out_dir: Path) -> None:
     trainer.accelerator.wait_for_everyone()  # other ranks may load this folder next
 
 
+def train_and_export(trainer, stage: str, tokenizer, out_dir: Path, started: float
+                     ) -> dict[str, Any]:
+    """Train (resuming from the newest checkpoint under ``out_dir/trainer``), save the model to
+    ``out_dir``, and return the training statistics (:func:`training_stats`)."""
+    train_with_progress(trainer, stage, last_trainer_checkpoint(out_dir / "trainer"))
+    export_model(trainer, tokenizer, out_dir)
+    return training_stats(trainer, started)
+
+
 def training_stats(trainer, started: float) -> dict[str, Any]:
     """Steps, wall time, final loss and the mean of every logged reward term."""
     history = [h for h in trainer.state.log_history if "loss" in h or "train_loss" in h]
