@@ -150,6 +150,7 @@ def test_a_wal_database_gets_no_files_beside_it_and_stray_ones_change_nothing(sp
     # Files some other program left: named by `suites check`, ignored by the Spider rule.
     for suffix in ("-wal", "-shm", "-journal"):
         (folder / f"concert_singer.sqlite{suffix}").write_bytes(os.urandom(4096))
+    (folder / "notes.sqlite").write_text("not a database")  # ".sqlite" in the name, no header
     assert suite.database("concert_singer").paths == (db,)
     (report, *_) = check_suite(suite)
     assert report.stray_files == {"concert_singer": [
