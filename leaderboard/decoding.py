@@ -85,6 +85,13 @@ class Decoding:
             text += f" + {self.extra_models}"
         return text
 
+    def columns(self) -> dict:
+        """The store's decoding_* columns of a submission (``SubmissionRecord`` fields)."""
+        return {
+            "decoding_strategy": self.strategy, "decoding_n": self.n,
+            "decoding_temperature": self.temperature, "decoding_extra_models": self.extra_models,
+        }
+
     @property
     def decoding_class(self) -> str:
         """The class a ranking stays within (see the module docstring)."""

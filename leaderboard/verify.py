@@ -605,7 +605,7 @@ def _submission_record(verifications: list[Verification], meta: SubmissionMeta, 
         base_model=meta.base_model or run["base_model"],
         params_b=meta.params_b,
         decoding=meta.decoding or run["decoding"],
-        **_decoding_columns(meta.decoding_fields or run["decoding_fields"]),
+        **(meta.decoding_fields or run["decoding_fields"]).columns(),
         review=review,
         training_data=meta.training_data,
         hardware=meta.hardware or run["hardware"],
@@ -650,13 +650,6 @@ def _run_decoding(text: str | None, sampling: dict, config: dict) -> Decoding:
         return parse_decoding(text)
     except SubmissionError:
         return Decoding()
-
-
-def _decoding_columns(d: Decoding) -> dict:
-    return {
-        "decoding_strategy": d.strategy, "decoding_n": d.n,
-        "decoding_temperature": d.temperature, "decoding_extra_models": d.extra_models,
-    }
 
 
 def run_description(claims: list[RunRecord]) -> dict:
