@@ -7,8 +7,8 @@ scoring and no statistics, and the functions are tested without a browser.
 
 One number everywhere: every page takes a result's EX, its 95% interval and its denominator
 (the questions scored) from the stored result, which the verification computed from the stored
-verdicts; a question whose database is missing is *unscorable* (``leaderboard.reasons``), left
-out of that denominator, and never shown or counted as wrong.
+verdicts; a question whose database is missing or damaged is *unscorable*
+(``leaderboard.reasons``), left out of that denominator, and never shown or counted as wrong.
 """
 
 from __future__ import annotations
@@ -640,7 +640,7 @@ class PairedView:
     b: dict
     diff: float | None  # EX(A) − EX(B) over the paired questions
     diff_ci: tuple[float, float] | None
-    unscorable: int  # questions left out because a database is missing
+    unscorable: int  # questions left out because a database is missing or damaged
     table: pd.DataFrame  # the 2×2 agreement table
     questions: pd.DataFrame  # every paired question: text, difficulty, both verdicts in words
 

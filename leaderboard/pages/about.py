@@ -28,11 +28,11 @@ marked as a subset, and never ranked.
 **EX.** Execution accuracy: a prediction is right when running it on the question's database
 returns the same rows as the gold SQL, under the suite's official rule (`bird` or `spider`,
 with their documented quirks; the strict twin, without quirks, is stored beside it). EX is
-computed over the *scored* questions; a question whose database is missing on this server is
-*unscorable*: left out of the denominator, counted beside it, and never shown as wrong. Every
-page (the table, the plots, Compare and Sample) reads the same stored number, its 95% bootstrap
-interval and its denominator, which are those of the `results.json` that `harness eval` writes
-for the same predictions.
+computed over the *scored* questions; a question whose database is missing or damaged on this
+server is *unscorable*: left out of the denominator, counted beside it, and never shown as
+wrong. Every page (the table, the plots, Compare and Sample) reads the same stored number, its
+95% bootstrap interval and its denominator, which are those of the `results.json` that
+`harness eval` writes for the same predictions.
 
 **Verified.** A verified row was re-executed and re-scored here from its predictions, whatever
 its own `results.json` claims. It is flagged (⚑) when its claims differ from the re-scoring

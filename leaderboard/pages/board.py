@@ -81,7 +81,8 @@ config = {
     "Scored": st.column_config.NumberColumn(
         "Scored", help="Questions EX is computed over (their database exists here)"),
     "Unscorable": st.column_config.NumberColumn(
-        "Unscorable", help="Questions left out of EX: their database is missing on this server"),
+        "Unscorable",
+        help="Questions left out of EX: their database is missing or damaged on this server"),
     "Link": st.column_config.LinkColumn("Link"),
     "Params (B)": st.column_config.NumberColumn("Params (B)", format="%.2f"),
     "s/sample": st.column_config.NumberColumn(

@@ -69,8 +69,8 @@ m4.metric("McNemar exact p", f"{cmp.p_value:.4g}")
 st.caption(
     f"A: {ex_help(view.a)}. B: {ex_help(view.b)}. The comparison pairs the {cmp.n} questions "
     f"scored for both"
-    + (f" ({plural(view.unscorable, 'question')} left out: a database is missing here, so "
-       "they are unscorable, not wrong)" if view.unscorable else "")
+    + (f" ({plural(view.unscorable, 'question')} left out: a database is missing or damaged "
+       "here, so they are unscorable, not wrong)" if view.unscorable else "")
     + f". The exact McNemar test looks only at the "
     f"{plural(len(cmp.only_a) + len(cmp.only_b), 'question')} where they disagree."
 )

@@ -31,7 +31,7 @@ st.metric(
 st.caption(
     ("" if lo is None else f"95% interval {100 * lo:.1f} – {100 * hi:.1f}; ")
     + f"{info['n_scored']} scored of {info['n_total']} questions"
-    + (f"; {plural(unscorable, 'question')} unscorable here (database missing)"
+    + (f"; {plural(unscorable, 'question')} unscorable here (database missing or damaged)"
        if unscorable else "")
     + f"; decoding: {info['decoding']}."
 )
