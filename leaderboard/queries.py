@@ -28,7 +28,7 @@ from harness.evaluation.paired import Comparison, compare_verdicts, paired_boots
 from leaderboard import reasons
 from leaderboard.decoding import CLASS_GREEDY, CLASSES, from_row
 from leaderboard.store import METRICS, SIZE_BUCKETS, Store, masked, resolve_url
-from leaderboard.verify import GOLD_METHOD
+from leaderboard.verify import GOLD_METHOD, SubmissionMeta
 
 STATUS_VERIFIED = "verified"
 STATUS_FLAGGED = "verified ⚑ flagged"
@@ -945,58 +945,80 @@ def submit_upload(
     pending when the server asks for approval (``harness leaderboard --approval``).
     """
     from harness.errors import HarnessError
-    from leaderboard.verify import (
-        MAX_SUBMISSION_BYTES,
-        SubmissionMeta,
-        submit_predictions,
-        submit_runs,
-    )
 
     review = "pending" if approval_required() else "public"
     with tempfile.TemporaryDirectory(prefix="harness-upload-") as tmp:
-        names: dict[str, str] = {}
+        names: dict[str, str] = {}  # the file names written here -> the uploader's names
         try:
             meta = SubmissionMeta(**meta_fields)
-            if not files:
-                raise SubmissionError("Choose a file to upload.")
-            for name, content in files:
-                if len(content) > MAX_SUBMISSION_BYTES:
-                    raise SubmissionError(
-                        f"{name} is {len(content) / 2**20:.0f} MiB, over the "
-                        f"{MAX_SUBMISSION_BYTES // 2**20} MiB limit."
-                    )
-            store = get_store(url)
-            folder = Path(tmp)
-            uploaded = sorted(Path(name).name for name, _ in files)
-            if uploaded == ["results.json", "samples.jsonl"]:
-                for name, content in files:
-                    (folder / Path(name).name).write_bytes(content)
-                    names[Path(name).name] = Path(name).name
-                # In the app's thread, re-execute in-process: forking a threaded server is unsafe.
-                outcome = submit_runs(store, [folder], meta, workers=1, review=review)
-            elif len(files) == 1:
-                name, content = files[0]
-                suffix = Path(name).suffix.lower()
-                if suffix not in PREDICTION_SUFFIXES:
-                    raise SubmissionError(
-                        f"{name}: a predictions file ends in {', '.join(PREDICTION_SUFFIXES)}."
-                    )
-                if not suite:
-                    raise SubmissionError("Choose the suite the predictions answer.")
-                path = folder / f"predictions{suffix}"
-                path.write_bytes(content)
-                names[path.name] = Path(name).name
-                outcome = submit_predictions(store, path, suite, split or None, meta, workers=1,
-                                             review=review)
-            else:
-                raise SubmissionError(
-                    "Upload one predictions file, or a run folder's two files: results.json "
-                    f"and samples.jsonl (got {', '.join(uploaded)})."
-                )
+            _refuse_unfit_uploads(files)
+            upload = _Upload(get_store(url), Path(tmp), meta, review, names)
+            outcome = upload.submit(files, suite, split)
         except HarnessError as exc:
             raise SubmissionError(user_message(str(exc), str(Path(tmp)), names)) from exc
     clear_caches()
     return outcome
+
+
+def _refuse_unfit_uploads(files: list[tuple[str, bytes]]) -> None:
+    from leaderboard.verify import MAX_SUBMISSION_BYTES
+
+    if not files:
+        raise SubmissionError("Choose a file to upload.")
+    for name, content in files:
+        if len(content) > MAX_SUBMISSION_BYTES:
+            raise SubmissionError(
+                f"{name} is {len(content) / 2**20:.0f} MiB, over the "
+                f"{MAX_SUBMISSION_BYTES // 2**20} MiB limit."
+            )
+
+
+@dataclass
+class _Upload:
+    """Uploaded files written into ``folder`` and submitted as a run folder or a predictions
+    file; ``names`` maps each written name to the uploader's, for messages."""
+
+    store: Store
+    folder: Path
+    meta: SubmissionMeta
+    review: str
+    names: dict[str, str]
+
+    def submit(self, files: list[tuple[str, bytes]], suite: str | None, split: str | None):
+        uploaded = sorted(Path(name).name for name, _ in files)
+        if uploaded == ["results.json", "samples.jsonl"]:
+            return self._run_folder(files)
+        if len(files) == 1:
+            return self._predictions(*files[0], suite, split)
+        raise SubmissionError(
+            "Upload one predictions file, or a run folder's two files: results.json "
+            f"and samples.jsonl (got {', '.join(uploaded)})."
+        )
+
+    def _run_folder(self, files: list[tuple[str, bytes]]):
+        from leaderboard.verify import submit_runs
+
+        for name, content in files:
+            (self.folder / Path(name).name).write_bytes(content)
+            self.names[Path(name).name] = Path(name).name
+        # In the app's thread, re-execute in-process: forking a threaded server is unsafe.
+        return submit_runs(self.store, [self.folder], self.meta, workers=1, review=self.review)
+
+    def _predictions(self, name: str, content: bytes, suite: str | None, split: str | None):
+        from leaderboard.verify import submit_predictions
+
+        suffix = Path(name).suffix.lower()
+        if suffix not in PREDICTION_SUFFIXES:
+            raise SubmissionError(
+                f"{name}: a predictions file ends in {', '.join(PREDICTION_SUFFIXES)}."
+            )
+        if not suite:
+            raise SubmissionError("Choose the suite the predictions answer.")
+        path = self.folder / f"predictions{suffix}"
+        path.write_bytes(content)
+        self.names[path.name] = Path(name).name
+        return submit_predictions(self.store, path, suite, split or None, self.meta, workers=1,
+                                  review=self.review)
 
 
 def submit_upload_isolated(
