@@ -46,16 +46,20 @@ def _folder_state(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
-@pytest.fixture(scope="module")
-def predictions_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("hostile") / "hostile.jsonl"
+def _write_cases(path: Path, cases) -> Path:
+    """A predictions file with each case's SQL for its question id (the corpus's index)."""
     with open(path, "wb") as f:
-        for qid, case in enumerate(CASES):
+        for qid, case in cases:
             if isinstance(case.sql, bytes):  # raw bytes inside the JSON string
                 f.write(b'{"question_id": %d, "sql": "' % qid + case.sql + b'"}\n')
             else:
                 f.write(json.dumps({"question_id": qid, "sql": case.sql}).encode() + b"\n")
     return path
+
+
+@pytest.fixture(scope="module")
+def predictions_file(tmp_path_factory) -> Path:
+    return _write_cases(tmp_path_factory.mktemp("hostile") / "hostile.jsonl", enumerate(CASES))
 
 
 def _eval(data_dir, predictions: Path, out: Path, workers: int | None, address_limit: int = 0):
@@ -104,6 +108,26 @@ def test_hostile_predictions_are_bounded_and_judged_the_same_everywhere(
     assert small_peak < PROCESS_MEMORY_BOUND
 
     assert _folder_state(folder) == before  # same bytes, no file beside them
+
+
+def test_the_leaderboard_verifier_judges_hostile_uploads_the_same(data_dir, tmp_path):
+    """An upload is verified outside the app's process (``run_isolated``, as the submit page
+    does) under the executor's same bounds: the corpus gets the verdicts `harness eval` gives.
+    Left out: the cases that run to the timeout (the verifier's is the default 30 s; their bound
+    is the same executor's, tested above) and the row cap (set to 1000 above, 100,000 here)."""
+    from leaderboard.isolated import run_isolated
+    from leaderboard.verify import verify_predictions
+
+    folder = data_dir / "spider" / "database" / "concert_singer"
+    before = _folder_state(folder)
+    quick = [(qid, c) for qid, c in enumerate(CASES)
+             if c.reason not in ("pred_timeout", "pred_error:result exceeds the row cap")]
+    path = _write_cases(tmp_path / "upload.jsonl", quick)
+    verification = run_isolated(verify_predictions, path, "spider", "dev", None, data_dir)
+    reasons = {s["question_id"]: s["reason"] for s in verification.samples}
+    for qid, case in quick:
+        assert reasons[qid].startswith(case.reason), (case.title, reasons[qid])
+    assert _folder_state(folder) == before
 
 
 # -- benchmark data is never written, and what lies beside it never decides a verdict ----------
