@@ -210,18 +210,7 @@ class FinerSQLMethod(GRPOMethod):
         grader = self.make_grader(suite, upstream_compat=cfg.upstream_compat)
         memory = None
         try:
-            if cfg.uses_memory:
-                memory = ReasoningMemory(
-                    Embedder(cfg.memory_embedding_model),
-                    top_k=cfg.memory_top_k,
-                    retrieval=cfg.memory_retrieval,
-                    dedup_cosine=cfg.memory_dedup_cosine,
-                    gate=GateSettings(mentions=cfg.memory_gate_mentions),
-                    folder=out_dir / "memory",
-                    dataset_name=suite.name,
-                )
-                if cfg.memory_seed and cfg.warm_start != "none" and not len(memory.paths):
-                    record["memory_seeded"] = self._seed_memory(memory, suite, split)
+            memory = self._memory(suite, split, out_dir, record)
             rewards = FinerSQLRewards(
                 grader,
                 shaping=cfg.shaping,
@@ -252,6 +241,26 @@ class FinerSQLMethod(GRPOMethod):
         record.update(stats)
         record["wall_s"] = round(time.perf_counter() - started, 2)
         return record
+
+    def _memory(self, suite: Suite, split: str, out_dir: Path, record: dict[str, Any]
+                ) -> ReasoningMemory | None:
+        """The reasoning memory (None with the memory term off); a new one starts from the
+        warm start's traces when ``memory_seed`` asks for it."""
+        cfg: FinerSQLConfig = self.config  # type: ignore[assignment]
+        if not cfg.uses_memory:
+            return None
+        memory = ReasoningMemory(
+            Embedder(cfg.memory_embedding_model),
+            top_k=cfg.memory_top_k,
+            retrieval=cfg.memory_retrieval,
+            dedup_cosine=cfg.memory_dedup_cosine,
+            gate=GateSettings(mentions=cfg.memory_gate_mentions),
+            folder=out_dir / "memory",
+            dataset_name=suite.name,
+        )
+        if cfg.memory_seed and cfg.warm_start != "none" and not len(memory.paths):
+            record["memory_seeded"] = self._seed_memory(memory, suite, split)
+        return memory
 
     def _seed_memory(self, memory: ReasoningMemory, suite: Suite, split: str) -> int:
         """Store the warm-start traces (derived from verified gold SQL) as reasoning paths."""
