@@ -34,6 +34,7 @@ from harness.errors import (
 )
 from harness.evaluation.predictions import load_predictions
 from harness.evaluation.records import (
+    RESULTS_FILE,
     RunRecord,
     as_json,
     check_size,
@@ -231,7 +232,7 @@ def _question_limit(claimed: RunRecord, split_size: int, run_dir: Path) -> int |
     if limit is None:
         return None
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise SubmissionError(f"{run_dir}/results.json has an invalid config.limit: {limit!r}.")
+        raise SubmissionError(f"{run_dir / RESULTS_FILE} has an invalid config.limit: {limit!r}.")
     return limit if limit < split_size else None
 
 

@@ -123,7 +123,7 @@ class ExecutionGrader:
         gold_usable = all(g.ok and not g.truncated for g in gold_runs)
         if not gold_usable:
             self._count(gold_problem(gold_runs) or "gold_error")
-        plan = batch.plans.get((k, 0))
+        plan = batch.candidate(k, 0)
         if plan is None:
             return Grade(False, "no_sql", False, gold_usable, gold_timed_out)
         verdict = batch.verdict(plan, gold_sql)

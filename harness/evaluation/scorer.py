@@ -291,6 +291,10 @@ class ScoringBatch:
 
     # -- decide (while the question's results are held) ----------------------------------------
 
+    def candidate(self, i: int, j: int) -> _Plan | None:
+        """Question ``i``'s candidate ``j`` as planned (None: decided without running)."""
+        return self.plans.get((i, j))
+
     def gold_runs(self, i: int) -> list[Execution]:
         """Question ``i``'s gold executions, one per database, as they were."""
         return [_run(self.runs, k) for k in self.golds[i].at]
