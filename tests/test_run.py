@@ -22,6 +22,7 @@ from harness.pipeline import run_method
 from harness.suite import Suite, load_suite
 from tests.generation_support import need_smollm2
 from tests.support import REPO
+from tests.test_run_folder import _holds_flock
 
 
 class CountingMethod(Method):
@@ -168,3 +169,41 @@ def test_sigkill_then_resume_regenerates_nothing_finished(tmp_path):
     assert results.latency["samples"] == 6
     new_batches = {p["meta"]["batch_id"] for p in after[len(finished):]}
     assert not new_batches & {p["meta"]["batch_id"] for p in finished}
+
+
+@pytest.mark.slow  # the packaged model generating: minutes on a loaded machine (the lock itself
+# is tested by default with two `harness eval` in tests/test_run_folder.py)
+def test_a_second_run_into_the_same_folder_is_refused_while_the_first_generates(tmp_path):
+    """The issue's case: two `harness run` into one --out both generated everything and the last
+    writer won. Now the second stops at once (one Error: line, exit 1) and the first's run is
+    whole: every question generated once, scored once."""
+    need_smollm2()
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "harness", "run", "--method", "prompting", "--suite", "sample",
+           "--limit", "6", "--out", str(out), "--max-new-tokens", "32", "--batch-size", "2",
+           "--no-cache"]
+    first = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not _holds_flock(first.pid, out / ".lock"):
+            assert first.poll() is None, first.communicate()[1][-2000:]
+            assert time.monotonic() < deadline, "the first run never took the lock"
+            time.sleep(0.05)
+        second = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True,
+                                timeout=300)
+        assert second.returncode == 1, second.stderr[-2000:]
+        assert second.stderr.startswith("Error: Another harness process is writing")
+        assert second.stderr.count("\n") == 1, second.stderr
+        assert first.poll() is None  # refused by the lock, while the first still works
+        _, stderr = first.communicate(timeout=900)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert first.returncode == 0, stderr[-2000:]
+    predicted = [json.loads(line)["question_id"] for line in _lines(out / "predictions.jsonl")]
+    assert len(predicted) == len(set(predicted)) == 6
+    assert sorted(s["question_id"] for s in read_samples(out)) == sorted(predicted)
+    assert read_record(out).counts.total == 6
