@@ -262,6 +262,7 @@ def benchmark_frame(
             "verified": s["status"] == "verified",
             "hardware": hardware_of(s),
             "subset": is_subset(key),
+            "_ex": r["ex"] if is_ex else None,  # unrounded, for a seed group's mean and sd
             **robustness.get(s["id"], {}),
         }
         for level, block in (r["by_difficulty"] or {}).items():
@@ -316,9 +317,11 @@ def _seed_rows(rows: list[dict], owners: list[dict], per_seed: bool) -> list[dic
             if column == "EX %" or column.endswith(" EX %") or column == "s/sample":
                 numbers = [r[column] for r in members if isinstance(r.get(column), int | float)]
                 folded[column] = round(statistics.fmean(numbers), 2) if numbers else None
-                if column == "EX %" and len(numbers) > 1:
-                    folded["95% CI"] = (f"± {statistics.stdev(numbers):.2f} sd, "
-                                        f"{len(numbers)} seeds")
+        exact = [100 * r["_ex"] for r in members if r.get("_ex") is not None]
+        if exact:  # from the stored EX, not the rounded cells: the figures `harness submit` prints
+            folded["EX %"] = round(statistics.fmean(exact), 2)
+            if len(exact) > 1:
+                folded["95% CI"] = f"± {statistics.stdev(exact):.2f} sd, {len(exact)} seeds"
         out[next(i for i, r in enumerate(out) if r is first)] = folded
     return out
 

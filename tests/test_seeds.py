@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -139,6 +140,9 @@ def test_submit_of_a_seed_folder_is_one_board_row_with_per_seed_rows(tmp_path, m
     assert row["Submission"] == "Seeded" and row["Seeds"] == "3 seeds"
     assert row["EX %"] == pytest.approx(100 * sum(exs) / 3, abs=0.01)
     assert row["95% CI"].startswith("± ") and "3 seeds" in row["95% CI"]
+    # One number everywhere: the board's mean and sd are the ones `harness submit` printed.
+    printed_ex, printed_sd = re.search(r"EX ([\d.]+)% ± ([\d.]+) \(sd over 3", printed).groups()
+    assert f"{row['EX %']:.2f}" == printed_ex and row["95% CI"] == f"± {printed_sd} sd, 3 seeds"
     per_seed = benchmark_frame(subs, "sample/dev", per_seed=True)
     assert sorted(per_seed["Submission"]) == [f"Seeded · seed {s}" for s in (0, 1, 2)]
     assert sorted(per_seed["EX %"]) == pytest.approx(sorted(100 * e for e in exs), abs=0.01)
