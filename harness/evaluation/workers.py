@@ -83,9 +83,13 @@ class WorkerPool:
     """``size`` watched worker processes; see the module docstring."""
 
     def __init__(self, size: int, grace_s: float = GRACE_S):
-        # Forking a process that holds torch/CUDA threads can deadlock; start clean then.
+        # Forking a process that holds torch/CUDA threads can deadlock; start clean then, from a
+        # fork server that has the executor imported already (not the caller's __main__): each
+        # worker then starts in milliseconds instead of importing the harness again.
         method = "forkserver" if "torch" in sys.modules else None
         self._context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            self._context.set_forkserver_preload(["harness.evaluation.execution", __name__])
         self._started = self._context.RawArray("d", size)
         self.grace_s = grace_s
         self.killed = 0  # statements stopped by killing their worker (for tests and reports)
