@@ -73,6 +73,13 @@ def _holds_flock(pid: int, path: Path) -> bool:
                    for line in f)
 
 
+def assert_refused_by_the_lock(done: subprocess.CompletedProcess) -> None:
+    """A second writer's end: one ``Error:`` line naming the other writer, exit code 1."""
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert done.stderr.startswith("Error: Another harness process is writing")
+    assert done.stderr.count("\n") == 1, done.stderr
+
+
 def test_a_second_eval_into_the_same_folder_is_refused_and_the_first_completes(tmp_path):
     """Two real `harness eval` processes into one --out: the second stops at once with one
     Error: line and exit code 1; the first, still running, writes a whole and correct run."""
@@ -102,9 +109,7 @@ def test_a_second_eval_into_the_same_folder_is_refused_and_the_first_completes(t
         for extra in ([], ["--overwrite"]):
             second = subprocess.run(cmd + extra, cwd=REPO, env=env, capture_output=True,
                                     text=True, timeout=120)
-            assert second.returncode == 1, second.stderr
-            assert second.stderr.startswith("Error: Another harness process is writing")
-            assert second.stderr.count("\n") == 1, second.stderr
+            assert_refused_by_the_lock(second)
             assert first.poll() is None  # refused by the lock, not by a finished run
 
         stdout, stderr = first.communicate(timeout=180)
