@@ -314,14 +314,14 @@ def _seed_rows(rows: list[dict], owners: list[dict], per_seed: bool) -> list[dic
         if any(r["Status"] == STATUS_FLAGGED for r in members):
             folded["Status"] = STATUS_FLAGGED
         for column in list(first):
-            if column == "EX %" or column.endswith(" EX %") or column == "s/sample":
+            if column.endswith(" EX %") or column == "s/sample":
                 numbers = [r[column] for r in members if isinstance(r.get(column), int | float)]
                 folded[column] = round(statistics.fmean(numbers), 2) if numbers else None
+        # From the stored EX, not the rounded cells: the figures `harness submit` prints.
         exact = [100 * r["_ex"] for r in members if r.get("_ex") is not None]
-        if exact:  # from the stored EX, not the rounded cells: the figures `harness submit` prints
-            folded["EX %"] = round(statistics.fmean(exact), 2)
-            if len(exact) > 1:
-                folded["95% CI"] = f"± {statistics.stdev(exact):.2f} sd, {len(exact)} seeds"
+        folded["EX %"] = round(statistics.fmean(exact), 2) if exact else None
+        if len(exact) > 1:
+            folded["95% CI"] = f"± {statistics.stdev(exact):.2f} sd, {len(exact)} seeds"
         out[next(i for i, r in enumerate(out) if r is first)] = folded
     return out
 
