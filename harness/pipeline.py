@@ -122,6 +122,7 @@ def evaluate(
             root=str(suite.data_root),
             split_sha256=suite.split_hash(split),
             files=[str(p) for p in suite.split_files(split)],
+            release=suite.release(split).name or None,
         ),
         predictions=predictions_info,
         config={**asdict(config), "split": split, "rule": rule.name},

@@ -71,6 +71,8 @@ def suites_check(name: str, data_dir: Path | None, as_json: bool) -> None:
 
 def _print_split_report(console, suite, r) -> bool:
     """One split's lines of ``harness suites check``; whether it has database problems."""
+    from rich.markup import escape
+
     if not r.available:
         console.print(f"  {r.split}: [yellow]not available[/yellow] — {r.problem}")
         return False
@@ -79,6 +81,9 @@ def _print_split_report(console, suite, r) -> bool:
         f"  {r.split}: {r.examples} examples over {r.databases} databases ({levels}); "
         f"scorable {r.examples - r.unscorable_count}, unscorable {r.unscorable_count}"
     )
+    if r.release is not None and r.release.how != "undeclared":
+        style = "" if r.release.recognised else "[yellow]"
+        console.print(f"    {style}{escape(r.release.describe())}{'[/yellow]' if style else ''}")
     if r.by_category:
         counts = ", ".join(f"{k} {v}" for k, v in r.by_category.items())
         console.print(f"    by {suite.category_label or 'category'}: {counts}")

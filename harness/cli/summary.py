@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from harness.data.releases import UNRECOGNISED
 from harness.evaluation.records import RunRecord
 
 
@@ -41,6 +42,10 @@ def print_summary(record: RunRecord, samples, out: Path | None = None) -> None:
     console.print(table)
 
     notes = []
+    if record.data.release:
+        mark = ("" if record.data.release != UNRECOGNISED
+                else " — [yellow]its files match no known release[/yellow]")
+        notes.append(f"data release: {record.data.release}{mark}")
     if m.strict_ex is not None:
         notes.append(f"{record.rule}-strict EX {_pct(m.strict_ex)}%; "
                      f"{c.quirk_decided} verdicts decided by an evaluator quirk")

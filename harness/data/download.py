@@ -45,6 +45,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from harness import __version__
+from harness.data.releases import Release
 from harness.data.sources import Dataset, Layout, RemoteFile
 from harness.data.unpack import data_prefix, extract, member_names
 from harness.errors import ConfigError, DataError, UnknownNameError
@@ -143,6 +144,59 @@ def download_dataset(
         archive.unlink()
     say(f"{dataset.name} is ready in {dest}")
     return dest
+
+
+def releases_of(name: str) -> dict[str, Release]:
+    """The named releases ``harness data download NAME --release`` can fetch, by name."""
+    from harness.suite import SUITES
+
+    found: dict[str, Release] = {}
+    for suite in SUITES.names():
+        for releases in getattr(SUITES.get(suite), "releases", {}).values():
+            found.update({r.name: r for r in releases if r.base == name})
+    return found
+
+
+def download_release(
+    name: str, release: str, data_root: Path, *, url: str | None = None, progress: bool = True
+) -> Path:
+    """Put release ``release`` of dataset ``name`` under ``data_root``; return its folder.
+
+    A release that is the base archive itself is that archive (downloaded afresh, which also
+    restores its question files); another release is its question files, each pinned, placed over
+    the base download's (fetched first when absent), whose databases it uses.
+    """
+    known = releases_of(name)
+    chosen = known.get(release)
+    if chosen is None or not chosen.downloadable:
+        fetchable = ", ".join(r for r, v in known.items() if v.downloadable) or "none"
+        why = "has no pinned files to fetch it by" if chosen else "is not a known release"
+        raise ConfigError(f"{name} {release!r} {why}. Releases that can be downloaded: "
+                          f"{fetchable}.", option="--release")
+    return install_release(name, chosen, Path(data_root).expanduser(), url, progress)
+
+
+def install_release(
+    name: str, chosen: Release, root: Path, mirror: str | None, progress: bool
+) -> Path:
+    """Fetch ``chosen``'s pinned files (from ``mirror``, a folder, when given) over dataset
+    ``name``'s download, fetching that first when it is not complete."""
+    base = _dataset(name)
+    if not chosen.files or not is_complete(name, root):
+        download_dataset(name, root, progress=progress)
+    if not chosen.files:
+        return root / base.layout.dest
+    files = Dataset(
+        name=f"{name} release {chosen.name}",
+        url=chosen.source,
+        sha256=None,
+        size=None,
+        filename=f"{name}-release-{chosen.name}",
+        layout=Layout(dest=base.layout.dest, marker=chosen.files[0].path,
+                      required=tuple(f.path for f in chosen.files), databases=None),
+        files=chosen.files,
+    )
+    return _download_files(files, root, mirror, progress)
 
 
 def _download_files(dataset: Dataset, root: Path, mirror: str | None, progress: bool) -> Path:

@@ -9,7 +9,8 @@ leaderboard's store and its app all go through :func:`write_run`, :func:`read_ru
 
 * ``schema_version``, ``harness_version``, ``git_commit``, ``created`` (UTC ISO time)
 * ``suite``, ``split``, ``rule``, ``rule_description``
-* ``data``: ``root``, ``split_sha256`` (hash of the split's files), ``files``
+* ``data``: ``root``, ``split_sha256`` (hash of the split's files), ``files``, ``release`` (the
+  split's named release, or ``unrecognised (modified?)``)
 * ``predictions``: ``source`` (a file, ``gold`` or a method), ``sha256`` of the file if any
 * ``config``: every setting that can change a number (timeout, row cap, workers, limit …)
 * ``environment``: Python, SQLite, sqlglot and sqlparse versions, platform, CPU
@@ -110,6 +111,9 @@ class DataInfo:
     root: str | None
     split_sha256: str | None
     files: list[str] = field(default_factory=list)
+    #: The named release of the split (harness.data.releases), "unrecognised (modified?)" when
+    #: its files match none; absent when the suite declares no releases.
+    release: str | None = field(default=None, metadata=_OPTIONAL)
     extra: dict = field(default_factory=dict)
 
 
