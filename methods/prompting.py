@@ -7,7 +7,7 @@ Each batch of ``batch_size`` examples is turned into chat prompts (``harness.gen
 sent to the chosen backend in one call (completions are served from the disk cache when the same
 model, prompt, sampling parameters and seed were seen before), parsed
 (``harness.generation.parsing``) and, with ``samples > 1``, reduced to one SQL by executing every
-candidate and voting (``harness.generation.voting``). Predictions are yielded as each batch
+candidate and voting (``harness.evaluation.voting``). Predictions are yielded as each batch
 finishes, so a run that stops keeps what it finished.
 
 Latency
@@ -39,6 +39,7 @@ from typing import Any
 
 from harness.core import Example, Execution, Prediction
 from harness.errors import ConfigError, GenerationError
+from harness.evaluation.voting import NOT_RUN, STRATEGIES, Selection, select
 from harness.generation import SamplingParams, load_generator, resolve_backend
 from harness.generation.backends import (
     AUTO,
@@ -57,7 +58,6 @@ from harness.generation.prompts import (
     PromptBuilder,
     template_hash,
 )
-from harness.generation.voting import NOT_RUN, STRATEGIES, Selection, select
 from harness.method import Method, MethodConfig
 from harness.method import field_meta as _help
 from harness.suite import Suite
@@ -163,6 +163,10 @@ class PromptingConfig(MethodConfig):
             raise ConfigError(f"No backend has the setting {', '.join(unknown)}.")
         if self.backend != AUTO:  # auto is resolved when the model loads
             backend_config(self.backend, self.backend_options)
+
+    @classmethod
+    def nested_settings(cls) -> dict[str, set[str]]:
+        return {"backend_options": all_setting_names()}
 
     def backend_settings(self, backend: str) -> BackendConfig:
         """The concrete ``backend``'s Config from ``backend_options``."""
