@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -445,3 +446,42 @@ def test_the_gold_cache_stores_no_timeout(tmp_path):
     cache.put_many([(keys[0], Execution(None, "timeout", timed_out=True)),
                     (keys[1], Execution(None, "interrupted"))], settings)
     assert cache.get_many(keys, ExecutionSettings()) == {}  # a later run executes them again
+
+
+# -- a predictions file past the candidates cap is refused while it is read -------------------
+
+
+def _many_lines(path: Path, qid: int, size: int) -> None:
+    line = json.dumps({"question_id": qid, "sql": "SELECT 1"}).encode() + b"\n"
+    path.write_bytes(line * (size // len(line)))
+
+
+def _one_long_list(path: Path, qid: int, size: int) -> None:
+    with open(path, "wb") as f:
+        f.write(b'{"question_id": %d, "candidates": [' % qid)
+        f.write(b",".join([b'"ab"'] * (size // 5)) + b"]}\n")
+
+
+@pytest.mark.parametrize("shape,size,bound_mib,message", [
+    # Both used to be refused only after parsing: 373 MiB and 2.1 GiB at 30 MB; a MemoryError
+    # traceback at 120 MB. Now the refusal comes at line 1,025 or at value 4,097 of the line.
+    (_many_lines, 30_000_000, 64, "1025: question .* has over 1,024 candidates"),
+    (_one_long_list, 30_000_000, 160, ":1: more than 4,096 JSON values"),
+    (_one_long_list, 120_000_000, 400, ":1: more than 4,096 JSON values"),
+])
+def test_a_file_past_the_candidates_cap_is_refused_in_bounded_memory(
+    tmp_path, shape, size, bound_mib, message
+):
+    examples = load_suite("sample").load_examples("dev")
+    predictions = tmp_path / "big.jsonl"
+    shape(predictions, examples[0].question_id, size)
+    cmd = [sys.executable, "-m", "harness", "eval", "--predictions", str(predictions),
+           "--out", str(tmp_path / "out")]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", _MEASURE, "0", *cmd], capture_output=True,
+                          text=True, env=env, cwd=REPO, timeout=300)
+    peak_kib, code = done.stdout.strip().splitlines()[-1].split()
+    assert code == "1"
+    assert done.stderr.startswith("Error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert re.search(message, done.stderr), done.stderr
+    assert int(peak_kib) < bound_mib * 1024, f"{int(peak_kib) // 1024} MiB for {size:,} bytes"
