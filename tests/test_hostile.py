@@ -485,3 +485,54 @@ def test_a_file_past_the_candidates_cap_is_refused_in_bounded_memory(
     assert done.stderr.startswith("Error: ") and done.stderr.count("\n") == 1, done.stderr
     assert re.search(message, done.stderr), done.stderr
     assert int(peak_kib) < bound_mib * 1024, f"{int(peak_kib) // 1024} MiB for {size:,} bytes"
+
+
+# -- a question file cannot point a db_id out of the data folder -------------------------------
+
+
+def _secret_database(root: Path) -> None:
+    """A SQLite file outside the suite's folders, where `../../secret/secret` leads from
+    <root>/spider/database/ or <root>/bird/dev_databases/ (as <db_id>/<db_id>.sqlite)."""
+    for folder in ("secret/secret", "spider/database", "bird/dev_databases"):
+        (root / folder).mkdir(parents=True)
+    with sqlite3.connect(root / "secret" / "secret.sqlite") as db:
+        db.execute("CREATE TABLE t (x TEXT)")
+        db.execute("INSERT INTO t VALUES ('private')")
+
+
+_ESCAPE = "../../secret/secret"
+
+
+@pytest.mark.parametrize("suite,question_file,record", [
+    ("spider-realistic", "spider-realistic/spider-realistic.json",
+     {"db_id": _ESCAPE, "question": "q", "query": "SELECT x FROM t"}),
+    ("spider-syn", "spider-syn/dev.json",
+     {"db_id": _ESCAPE, "SpiderSynQuestion": "q", "query": "SELECT x FROM t"}),
+    ("spider", "spider/dev.json", {"db_id": _ESCAPE, "question": "q", "query": "SELECT x FROM t"}),
+    ("bird", "bird/dev.json", {"db_id": _ESCAPE, "question": "q", "SQL": "SELECT x FROM t"}),
+    ("spider", "spider/dev.json", {"db_id": "/tmp/x", "question": "q", "query": "SELECT 1"}),
+    ("spider", "spider/dev.json", {"db_id": ["a"], "question": "q", "query": "SELECT 1"}),
+])
+def test_a_db_id_that_is_not_a_plain_name_is_refused(tmp_path, capsys, suite, question_file,
+                                                     record):
+    """A robustness question file with db_id `../../secret/secret` opened (and scored the gold
+    on) a SQLite file outside the data folder."""
+    from harness.cli.app import main
+
+    _secret_database(tmp_path)
+    (tmp_path / question_file).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / question_file).write_text(json.dumps([record]))
+    code = main(["eval", "--gold", "--suite", suite, "--data-dir", str(tmp_path),
+                 "--out", str(tmp_path / "out"), "--no-gold-cache"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("Error: ") and err.count("\n") == 1, err
+    assert "is not a plain database name" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("suite", ["sample", "spider", "bird", "spider-dk"])
+def test_a_suite_opens_no_database_by_a_path(tmp_path, suite):
+    from harness.errors import DataError
+
+    with pytest.raises(DataError, match="not a plain database name"):
+        load_suite(suite, tmp_path).database(_ESCAPE)
