@@ -187,6 +187,67 @@ def test_a_wal_database_gets_no_files_beside_it_and_stray_ones_change_nothing(sp
     assert code == 0 and "stray files beside concert_singer" in out
 
 
+# A writer that commits in WAL mode and dies before checkpointing: its changes live only in -wal.
+_CRASHED_WRITER = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+conn.execute("PRAGMA journal_mode = WAL")
+conn.execute("PRAGMA wal_autocheckpoint = 0")
+conn.execute(sys.argv[2])
+conn.commit()
+if sys.argv[3] == "checkpointed":
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # the file has the changes; -wal stays
+os._exit(0)  # no close, so no checkpoint and the -wal is left behind
+"""
+
+
+def _crash_writing(db: Path, sql: str, state: str = "hot") -> None:
+    subprocess.run([sys.executable, "-c", _CRASHED_WRITER, str(db), sql, state], check=True)
+    assert (db.parent / f"{db.name}-wal").stat().st_size > 0
+
+
+def test_a_hot_wal_makes_the_database_unscorable_and_is_named(spider_copy):
+    """Committed changes left in a -wal were ignored by immutable reading (the gold scored on
+    stale rows) while `suites check` called the file harmless. Now the database is unsettled:
+    unscorable, named with the fix, and still nothing is written beside it."""
+    folder = spider_copy / "spider" / "database" / "concert_singer"
+    db = folder / "concert_singer.sqlite"
+    _crash_writing(db, "UPDATE singer SET Name = 'changed'")
+    before = _folder_state(folder)
+
+    (report, *_) = check_suite(load_suite("spider", spider_copy))
+    problem = report.database_problems["concert_singer"]
+    assert problem.startswith("database concert_singer unsettled (concert_singer.sqlite-wal "
+                              "holds 1 committed transaction(s) changing ")
+    assert "wal_checkpoint(TRUNCATE)" in problem and problem.endswith(f": {db})")
+    reasons = set(_gold_reasons(spider_copy))
+    assert reasons == {"unscorable:database concert_singer unsettled", "match"}  # pets_1 scores
+    code, out = _cli("suites", "check", "spider", "--data-dir", str(spider_copy))
+    assert "database concert_singer unsettled" in out and "see above" in out
+    assert "they do not change verdicts" not in out
+    assert _folder_state(folder) == before
+
+    owner = sqlite3.connect(db)  # its owner applies it: the last close checkpoints, -wal goes
+    owner.execute("SELECT count(*) FROM singer").fetchone()
+    owner.close()
+    assert not (db.parent / "concert_singer.sqlite-wal").exists()
+    assert report_problems(spider_copy) == {}
+    with sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True) as conn:
+        assert conn.execute("SELECT DISTINCT Name FROM singer").fetchall() == [("changed",)]
+
+
+def test_a_wal_already_applied_to_the_file_changes_nothing(spider_copy):
+    db = spider_copy / "spider" / "database" / "concert_singer" / "concert_singer.sqlite"
+    _crash_writing(db, "UPDATE singer SET Name = 'changed'", state="checkpointed")
+    assert report_problems(spider_copy) == {}
+    assert set(_gold_reasons(spider_copy)) == {"match"}
+
+
+def report_problems(root: Path) -> dict[str, str]:
+    (report, *_) = check_suite(load_suite("spider", root))
+    return report.database_problems
+
+
 def _break(root: Path) -> None:
     """Garble concert_singer past its header and catalogue (it still opens and answers some
     queries), and ask about a database that is not there (wta_1's questions, no wta_1 folder)."""
