@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.data.download import datasets, download_dataset, is_complete
+from harness.data.download import download_dataset, is_complete
 from harness.errors import ConfigError, DataError
+from harness.suite import dataset, datasets
 from suites.spider_robust import SpiderDKSuite, SpiderRealisticSuite, SpiderSynSuite
 from tests.support import require, shared_data_dir
 from tests.test_download import leftovers, server  # noqa: F401 - the loopback server fixture
@@ -33,11 +34,11 @@ def shared(folder: str):
 def test_spider_dk_download_checks_every_pinned_digest(server, tmp_path):  # noqa: F811
     mirror = serve_set(server, "spider-dk", shared("spider-dk"))
     root = tmp_path / "data"
-    assert not is_complete("spider-dk", root)
+    assert not is_complete(dataset("spider-dk"), root)
 
-    dest = download_dataset("spider-dk", root, url=mirror, progress=False)
+    dest = download_dataset(dataset("spider-dk"), root, url=mirror, progress=False)
 
-    assert dest == root / "spider-dk" and is_complete("spider-dk", root)
+    assert dest == root / "spider-dk" and is_complete(dataset("spider-dk"), root)
     suite = SpiderDKSuite(root)
     examples = suite.load_examples("dev")
     assert len(examples) == 535
@@ -51,7 +52,7 @@ def test_spider_dk_download_checks_every_pinned_digest(server, tmp_path):  # noq
 
 def test_spider_syn_download_then_suite_reads_it(server, tmp_path):  # noqa: F811
     mirror = serve_set(server, "spider-syn", shared("spider-syn"))
-    download_dataset("spider-syn", tmp_path, url=mirror, progress=False)
+    download_dataset(dataset("spider-syn"), tmp_path, url=mirror, progress=False)
 
     examples = SpiderSynSuite(tmp_path).load_examples("dev")
     assert len(examples) == 1034
@@ -65,13 +66,13 @@ def test_a_changed_file_is_refused_and_nothing_is_placed(server, tmp_path):  # n
     server.files["/mirror/spider-syn/dev.json"] = (body.replace(b"vocalists", b"singers"), kind)
 
     with pytest.raises(DataError, match="Checksum mismatch for spider-syn"):
-        download_dataset("spider-syn", tmp_path, url=mirror, progress=False)
+        download_dataset(dataset("spider-syn"), tmp_path, url=mirror, progress=False)
     assert not (tmp_path / "spider-syn").exists()
 
 
 def test_sha256_option_is_refused_for_a_file_set(tmp_path):
     with pytest.raises(ConfigError, match="own pinned digest"):
-        download_dataset("spider-dk", tmp_path, sha256="0" * 64)
+        download_dataset(dataset("spider-dk"), tmp_path, sha256="0" * 64)
 
 
 def test_spider_realistic_resumes_checks_its_pinned_digest_and_loads(server, tmp_path):  # noqa: F811
@@ -81,8 +82,8 @@ def test_spider_realistic_resumes_checks_its_pinned_digest_and_loads(server, tmp
     mirror = server.url("/mirror")
 
     with pytest.raises(DataError, match="interrupted"):
-        download_dataset("spider-realistic", tmp_path, url=mirror, progress=False)
-    download_dataset("spider-realistic", tmp_path, url=mirror, progress=True)
+        download_dataset(dataset("spider-realistic"), tmp_path, url=mirror, progress=False)
+    download_dataset(dataset("spider-realistic"), tmp_path, url=mirror, progress=True)
 
     assert [r["range"] for r in server.requests] == [None, "bytes=500000-"]
     dest = tmp_path / "spider-realistic"
@@ -96,8 +97,9 @@ def test_spider_realistic_resumes_checks_its_pinned_digest_and_loads(server, tmp
 def test_spider_realistic_with_other_bytes_is_refused(server, tmp_path):  # noqa: F811
     server.add("/mirror/spider-realistic.json", b"[]", "application/json")
     with pytest.raises(DataError, match="(?i)sha-?256|checksum|digest"):
-        download_dataset("spider-realistic", tmp_path, url=server.url("/mirror"), progress=False)
-    assert not is_complete("spider-realistic", tmp_path)
+        download_dataset(dataset("spider-realistic"), tmp_path, url=server.url("/mirror"),
+                         progress=False)
+    assert not is_complete(dataset("spider-realistic"), tmp_path)
 
 
 def test_spider_realistic_not_downloaded_says_how(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 from harness.data.download import install_release
 from harness.data.releases import UNRECOGNISED, Release, content_sha256
 from harness.data.sources import RemoteFile
-from harness.suite import load_suite
+from harness.suite import dataset, load_suite
 from tests.test_cli import assert_clean_error, run
 from tests.test_download import server  # noqa: F401 - the loopback server fixture
 
@@ -114,7 +114,7 @@ def test_a_release_replaces_the_question_file_and_keeps_the_databases(server, tm
     release = Release(name="test", title="", source="a test", base="bird", files=(
         RemoteFile("dev.json", "unused", hashlib.sha256(questions).hexdigest()),))
 
-    install_release("bird", release, root, server.url("/mirror"), progress=False)
+    install_release(dataset("bird"), release, root, server.url("/mirror"), progress=False)
     assert (bird / "dev.json").read_bytes() == questions
     assert (bird / "dev_databases" / "toy" / "toy.sqlite").is_file()
     assert [e.gold_sql for e in load_suite("bird", root).load_examples("dev")] == [
@@ -123,7 +123,7 @@ def test_a_release_replaces_the_question_file_and_keeps_the_databases(server, tm
     server.add("/mirror/dev.json", b"[]", "application/json")  # other bytes: refused, kept
     shutil.rmtree(root / ".downloads", ignore_errors=True)
     with pytest.raises(Exception, match="(?i)sha-?256|checksum|digest"):
-        install_release("bird", release, root, server.url("/mirror"), progress=False)
+        install_release(dataset("bird"), release, root, server.url("/mirror"), progress=False)
     assert (bird / "dev.json").read_bytes() == questions
 
 

@@ -30,18 +30,20 @@ def data_download(
 
     Example: harness data download spider; harness data download bird --release 20251106
     """
-    from harness.data.download import download_dataset, download_release
+    from harness.data.download import download_dataset, install_release
     from harness.errors import ConfigError
     from harness.paths import data_root
+    from harness.suite import dataset, release_of
 
     root, _ = data_root(data_dir)
     progress = sys.stderr.isatty()
     if release is None:
-        path = download_dataset(name, root, url=url, sha256=sha256, progress=progress)
+        path = download_dataset(dataset(name), root, url=url, sha256=sha256, progress=progress)
         click.echo(f"{name} is ready in {path}")
         return
     if sha256:
         raise ConfigError("--release fetches files each pinned to its own digest; it takes no "
                           "--sha256 (--url names a folder holding them).", option="--release")
-    path = download_release(name, release, root, url=url, progress=progress)
+    chosen = release_of(name, release)
+    path = install_release(dataset(name), chosen, root, mirror=url, progress=progress)
     click.echo(f"{name} release {release} is ready in {path}")

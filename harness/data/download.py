@@ -1,6 +1,7 @@
 """Download a suite's official archives into the data root (``harness data download``).
 
-What happens, for ``download_dataset("bird", root)``:
+What happens, for ``download_dataset(dataset("bird"), root)`` (``harness.suite.dataset`` finds an
+archive by name among the registered suites' ``downloads``; this package knows no suite):
 
 1. The archive is fetched into ``<root>/.downloads/<file>.part``. An interrupted download is
    resumed on the next run with an HTTP ``Range`` request; a server that ignores it (answers 200)
@@ -48,7 +49,7 @@ from harness import __version__
 from harness.data.releases import Release
 from harness.data.sources import Dataset, Layout, RemoteFile
 from harness.data.unpack import data_prefix, extract, member_names
-from harness.errors import ConfigError, DataError, UnknownNameError
+from harness.errors import ConfigError, DataError
 
 TIMEOUT_S = 60  # per socket operation; a stalled server fails instead of hanging forever
 CHUNK = 1 << 20
@@ -57,65 +58,42 @@ PROVENANCE = "DOWNLOAD_SHA256"
 Say = Callable[[str], None]  # prints a status line, or not
 
 
-def datasets() -> dict[str, Dataset]:
-    """Every downloadable archive, by name: what each registered suite declares in ``downloads``.
-
-    The core names no benchmark: the URLs, digests and layouts live beside each suite
-    (``suites/spider/sources.py``, ``suites/bird/sources.py``).
-    """
-    from harness.suite import SUITES
-
-    found: dict[str, Dataset] = {}
-    for name in SUITES.names():
-        for dataset in getattr(SUITES.get(name), "downloads", ()):
-            found[dataset.name] = dataset
-    return found
-
-
-def is_complete(name: str, data_root: Path) -> bool:
-    """Whether ``name`` is already unpacked under ``data_root`` in the official layout.
+def is_complete(dataset: Dataset, data_root: Path) -> bool:
+    """Whether ``dataset`` is already unpacked under ``data_root`` in the official layout.
 
     True for data placed by hand as well: only the layout is checked, not the provenance file.
-
-    >>> sorted(datasets())
-    ['bird', 'bird-mini-dev', 'spider', 'spider-dk', 'spider-realistic', 'spider-syn']
-    >>> is_complete("spider", Path("/nonexistent"))
-    False
     """
-    layout = _dataset(name).layout
+    layout = dataset.layout
     return not _missing(layout, Path(data_root).expanduser() / layout.dest)
 
 
 def download_dataset(
-    name: str,
+    dataset: Dataset,
     data_root: Path,
     *,
     url: str | None = None,
     sha256: str | None = None,
     progress: bool = True,
 ) -> Path:
-    """Download, verify and unpack dataset ``name`` under ``data_root``; return its folder.
+    """Download, verify and unpack ``dataset`` under ``data_root``; return its folder.
 
     Args:
-        name: a key of :func:`datasets` (``spider``, ``bird``, ``bird-mini-dev``, ``spider-syn``,
-            ``spider-dk``, ``spider-realistic``).
+        dataset: what to fetch (a suite's ``downloads`` entry; ``harness.suite.dataset(name)``).
         data_root: the data root; the dataset lands in ``data_root / layout.dest``.
         url: a mirror to fetch from instead of the official URL (the pinned checksum still holds).
         sha256: the digest to enforce, overriding the pinned one (64 hex characters).
         progress: report progress and the digest on stderr (a progress bar on a terminal).
 
     Raises:
-        UnknownNameError: ``name`` is not a known dataset.
         ConfigError: ``sha256`` is not a hex SHA-256.
         DataError: network, HTTP, disk, checksum or archive-content problems; the message says
             what to do.
     """
-    dataset = _dataset(name)
     if dataset.files:
         if sha256:
             raise ConfigError(
-                f"{name} is a set of {len(dataset.files)} files, each with its own pinned digest; "
-                "--sha256 applies only to single-archive datasets."
+                f"{dataset.name} is a set of {len(dataset.files)} files, each with its own pinned "
+                "digest; --sha256 applies only to single-archive datasets."
             )
         return _download_files(dataset, Path(data_root).expanduser(), url, progress)
     expected = _normalise_sha256(sha256) if sha256 else dataset.sha256
@@ -146,52 +124,27 @@ def download_dataset(
     return dest
 
 
-def releases_of(name: str) -> dict[str, Release]:
-    """The named releases ``harness data download NAME --release`` can fetch, by name."""
-    from harness.suite import SUITES
-
-    found: dict[str, Release] = {}
-    for suite in SUITES.names():
-        for releases in getattr(SUITES.get(suite), "releases", {}).values():
-            found.update({r.name: r for r in releases if r.base == name})
-    return found
-
-
-def download_release(
-    name: str, release: str, data_root: Path, *, url: str | None = None, progress: bool = True
+def install_release(
+    base: Dataset, chosen: Release, root: Path, mirror: str | None = None, progress: bool = True
 ) -> Path:
-    """Put release ``release`` of dataset ``name`` under ``data_root``; return its folder.
+    """Put release ``chosen`` of dataset ``base`` under ``root``; return its folder.
 
     A release that is the base archive itself is that archive (downloaded afresh, which also
-    restores its question files); another release is its question files, each pinned, placed over
-    the base download's (fetched first when absent), whose databases it uses.
+    restores its question files); another release is its question files, each pinned to its
+    SHA-256 (fetched from ``mirror``, a folder, when given), placed over the base download's,
+    which is fetched first when it is not complete: the release uses its databases.
     """
-    known = releases_of(name)
-    chosen = known.get(release)
-    if chosen is None or not chosen.downloadable:
-        fetchable = ", ".join(r for r, v in known.items() if v.downloadable) or "none"
-        why = "has no pinned files to fetch it by" if chosen else "is not a known release"
-        raise ConfigError(f"{name} {release!r} {why}. Releases that can be downloaded: "
-                          f"{fetchable}.", option="--release")
-    return install_release(name, chosen, Path(data_root).expanduser(), url, progress)
-
-
-def install_release(
-    name: str, chosen: Release, root: Path, mirror: str | None, progress: bool
-) -> Path:
-    """Fetch ``chosen``'s pinned files (from ``mirror``, a folder, when given) over dataset
-    ``name``'s download, fetching that first when it is not complete."""
-    base = _dataset(name)
-    if not chosen.files or not is_complete(name, root):
-        download_dataset(name, root, progress=progress)
+    root = Path(root).expanduser()
+    if not chosen.files or not is_complete(base, root):
+        download_dataset(base, root, progress=progress)
     if not chosen.files:
         return root / base.layout.dest
     files = Dataset(
-        name=f"{name} release {chosen.name}",
+        name=f"{base.name} release {chosen.name}",
         url=chosen.source,
         sha256=None,
         size=None,
-        filename=f"{name}-release-{chosen.name}",
+        filename=f"{base.name}-release-{chosen.name}",
         layout=Layout(dest=base.layout.dest, marker=chosen.files[0].path,
                       required=tuple(f.path for f in chosen.files), databases=None),
         files=chosen.files,
@@ -432,13 +385,6 @@ def _missing(layout: Layout, folder: Path) -> list[str]:
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def _dataset(name: str) -> Dataset:
-    known = datasets()
-    if name not in known:
-        raise UnknownNameError("dataset", name, known)
-    return known[name]
 
 
 def _normalise_sha256(value: str) -> str:
