@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from harness.core import Database, DatabaseProblem, Example
+from harness.data.annotations import annotations_in, flags_for
 from harness.data.integrity import SQLITE_MAGIC, integrity_problem, stray_files, unapplied_wal
 from harness.data.releases import Release, ReleaseMatch, identify
 from harness.data.sources import Dataset
@@ -122,6 +123,14 @@ class Suite(ABC):
         except DataError:
             examples = None
         return identify(releases, files[0], examples, self.gold_file(split))
+
+    def gold_annotations(self, split: str, release: str | None) -> dict[int, list[dict]]:
+        """Published findings about ``split``'s golds in ``release`` (``harness.data.annotations``):
+        the files in an ``annotations/`` folder beside the suite's module, per question id."""
+        import inspect
+
+        folder = Path(inspect.getfile(type(self))).parent / "annotations"
+        return flags_for(annotations_in(folder), self.name, split, release)
 
     def split_hash(self, split: str) -> str:
         """SHA-256 over the split's files, to pin the data version in results."""
