@@ -131,3 +131,35 @@ def test_release_with_sha256_option_is_refused(capsys, tmp_path):
     code, _, err = run(capsys, "data", "download", "bird", "--release", "20251106",
                        "--sha256", "0" * 64, "--data-dir", str(tmp_path))
     assert_clean_error(code, err, "takes no --sha256")
+
+
+def test_shipped_annotations_name_a_declared_release_and_real_questions(data_dir):
+    from pathlib import Path
+
+    from harness.data.annotations import annotations_in
+
+    counts = {}
+    for suite_name, split_size in (("spider", 1034), ("bird", 1534)):
+        suite = load_suite(suite_name, data_dir)
+        folder = Path(__file__).resolve().parents[1] / "suites" / suite_name / "annotations"
+        for a in annotations_in(folder):
+            assert a.release in {r.name for r in suite.releases[a.split]}
+            assert a.citation and a.licence and a.url.startswith("https://")
+            assert all(0 <= qid < split_size for qid, _ in a.questions)
+            counts[a.source] = len({qid for qid, _ in a.questions})
+    assert counts == {"spider-2020-correction": 44, "wretblad-2024-financial": 52,
+                      "wretblad-2024-sampled": 27}
+    bird = load_suite("bird", data_dir).load_examples("dev")
+    financial = {qid for qid, _ in annotations_in(
+        Path(__file__).resolve().parents[1] / "suites" / "bird" / "annotations")[0].questions}
+    assert {e.db_id for e in bird if e.question_id in financial} == {"financial"}
+
+
+def test_annotations_apply_to_their_release_only(data_dir):
+    spider = load_suite("spider", data_dir)
+    original = spider.gold_annotations("dev", "2018-original")
+    assert len(original) == 44
+    assert {f["category"] for f in original[16]} == {"gold_sql_corrected_in_2020",
+                                                    "question_corrected_in_2020"}
+    assert spider.gold_annotations("dev", "2020-06") == {}
+    assert load_suite("bird", data_dir).gold_annotations("dev", "20240627") == {}
