@@ -38,7 +38,7 @@ SPLIT_ORDER = ("dev", "mini-dev", "test", "train")
 SMOKE_SUITES = ("sample",)  # tiny suites that check the pipeline, not a model
 # The columns of a benchmark's table, in order; per-difficulty columns go before "Decoding".
 VIEW_COLUMNS = [
-    "Rank", "Submission", "Status", "EX %", "95% CI", "Clean EX %", "Release", "Scored",
+    "Rank", "Submission", "Status", "EX %", "95% CI", "EX % clean", "Release", "Scored",
     "Unscorable", "Decoding",
     "Decoding class", "Method", "Base model", "Params (B)", "Size", "s/sample", "Timing",
     "Gold copy %", "Other metric", "Date", "Source", "Link", "id",
@@ -243,7 +243,7 @@ def benchmark_frame(
             "Scored": r["n_scored"],
             "Unscorable": (r["n_total"] - r["n_scored"]
                            if r["n_total"] is not None and r["n_scored"] is not None else None),
-            "Clean EX %": _pct(clean_ex(s, key)) if is_ex else None,
+            "EX % clean": _pct(clean_ex(s, key)) if is_ex else None,
             "Release": r.get("dataset_version"),
             "Decoding": s["decoding"] or d.label,
             "Decoding class": d.decoding_class,
