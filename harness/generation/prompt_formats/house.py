@@ -42,7 +42,7 @@ class HouseFormat(PromptFormat):
         )
 
     def check_options(self, options: dict[str, Any]) -> dict[str, Any]:
-        out = {"schema_format": "ddl", "few_shot": 0}
+        out: dict[str, Any] = {"schema_format": "ddl", "few_shot": 0}
         unknown = set(options) - set(out)
         if unknown:
             raise ConfigError(
