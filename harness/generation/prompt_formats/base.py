@@ -121,6 +121,11 @@ PROMPT_FORMATS: Registry[type[PromptFormat]] = Registry(
     "prompt format", entry_point_group="harness.prompt_formats"
 )
 PROMPT_FORMATS.register("house", "harness.generation.prompt_formats.house:HouseFormat")
+PROMPT_FORMATS.register("omnisql", "harness.generation.prompt_formats.omnisql:OmniSQLFormat")
+PROMPT_FORMATS.register("sql-r1", "harness.generation.prompt_formats.sql_r1:SQLR1Format")
+PROMPT_FORMATS.register(
+    "arctic-text2sql-r1", "harness.generation.prompt_formats.arctic:ArcticFormat"
+)
 DEFAULT_FORMAT = "house"
 
 
