@@ -42,7 +42,7 @@ def _sha(messages) -> str:
     return hashlib.sha256(json.dumps(messages, ensure_ascii=False).encode()).hexdigest()
 
 
-@pytest.mark.parametrize("fmt", ["omnisql", "sql-r1", "arctic-text2sql-r1"])
+@pytest.mark.parametrize("fmt", ["omnisql", "sql-r1", "arctic"])
 def test_first_100_spider_dev_prompts_equal_upstream_byte_for_byte(spider_suite, fmt):
     examples = spider_suite.load_examples("dev")[:100]
     prompts = make_format(fmt, spider_suite)
@@ -169,7 +169,7 @@ def test_a_suite_without_tables_json_gives_an_error_on_the_prompt(tiny_suite_fac
 
 def test_arctic_ends_with_a_think_prefill_and_sql_r1_adds_its_lines(bird_like):
     example = bird_like.load_examples("dev")[0]
-    arctic = make_format("arctic-text2sql-r1", bird_like).messages(example)
+    arctic = make_format("arctic", bird_like).messages(example)
     assert [m["role"] for m in arctic] == ["system", "user", "assistant"]
     assert arctic[-1]["content"] == "Let me solve this step by step. \n<think>"
     r1 = make_format("sql-r1", bird_like).messages(example)[0]["content"]

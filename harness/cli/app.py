@@ -30,6 +30,7 @@ COMMANDS = {
     "compare": "harness.cli.compare:compare_command",
     "seeds": "harness.cli.seeds:seeds",
     "submissions": "harness.cli.leaderboard:submissions_group",
+    "prompts": "harness.cli.prompts:prompts_command",
 }
 
 

@@ -1,4 +1,4 @@
-"""``arctic-text2sql-r1``: the prompt Arctic-Text2SQL-R1 evaluates with.
+"""``arctic``: the prompt Arctic-Text2SQL-R1 evaluates with.
 
 Snowflake's ArcticTraining, ``projects/arctic_text2sql_r1/bird_eval/infer.py``: OmniSQL's schema
 (with question-matched values) and question, split into a system turn (the task) and a user turn
@@ -62,7 +62,7 @@ PREFILL = "Let me solve this step by step. \n<think>"
 class ArcticFormat(OmniSQLFormat):
     """Options as ``omnisql``."""
 
-    name = "arctic-text2sql-r1"
+    name = "arctic"
     version = "1"
     description = "Arctic-Text2SQL-R1's prompt: system turn, OmniSQL schema, <think> prefill"
 
