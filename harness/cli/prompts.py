@@ -144,7 +144,7 @@ def _load_tokenizer(name: str):
     try:
         from transformers import AutoTokenizer
 
-        if source.kind == "gguf":
+        if source.kind == "gguf" and source.path is not None:
             return AutoTokenizer.from_pretrained(str(source.path.parent),
                                                  gguf_file=source.path.name)
         return AutoTokenizer.from_pretrained(str(source.path or source.hub_id))
