@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from harness.core import Execution
 
-STRATEGIES = ("majority", "value-aware")
+STRATEGIES = ("majority", "value-aware", "result-set-majority", "similarity")
 KEY_PREFIX = "SUCCESS_VALUES:"
 KEY_CHARS = 200
 #: What a candidate with no SQL text "executed" to: it is never run, and never votes.
@@ -185,11 +185,16 @@ def value_aware_vote(candidates: Sequence[str], executions: Sequence[Execution])
 
 
 def select(strategy: str, candidates: Sequence[str], executions: Sequence[Execution]) -> Selection:
-    """Dispatch to :func:`majority_vote` or :func:`value_aware_vote` by name."""
+    """Dispatch by name (``result-set-majority`` and ``similarity``: recipes.selection)."""
     if strategy in ("value-aware", "vav"):
         return value_aware_vote(candidates, executions)
     if strategy == "majority":
         return majority_vote(candidates, executions)
+    if strategy in ("result-set-majority", "similarity"):  # upstream rules of the recipes
+        from harness.generation.recipes.selection import result_set_majority, similarity_vote
+
+        vote = result_set_majority if strategy == "result-set-majority" else similarity_vote
+        return vote(candidates, executions)
     from harness.errors import UnknownNameError
 
     raise UnknownNameError("vote strategy", strategy, STRATEGIES)
