@@ -3,7 +3,8 @@
 ``tests/data/prompt_formats_upstream_sha256.json`` holds the SHA-256 of the messages each
 upstream's own code produced for Spider dev questions 0-99 (OmniSQL's ``process_dataset.py`` with
 its pyserini/Lucene value index, SQL-R1's ``inference.py``, Arctic-Text2SQL-R1's
-``process_dataset.py`` + ``infer.py``; how they were run is in the file's ``about``). The
+``process_dataset.py`` + ``infer.py``, CSC-SQL's ``build_prompt``; how they were run is in the
+file's ``about``). The
 harness builds the same prompts from the shared Spider data and must hash the same.
 """
 
@@ -42,7 +43,7 @@ def _sha(messages) -> str:
     return hashlib.sha256(json.dumps(messages, ensure_ascii=False).encode()).hexdigest()
 
 
-@pytest.mark.parametrize("fmt", ["omnisql", "sql-r1", "arctic"])
+@pytest.mark.parametrize("fmt", ["omnisql", "sql-r1", "arctic", "csc-sql"])
 def test_first_100_spider_dev_prompts_equal_upstream_byte_for_byte(spider_suite, fmt):
     examples = spider_suite.load_examples("dev")[:100]
     prompts = make_format(fmt, spider_suite)

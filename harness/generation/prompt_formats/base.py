@@ -147,6 +147,7 @@ PROMPT_FORMATS.register("house", "harness.generation.prompt_formats.house:HouseF
 PROMPT_FORMATS.register("omnisql", "harness.generation.prompt_formats.omnisql:OmniSQLFormat")
 PROMPT_FORMATS.register("sql-r1", "harness.generation.prompt_formats.sql_r1:SQLR1Format")
 PROMPT_FORMATS.register("arctic", "harness.generation.prompt_formats.arctic:ArcticFormat")
+PROMPT_FORMATS.register("csc-sql", "harness.generation.prompt_formats.csc_sql:CSCSQLFormat")
 PROMPT_FORMATS.register("finer-sql", "harness.generation.prompt_formats.finer_sql:FinerSQLFormat")
 PROMPT_FORMATS.register("prebuilt", "harness.generation.prompt_formats.prebuilt:PrebuiltFormat")
 DEFAULT_FORMAT = "house"
