@@ -29,6 +29,8 @@ def test_jsonl_gives_each_questions_messages_as_the_format_builds_them(capsys):
     expected = suite.load_examples("dev")[:3]
     assert [r["question_id"] for r in records] == [e.question_id for e in expected]
     assert [r["messages"] for r in records] == [fmt.messages(e) for e in expected]
+    # the hash a run records per sample (prompt_hash), so a number traces back to these messages
+    assert [r["messages_sha256"] for r in records] == [fmt.build(e).hash for e in expected]
     assert "Rendered 3 of 3 prompts of sample/dev with format omnisql v1" in captured.err
 
 

@@ -2,7 +2,8 @@
 
 With no format or recipe it lists the prompt formats. Otherwise it renders one question after
 another: as text, or with ``--jsonl`` one JSON object per line
-(``{"question_id": …, "messages": [{"role": …, "content": …}, …]}``, plus ``"text"`` — the
+(``{"question_id": …, "messages": [{"role": …, "content": …}, …], "messages_sha256": …}``, the
+hash being the ``prompt_hash`` a run records for that sample; plus ``"text"`` — the
 chat-templated prompt — when ``--tokenizer`` is given, and ``"error"`` when a prompt cannot be
 built). What was rendered, and how long it took, goes to standard error.
 """
@@ -119,7 +120,10 @@ def _render(fmt, example, tok) -> dict[str, Any]:
     record: dict[str, Any] = {"question_id": example.question_id, "messages": prompt.messages}
     if prompt.error:
         record["error"] = prompt.error
-    elif tok is not None:
+        return record
+    # what a run records per sample as its prompt_hash: a number traces back to these messages
+    record["messages_sha256"] = prompt.hash
+    if tok is not None:
         record["text"] = render_chat(tok, prompt.messages)
     return record
 
