@@ -30,6 +30,8 @@ COMMANDS = {
     "compare": "harness.cli.compare:compare_command",
     "seeds": "harness.cli.seeds:seeds",
     "submissions": "harness.cli.leaderboard:submissions_group",
+    "recipes": "harness.cli.recipes:recipes",
+    "reproduce": "harness.cli.reproduce:reproduce_command",
 }
 
 
