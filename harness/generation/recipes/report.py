@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.core import Prediction
-from harness.evaluation.records import GenerationInfo, RunRecord
-from harness.evaluation.scorer import ScoredSample
+
+#: ``rescore(predictions) -> (record, samples)``: the pipeline's scoring of other predictions.
+Rescore = Callable[[dict[int, Prediction]], tuple[Any, list[Any]]]
 
 
 def recipe_sources(config: Any) -> tuple[list[str], list[str]]:
@@ -35,8 +36,7 @@ def length_hits(predictions: dict[int, Prediction]) -> tuple[int, int]:
 
 
 def extraction_block(
-    record: RunRecord, samples: list[ScoredSample], predictions: dict[int, Prediction],
-    rescore: Callable[[dict[int, Prediction]], tuple[RunRecord, list[ScoredSample]]],
+    record: Any, samples: list[Any], predictions: dict[int, Prediction], rescore: Rescore
 ) -> dict | None:
     """EX under the lenient parser beside the headline, and where the two readings differ."""
     lenient = {q: Prediction(q, p.meta["lenient_sql"]) for q, p in predictions.items()
@@ -61,18 +61,19 @@ def extraction_block(
 
 
 def generation_info(
-    method: Any, suite: Any, record: RunRecord, samples: list[ScoredSample],
-    predictions: dict[int, Prediction],
-    rescore: Callable[[dict[int, Prediction]], tuple[RunRecord, list[ScoredSample]]],
-) -> GenerationInfo | None:
-    """The block for a method that builds prompts and extracts SQL (None for any other)."""
+    method: Any, suite: Any, record: Any, samples: list[Any],
+    predictions: dict[int, Prediction], rescore: Rescore,
+) -> dict | None:
+    """The run record's ``generation`` block (the fields of
+    :class:`harness.evaluation.records.GenerationInfo`) for a method that builds prompts and
+    extracts SQL; None for any other."""
     config = method.config
     if not hasattr(method, "prompt_identity") or not dataclasses.is_dataclass(config):
         return None
     kept, changed = recipe_sources(config)
     completions, hits = length_hits(predictions)
     samples_n = getattr(config, "samples", 1)
-    return GenerationInfo(
+    return dict(
         recipe=getattr(config, "recipe", None),
         prompt_format=method.prompt_identity(suite),
         extractor=getattr(config, "extractor", "lenient"),
