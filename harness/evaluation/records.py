@@ -122,6 +122,27 @@ class PredictionsInfo:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass
+class GenerationInfo:
+    """How the SQL was produced (``harness run``): recipe, prompt format, extractor, selection.
+
+    ``extraction``: EX under the recipe's extractor (the headline, ``metrics.ex``) beside the
+    lenient parser's, and how many questions' SQL and verdicts differ between the two.
+    ``hit_token_limit``: completions that ended at the token budget (finish_reason "length").
+    """
+
+    recipe: str | None
+    prompt_format: dict | None  # {name, version, sha256}
+    extractor: str
+    selection: str  # none (one sample) or the voting rule
+    completions: int = 0
+    hit_token_limit: int = 0
+    from_recipe: list[str] = field(default_factory=list)
+    from_flags: list[str] = field(default_factory=list)
+    extraction: dict | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
 @dataclass(kw_only=True)
 class RunRecord:
     """One suite/split scored: the content of ``results.json`` (fields in the file's order)."""
@@ -148,6 +169,7 @@ class RunRecord:
     latency: dict | None = field(default=None, metadata=_OPTIONAL)  # summarize_latency()
     baseline: dict | None = field(default=None, metadata=_OPTIONAL)  # untrained {metrics, counts}
     training: dict | None = field(default=None, metadata=_OPTIONAL)  # split, checkpoint, wall_s
+    generation: GenerationInfo | None = field(default=None, metadata=_OPTIONAL)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -449,6 +471,9 @@ def _check_timings(record: RunRecord, where: str, path: Path | None) -> None:
 def _value(value, hint, where: str, path: Path | None):
     if dataclasses.is_dataclass(hint):
         return _parse(hint, value, where, path)
+    inner = [a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)]
+    if inner and value is not None:  # an optional block: ``Block | None``
+        return _parse(inner[0], value, where, path)
     if _fits(value, hint):
         return value
     shown = json.dumps(value, default=str)[:40]
