@@ -371,6 +371,8 @@ def list_command(db, pending, as_json) -> None:
 def _moderate(db, submission_id: int, review: str | None) -> None:
     from leaderboard.store import open_store
 
+    if not 1 <= submission_id < 2**63:  # ids are SQLite integers: a larger one names nothing
+        raise SubmissionError(f"There is no submission #{submission_id}.")
     store = open_store(db)
     try:
         done = (store.delete(submission_id) if review is None
