@@ -38,7 +38,8 @@ SPLIT_ORDER = ("dev", "mini-dev", "test", "train")
 SMOKE_SUITES = ("sample",)  # tiny suites that check the pipeline, not a model
 # The columns of a benchmark's table, in order; per-difficulty columns go before "Decoding".
 VIEW_COLUMNS = [
-    "Rank", "Submission", "Status", "EX %", "95% CI", "Scored", "Unscorable", "Decoding",
+    "Rank", "Submission", "Status", "EX %", "95% CI", "Clean EX %", "Release", "Scored",
+    "Unscorable", "Decoding",
     "Decoding class", "Method", "Base model", "Params (B)", "Size", "s/sample", "Timing",
     "Gold copy %", "Other metric", "Date", "Source", "Link", "id",
 ]
@@ -242,6 +243,8 @@ def benchmark_frame(
             "Scored": r["n_scored"],
             "Unscorable": (r["n_total"] - r["n_scored"]
                            if r["n_total"] is not None and r["n_scored"] is not None else None),
+            "Clean EX %": _pct(clean_ex(s, key)) if is_ex else None,
+            "Release": r.get("dataset_version"),
             "Decoding": s["decoding"] or d.label,
             "Decoding class": d.decoding_class,
             "Method": s["method"],
@@ -289,6 +292,23 @@ def benchmark_frame(
     for column in ("Scored", "Unscorable", "id", "result_id"):
         frame[column] = frame[column].astype("Int64")
     return frame
+
+
+def clean_ex(submission: dict, key: str) -> float | None:
+    """A verified row's EX on the questions with no gold flag (``metrics.clean``, as re-scored
+    here); None for a reported row or a run scored before flags existed."""
+    if submission["status"] != "verified":
+        return None
+    clean = ((submission.get("recomputed_metrics") or {}).get(key) or {}).get("clean") or {}
+    value = clean.get("ex")
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def ranked_releases(view: pd.DataFrame) -> list[str]:
+    """The data releases of the verified rows a view ranks (more than one: say so)."""
+    verified = view[view["verified"].astype(bool)] if len(view) else view
+    return sorted({str(r) if r is not None and r == r else "no release named"
+                   for r in verified.get("Release", [])})
 
 
 def _seed_rows(rows: list[dict], owners: list[dict], per_seed: bool) -> list[dict]:

@@ -578,6 +578,7 @@ def _result_record(v: Verification) -> ResultRecord:
         metrics=as_json(v.results.metrics),
         counts=as_json(v.results.counts),
         rule=v.results.rule,
+        dataset_version=v.results.data.release,  # the release of the data re-scored here
         s_per_sample=v.claimed_s_per_sample,
         claimed_ex=v.claimed_ex,
         note="; ".join(v.notes) or None,

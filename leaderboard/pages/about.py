@@ -16,7 +16,9 @@ listed last and marked as such.
 CC BY-SA 4.0) measure cross-domain Text-to-SQL. Three robustness sets run on Spider's own
 databases under Spider's rules and show whether a method buys accuracy or only familiarity with
 Spider's wording: **Spider-Syn** (1,034; schema words in the question replaced by synonyms),
-**Spider-Realistic** (508; explicit column names removed from the question) and **Spider-DK**
+**Spider-Realistic** (508; explicit column names removed from the question; Deng et al., NAACL
+2021, Zenodo record 5205322, CC BY-SA 4.0, pinned to SHA-256 `6d16e1be…` of the copy in
+`lrlbbzl/PTD-SQL`) and **Spider-DK**
 (535; questions that need domain knowledge, with EX per knowledge type T1–T5 beside hardness).
 Their questions derive from Spider and are CC BY-SA 4.0 (the Syn and DK repositories' code is
 MIT). A submission holding a Spider dev run and a Syn or Realistic run of the same model gets
@@ -24,6 +26,14 @@ robustness columns in the Spider dev view: the paired EX drop on the questions b
 its 95% paired bootstrap interval, the number shared and the McNemar p-value, as
 `harness compare` prints them. A run made with `--limit N` is shown in a view of its own,
 marked as a subset, and never ranked.
+
+**Releases and gold flags.** Every verified row names the data release it was scored on
+(Spider dev 2020-06, BIRD dev 20240627 or 20251106, …; "unrecognised (modified?)" when the files
+match none), and a view whose ranked rows come from different releases says so. Rows are ranked
+by the official EX; **Clean EX %** beside it is EX on the questions with no gold flag: a
+question a published audit found wrong, or one the harness's own scan found ambiguous (a tie at
+the LIMIT, a LIMIT without ORDER BY, an empty, failing or over-the-cap gold). Flags never change a
+verdict; the README's "Data releases and known gold problems" lists them.
 
 **EX.** Execution accuracy: a prediction is right when running it on the question's database
 returns the same rows as the gold SQL, under the suite's official rule (`bird` or `spider`,

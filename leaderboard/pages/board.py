@@ -13,7 +13,9 @@ st.caption(
     "One ranking per benchmark. Verified rows were re-executed and re-scored here from their "
     "predictions; EX counts the questions whose database exists (unscorable ones are left out "
     "and counted beside it), with a 95% bootstrap interval. Published rows are “reported, not "
-    "verified” and take no rank. Ranks count within a decoding class only."
+    "verified” and take no rank. Ranks count within a decoding class only. Ranked by the "
+    "official EX; Clean EX % is EX on the questions with no gold flag (a published audit or "
+    "the harness's ambiguity scan), and Release names the data release each row was scored on."
 )
 benches = data.benchmarks(subs)
 if not benches:
@@ -71,6 +73,13 @@ if len(ranked) > 1:
         "number is not comparable with a single decode. Switch on “Single greedy decode only” "
         "to compare like with like."
     )
+releases = data.ranked_releases(view)
+if len(releases) > 1:
+    st.warning(
+        f"The verified rows here were scored on {len(releases)} data releases "
+        f"({', '.join(releases)}): their ranks compare different questions or gold SQL. "
+        "See the Release column."
+    )
 shown = [c for c in view.columns if c not in data.HIDDEN_COLUMNS]
 config = {
     "Rank": st.column_config.NumberColumn(
@@ -78,6 +87,13 @@ config = {
     "EX %": st.column_config.NumberColumn(
         "EX %", format="%.2f", help="Execution accuracy over the scored questions"),
     "95% CI": st.column_config.TextColumn("95% CI", width=105, help="Bootstrap interval of EX"),
+    "Clean EX %": st.column_config.NumberColumn(
+        "Clean EX %", format="%.2f",
+        help="EX on the questions with no gold flag (verified rows): the official EX is the "
+             "ranking figure"),
+    "Release": st.column_config.TextColumn(
+        "Release", help="The data release the row was scored on; 'unrecognised (modified?)' "
+                        "when the files match no known release"),
     "Scored": st.column_config.NumberColumn(
         "Scored", help="Questions EX is computed over (their database exists here)"),
     "Unscorable": st.column_config.NumberColumn(
