@@ -33,6 +33,7 @@ from harness.errors import (
     RunFolderError,
     SubmissionError,
 )
+from harness.evaluation.config import EvalConfig
 from harness.evaluation.predictions import MAX_CANDIDATES, load_predictions
 from harness.evaluation.records import (
     RESULTS_FILE,
@@ -43,7 +44,7 @@ from harness.evaluation.records import (
     read_samples,
     sample_record,
 )
-from harness.pipeline import EvalConfig, evaluate
+from harness.pipeline import evaluate
 from harness.suite import Suite, load_suite
 from leaderboard.decoding import Decoding, parse_decoding
 from leaderboard.gold_copy import canonical_sql, copy_signals
@@ -344,7 +345,7 @@ def candidates_from_samples(records: list[dict], predictions: dict[int, Predicti
 def stated_vote(claimed: RunRecord, records: list[dict]) -> str:
     """The vote the run says chose its answers: ``config.vote``, else the samples' selection,
     else the metrics' candidates block; majority when none says."""
-    from harness.generation.voting import STRATEGIES as VOTES
+    from harness.evaluation.voting import STRATEGIES as VOTES
 
     said = [claimed.config.get("vote")]
     said += [_obj(r.get("selection")).get("strategy") for r in records[:1]]
