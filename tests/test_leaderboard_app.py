@@ -661,3 +661,39 @@ def test_submitter_text_is_never_markdown_on_compare(board, tmp_path):
             assert "![x](" not in value and "](https://" not in value
     finally:
         open_store(board["url"]).delete(sid)
+
+
+# -- the small UX list of the last probe -------------------------------------------------------
+
+
+def test_the_sidebar_names_the_store_without_its_path(board):
+    at = app(board)
+    shown = [c.value for c in at.sidebar.code]
+    assert shown == ["SQLite database board.sqlite"]
+    assert str(board["root"]) not in " ".join(shown)
+
+
+def test_details_show_no_sixteen_digit_floats(board):
+    sid = board["ids"]["a"]
+    store = open_store(board["url"])
+    with store.engine.begin() as conn:  # what a float column may hold
+        from sqlalchemy import text
+
+        conn.execute(text("UPDATE submissions SET params_b = 0.30000000000000004 WHERE id = :i"),
+                     {"i": sid})
+    data.clear_caches()  # an edit behind the store's back (no new row, no review change)
+    try:
+        details = dict(data.submission_details(board["url"], sid).values.tolist())
+        assert details["Parameters (B)"] == "0.3"
+        assert not any(len(v) > 12 and v.replace(".", "").isdigit() for v in details.values())
+    finally:
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE submissions SET params_b = 0.5 WHERE id = :i"), {"i": sid})
+        data.clear_caches()
+
+
+def test_sample_says_a_batch_time_is_not_a_questions_latency(board):
+    rid = result_id(board, board["ids"]["a"])
+    at = app(board, "pages/sample.py", params={"result": str(rid)})
+    captions = " ".join(c.value for c in at.caption)
+    assert "batch" in captions and "not this question's latency" in captions
