@@ -4,7 +4,8 @@ Before a widget is drawn, :func:`restore` seeds its session state:
 
 * from the URL, when the URL holds parameters and the widget has no state yet (a shared link,
   Back after leaving the page) or the URL's value is not the one this page last wrote there
-  (Back or Forward within the page, an edited address);
+  (Back or Forward within the page, an edited address; a page that wrote nothing yet keeps a
+  state it was given);
 * from the page's last choices, when the URL is bare: the sidebar and ``st.switch_page`` open a
   page without its parameters, and Streamlit forgets the state of widgets it did not draw, so
   each page keeps its own copy of what it last published (plain session state, which survives);
@@ -36,7 +37,7 @@ def _from_url(key: str, param: str) -> tuple[bool, str | None]:
     if len(st.query_params) == 0:  # bare URL: a page switch or a first visit
         return False, None
     raw = st.query_params.get(param)
-    if key not in st.session_state or raw != last.get(key):
+    if key not in st.session_state or (key in last and raw != last[key]):
         return True, raw
     return False, None
 
