@@ -42,7 +42,7 @@ SPLIT_ORDER = ("dev", "mini-dev", "test", "train")
 SMOKE_SUITES = ("sample",)  # tiny suites that check the pipeline, not a model
 # The columns of a benchmark's table, in order; per-difficulty columns go before "Decoding".
 VIEW_COLUMNS = [
-    NOT_RANKED, "Submission", "Status", "EX %", "95% CI", "Scored", "Unscorable", "Decoding",
+    "Submission", NOT_RANKED, "Status", "EX %", "95% CI", "Scored", "Unscorable", "Decoding",
     "Decoding class", "Method", "Base model", "Params (B)", "Size", "s/sample", "Timing",
     "Gold copy %", "Other metric", "Date", "Source", "Link", "id",
 ]

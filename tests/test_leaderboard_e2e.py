@@ -234,6 +234,7 @@ def test_a_gold_copy_upload_is_flagged_in_chromium(browser, server, tmp_path):
         page.get_by_role("option", name="sample", exact=True).click()
         settle(page)
         page.get_by_label("Name (required)").fill("Definitely a model")
+        choose(page, "Decoding", "greedy: one greedy decode (temperature 0)")  # a file must say
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(upload))
         page.wait_for_timeout(1000)
         page.get_by_role("button", name="Verify and submit").click()
@@ -251,8 +252,10 @@ def test_a_gold_copy_upload_is_flagged_in_chromium(browser, server, tmp_path):
         expect(page.locator("td", has_text="Definitely a model").first).to_be_attached(
             timeout=30_000)
         expect(page.get_by_role("link", name="Leaderboard")).to_be_visible()  # the app's nav
-        expect(page.get_by_text("100.0% of the predictions are the gold SQL itself",
+        expect(page.get_by_text("sample/dev: 100.0% of the predictions are the gold SQL itself",
                                 exact=False)).to_be_visible()  # the row's details, opened
+        expect(page.locator("td", has_text="flagged: 100.0% of the predictions").first
+               ).to_be_attached()  # and the reason it is not ranked, in its row
         check_page(page)
     finally:
         page.close()
