@@ -718,6 +718,8 @@ def store_verified(
     ``seed_group`` and ``seed``: this submission is one seed of a run over several seeds.
     """
     _refuse_repeated_splits(verifications)
+    claims = [v.claimed for v in verifications if v.claimed]
+    decoding_from_evidence(verifications, meta, run_description(claims)["decoding_fields"])
     gold_self_test = meta.method == GOLD_METHOD  # the evaluator's ceiling, shown as such
     fp = fingerprint(verifications)
     if gold_self_test:  # a reference row: a pasted gold must still land, flagged, beside it

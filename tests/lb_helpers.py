@@ -75,8 +75,8 @@ def voting_run(out: Path, n: int = 8) -> Path:
     for i, e in enumerate(suite.load_examples("dev")):
         right = f"SELECT * FROM ({e.gold_sql.strip().rstrip(';')}) WHERE 1"
         few, many = (n - 1) // 2, n - (n - 1) // 2
-        pool = [WRONG_SQL] * many + [right] * few if i % 2 == 0 else [right] * many + [
-            WRONG_SQL] * few
+        wrong = "SELECT 'not it'"
+        pool = [wrong] * many + [right] * few if i % 2 == 0 else [right] * many + [wrong] * few
         candidates[e.question_id] = [Prediction(e.question_id, sql) for sql in pool]
     record, samples = evaluate(suite, EvalConfig(split="dev", workers=1, vote="majority"),
                                candidates=candidates, source="test")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -279,6 +280,8 @@ def gold_copy_file(folder: Path, name: str, change, skip: int) -> Path:
     return path
 
 
+COPY_FLAG = re.compile(r"\d+\.\d% of the predictions are the gold SQL itself")
+COPY_REASON = re.compile(r"flagged: \d+\.\d% of the predictions")
 HOSTILE_UPLOADS = {  # viewport -> (name, kind, builder)
     "laptop": [
         ("Pasted gold", "file", lambda d: gold_copy_file(d, "gold", lambda g: g, 0)),
@@ -293,8 +296,22 @@ HOSTILE_UPLOADS = {  # viewport -> (name, kind, builder)
 }
 
 
+def open_board(page, url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url, wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Text-to-SQL leaderboard")).to_be_visible(
+        timeout=60_000)
+    settle(page)
+    check_page(page)
+
+
 def choose(page, label: str, option: str) -> None:
-    page.locator("[data-testid='stSelectbox']").filter(has_text=label).click()
+    """Open the selectbox labelled ``label`` (its input, not its label's help icon) and pick."""
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text=label)
+    box.scroll_into_view_if_needed()  # at 390 px a list opened at the screen's edge is empty
+    page.wait_for_timeout(500)
+    box.get_by_role("combobox").click()
     page.get_by_role("option", name=option).click()
     settle(page)
 
@@ -335,28 +352,26 @@ def test_hostile_uploads_are_never_ranked_in_chromium(browser, server, viewport,
                 upload(page, base, name, kind, [build(tmp_path)])
                 expect(page.get_by_text("Stored as submission")).to_be_visible(timeout=180_000)
                 expect(page.get_by_text("Flagged, so not ranked")).to_be_visible()
-                expect(page.get_by_text("75.0% of the predictions are the gold SQL itself",
-                                        exact=False).first).to_be_visible()
+                expect(page.get_by_text(COPY_FLAG).first).to_be_visible()
             check_page(page)
             page.screenshot(path=str(tmp_path / f"upload-{name}-{viewport}.png"), full_page=True)
-        page.goto(f"{base}/?view=sample/dev", wait_until="domcontentloaded")
-        expect(page.get_by_role("heading", name="Text-to-SQL leaderboard")).to_be_visible(
-            timeout=60_000)
-        settle(page)
-        check_page(page)
+        open_board(page, f"{base}/?view=sample/dev")
         page.screenshot(path=str(tmp_path / f"board-{viewport}.png"), full_page=True)
+        # A rank column per class, named for it, first in the table.
+        for header in ("Rank: single greedy decode", "Rank: several samples: many (8–32)"):
+            expect(page.get_by_text(header, exact=True).first).to_be_attached()
+        # The copies (searched for: the grid draws only the cells on screen, and a phone shows
+        # few): each there, unranked, its reason in its row; the refused run is not there.
+        open_board(page, f"{base}/?view=sample/dev&search=gold")
+        page.screenshot(path=str(tmp_path / f"board-copies-{viewport}.png"), full_page=True)
         for name, kind, _ in HOSTILE_UPLOADS[viewport]:
             cell = page.locator("td", has_text=name)
             if kind == "run":
                 expect(cell).to_have_count(0)  # refused: not on the board at all
             else:
                 expect(cell.first).to_be_attached(timeout=30_000)
-        # Each copy's row says why it is not ranked, in the table itself.
-        expect(page.locator("td", has_text="flagged: 75.0% of the predictions").first
-               ).to_be_attached()
-        # A rank column per class, named for it.
-        for header in ("Rank: single greedy decode", "Rank: several samples: many (8–32)"):
-            expect(page.get_by_text(header, exact=True).first).to_be_attached()
+        expect(page.get_by_text("Rank: single greedy decode", exact=True)).to_have_count(0)
+        expect(page.locator("td", has_text=COPY_REASON).first).to_be_attached()
     finally:
         page.close()
 
