@@ -29,6 +29,7 @@ from harness.evaluation.metrics import clean_block, rves, summarize
 from harness.evaluation.predictions import PredictionLog, gold_predictions, load_candidates
 from harness.evaluation.records import (
     DataInfo,
+    GenerationInfo,
     PredictionsInfo,
     RunRecord,
     Timing,
@@ -227,7 +228,8 @@ def decoding_label(method_config) -> str:
     if samples <= 1:
         return "greedy"
     vote = getattr(method_config, "vote", "majority")
-    return f"{'vav' if vote == 'value-aware' else 'maj'}@{samples}"
+    short = {"value-aware": "vav", "similarity": "sim"}.get(vote, "maj")
+    return f"{short}@{samples}"
 
 
 def run_method(
@@ -264,11 +266,26 @@ def run_method(
     record.decoding = decoding_label(method.config)
     record.latency = _latency(predictions)
     record.training, record.baseline = training, baseline
+    record.generation = _generation(method, suite, eval_config, record, samples, predictions)
     record.timing.generate_s = round(generate_s, 3)
     record.timing.wall_s = round(time.perf_counter() - started, 3)
     record.timing.resumed_predictions = resumed
     write_run(out_dir, record, samples)
     return record, samples
+
+
+def _generation(method: Method, suite: Suite, eval_config: EvalConfig, record: RunRecord,
+                samples: list[ScoredSample], predictions: dict[int, Prediction]):
+    """Recipe, prompt format, extractor, both EX figures (harness.generation.recipes.report)."""
+    from harness.generation.recipes.report import generation_info
+
+    def rescore(other: dict[int, Prediction]):
+        with reporter().stage("scoring the lenient parser's SQL") as stage:
+            return evaluate(suite, eval_config, predictions=other, source=method.name,
+                            progress=stage.update)
+
+    info = generation_info(method, suite, record, samples, predictions, rescore)
+    return None if info is None else GenerationInfo(**info)
 
 
 def _save_run_state(path: Path, method: Method, suite: Suite, split: str, run: RunConfig) -> None:

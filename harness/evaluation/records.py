@@ -44,6 +44,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import platform
 import sqlite3
@@ -149,6 +150,27 @@ class PredictionsInfo:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass
+class GenerationInfo:
+    """How the SQL was produced (``harness run``): recipe, prompt format, extractor, selection.
+
+    ``extraction``: EX under the recipe's extractor (the headline, ``metrics.ex``) beside the
+    lenient parser's, and how many questions' SQL and verdicts differ between the two.
+    ``hit_token_limit``: completions that ended at the token budget (finish_reason "length").
+    """
+
+    recipe: str | None
+    prompt_format: dict | None  # {name, version, sha256}
+    extractor: str
+    selection: str  # none (one sample) or the voting rule
+    completions: int = 0
+    hit_token_limit: int = 0
+    from_recipe: list[str] = field(default_factory=list)
+    from_flags: list[str] = field(default_factory=list)
+    extraction: dict | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
 @dataclass(kw_only=True)
 class RunRecord:
     """One suite/split scored: the content of ``results.json`` (fields in the file's order)."""
@@ -175,6 +197,7 @@ class RunRecord:
     latency: dict | None = field(default=None, metadata=_OPTIONAL)  # summarize_latency()
     baseline: dict | None = field(default=None, metadata=_OPTIONAL)  # untrained {metrics, counts}
     training: dict | None = field(default=None, metadata=_OPTIONAL)  # split, checkpoint, wall_s
+    generation: GenerationInfo | None = field(default=None, metadata=_OPTIONAL)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -208,7 +231,9 @@ class RunRecord:
         for key in ("suite", "split"):
             if not isinstance(data.get(key), str) or not data[key]:
                 raise RunFolderError(f"{where} names no {key}.", path=path)
-        return _parse(cls, data, where, path)
+        record = _parse(cls, data, where, path)
+        _check_timings(record, where, path)
+        return record
 
     def to_json(self) -> dict:
         """The ``results.json`` object (plain JSON types)."""
@@ -448,6 +473,27 @@ def _parse(cls, data: dict, where: str, path: Path | None):
     if missing:
         raise RunFolderError(f"{where} has no {', '.join(missing)}.", path=path)
     return cls(**values, extra=extra)
+
+
+def _check_timings(record: RunRecord, where: str, path: Path | None) -> None:
+    """The seconds, rates and counts a run reports about itself (``timing``, ``latency``) are
+    finite and never negative: they cannot be re-checked, and a negative s/sample was stored and
+    shown as the fastest model."""
+    figures = {f"timing.{key}": getattr(record.timing, key)
+               for key in ("wall_s", "execution_s", "generate_s", "resumed_predictions")}
+    latency = record.latency or {}
+    figures.update((f"latency.{key}", value) for key, value in latency.items()
+                   if isinstance(value, int | float) and not isinstance(value, bool))
+    if not isinstance(latency.get("s_per_sample", 0.0), int | float | None):
+        figures["latency.s_per_sample"] = latency["s_per_sample"]
+    for name, value in figures.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            math.isfinite(value) and value >= 0
+        ):
+            shown = json.dumps(value, default=str)[:40]
+            raise RunFolderError(f"{where}: {name} is {shown}, not a number ≥ 0.", path=path)
 
 
 def _value(value, hint, where: str, path: Path | None):
