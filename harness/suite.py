@@ -17,7 +17,7 @@ from typing import ClassVar
 from harness.core import Database, DatabaseProblem, Example
 from harness.data.integrity import SQLITE_MAGIC, integrity_problem, stray_files
 from harness.data.sources import Dataset
-from harness.errors import ConfigError, DataError
+from harness.errors import ConfigError, DataError, UnknownNameError
 from harness.paths import data_root
 from harness.registry import Registry
 
@@ -197,3 +197,27 @@ DEFAULT_SUITE = "sample"
 def load_suite(name: str | None = None, data_dir: str | Path | None = None) -> Suite:
     """The suite ``name`` (default: the embedded ``sample`` suite) over the chosen data root."""
     return SUITES.get(name or DEFAULT_SUITE)(data_dir)
+
+
+def datasets() -> dict[str, Dataset]:
+    """Every downloadable archive, by name: what each registered suite declares in ``downloads``.
+
+    The core names no benchmark: the URLs, digests and layouts live beside each suite
+    (``suites/spider/sources.py``, ``suites/bird/sources.py``).
+
+    >>> sorted(datasets())
+    ['bird', 'bird-mini-dev', 'spider', 'spider-dk', 'spider-realistic', 'spider-syn']
+    """
+    found: dict[str, Dataset] = {}
+    for name in SUITES.names():
+        for archive in getattr(SUITES.get(name), "downloads", ()):
+            found[archive.name] = archive
+    return found
+
+
+def dataset(name: str) -> Dataset:
+    """The downloadable archive called ``name`` (``harness data download NAME``)."""
+    known = datasets()
+    if name not in known:
+        raise UnknownNameError("dataset", name, known)
+    return known[name]

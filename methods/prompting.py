@@ -7,7 +7,7 @@ Each batch of ``batch_size`` examples is turned into chat prompts (``harness.gen
 sent to the chosen backend in one call (completions are served from the disk cache when the same
 model, prompt, sampling parameters and seed were seen before), parsed
 (``harness.generation.parsing``) and, with ``samples > 1``, reduced to one SQL by executing every
-candidate and voting (``harness.generation.voting``). Predictions are yielded as each batch
+candidate and voting (``harness.evaluation.voting``). Predictions are yielded as each batch
 finishes, so a run that stops keeps what it finished.
 
 Latency
@@ -39,8 +39,15 @@ from typing import Any
 
 from harness.core import Example, Execution, Prediction
 from harness.errors import ConfigError, GenerationError
-from harness.generation import BACKENDS, SamplingParams, load_generator, resolve_backend
-from harness.generation.base import Generator
+from harness.evaluation.voting import NOT_RUN, STRATEGIES, Selection, select
+from harness.generation import SamplingParams, load_generator, resolve_backend
+from harness.generation.backends import (
+    AUTO,
+    BACKEND_CHOICES,
+    all_setting_names,
+    backend_config,
+)
+from harness.generation.base import BackendConfig, Generator
 from harness.generation.cache import GenerationCache, cached_generate
 from harness.generation.latency import hardware, summarize_latency
 from harness.generation.parsing import extract_sql
@@ -51,13 +58,9 @@ from harness.generation.prompts import (
     PromptBuilder,
     template_hash,
 )
-from harness.generation.voting import NOT_RUN, STRATEGIES, Selection, select
 from harness.method import Method, MethodConfig
 from harness.method import field_meta as _help
 from harness.suite import Suite
-
-DTYPES = ("auto", "float32", "bfloat16", "float16")
-DEFAULT_ENDPOINT = "http://127.0.0.1:8000/v1"
 
 #: ``execute(queries)`` with ``queries = [(db_path, sql), ...]`` -> one Execution per query.
 ExecuteFn = Callable[[list[tuple[Path, str]]], list[Execution]]
@@ -72,26 +75,17 @@ class PromptingConfig(MethodConfig):
     backend: str = dataclasses.field(
         default="auto",
         metadata=_help(
-            "auto (vLLM on a CUDA GPU with vllm installed, else transformers), "
-            "transformers, vllm or openai.", BACKENDS,
+            "Generation backend: auto (the first usable: vLLM on a CUDA GPU with vllm "
+            "installed, else transformers) or a registered name.", BACKEND_CHOICES,
         ),
     )
-    endpoint: str | None = dataclasses.field(
-        default=None,
-        metadata=_help(f"openai backend: server base URL (default {DEFAULT_ENDPOINT})."),
+    backend_options: dict = dataclasses.field(
+        default_factory=dict,
+        metadata=_help(
+            "Settings of the chosen backend (its own flags, such as --dtype or "
+            "--tensor-parallel-size, land here)."
+        ),
     )
-    api_key: str | None = dataclasses.field(
-        default=None, metadata=_help("openai backend: API key (default $OPENAI_API_KEY).")
-    )
-    dtype: str = dataclasses.field(
-        default="auto",
-        metadata=_help("auto (bf16/fp16 on GPU, fp32 on CPU), float32, bfloat16, float16.",
-                       DTYPES),
-    )
-    tensor_parallel_size: int = dataclasses.field(
-        default=1, metadata=_help("vllm: GPUs per model.")
-    )
-    concurrency: int = dataclasses.field(default=4, metadata=_help("openai: requests in flight."))
     # > Sampling and selection
     samples: int = dataclasses.field(
         default=1,
@@ -105,6 +99,12 @@ class PromptingConfig(MethodConfig):
         default=None, metadata=_help("Default 0 (greedy) when samples == 1, else 1.0.")
     )
     top_p: float = dataclasses.field(default=1.0, metadata=_help("Nucleus sampling threshold."))
+    top_k: int = dataclasses.field(
+        default=0, metadata=_help("Sample from the k most likely tokens only (0 = off).")
+    )
+    repetition_penalty: float = dataclasses.field(
+        default=1.0, metadata=_help("Penalty on repeated tokens (1.0 = off).")
+    )
     max_new_tokens: int = dataclasses.field(
         default=128,
         metadata=_help(
@@ -139,13 +139,7 @@ class PromptingConfig(MethodConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()  # backend, dtype, schema_format, vote: their choices
-        for name in (
-            "samples",
-            "batch_size",
-            "max_new_tokens",
-            "tensor_parallel_size",
-            "concurrency",
-        ):
+        for name in ("samples", "batch_size", "max_new_tokens"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}.")
         if self.few_shot < 0:
@@ -164,14 +158,27 @@ class PromptingConfig(MethodConfig):
             )
         if self.max_prompt_tokens is not None and self.max_prompt_tokens < 1:
             raise ConfigError(f"max_prompt_tokens must be >= 1, got {self.max_prompt_tokens}.")
-        if self.backend == "openai" and self.endpoint is None:
-            self.endpoint = DEFAULT_ENDPOINT
+        unknown = sorted(set(self.backend_options) - all_setting_names())
+        if unknown:
+            raise ConfigError(f"No backend has the setting {', '.join(unknown)}.")
+        if self.backend != AUTO:  # auto is resolved when the model loads
+            backend_config(self.backend, self.backend_options)
+
+    @classmethod
+    def nested_settings(cls) -> dict[str, set[str]]:
+        return {"backend_options": all_setting_names()}
+
+    def backend_settings(self, backend: str) -> BackendConfig:
+        """The concrete ``backend``'s Config from ``backend_options``."""
+        return backend_config(backend, self.backend_options)
 
     @property
     def sampling(self) -> SamplingParams:
         return SamplingParams(
             temperature=float(self.temperature or 0.0),
             top_p=self.top_p,
+            top_k=self.top_k,
+            repetition_penalty=self.repetition_penalty,
             max_new_tokens=self.max_new_tokens,
             n=self.samples,
             seed=self.seed,
@@ -415,14 +422,16 @@ class PromptingMethod(Method):
     # -- provenance -------------------------------------------------------------------------------
     def provenance(self) -> dict[str, Any]:
         out = super().provenance()
-        if out["config"].get("api_key"):
-            out["config"]["api_key"] = "***"
+        options = out["config"].get("backend_options") or {}
+        if options.get("api_key"):
+            out["config"]["backend_options"] = {**options, "api_key": "***"}
+        identity = self._generator.identity if self._generator is not None else None
         out.update(
-            backend=resolve_backend(self.config.backend)
-            if self._generator is None
-            else self._generator.identity.get("backend"),
-            model_identity=self._generator.identity if self._generator is not None else None,
-            dtype=self.config.dtype,
+            backend=resolve_backend(self.config.backend, self.config.model)
+            if identity is None
+            else identity.get("backend"),
+            model_identity=identity,
+            dtype=(identity or {}).get("dtype", options.get("dtype", "auto")),
             batch_size=self.config.batch_size,
             hardware=hardware(),
             prompt_template={"version": PROMPT_TEMPLATE_VERSION, "sha256": template_hash()},
@@ -448,21 +457,8 @@ def by_database(examples: Sequence[Example]) -> list[Example]:
 
 
 def _load(cfg: PromptingConfig) -> Generator:
-    backend = resolve_backend(cfg.backend)
-    if backend == "transformers":
-        return load_generator(cfg.model, backend, dtype=cfg.dtype, batch_size=cfg.batch_size)
-    if backend == "vllm":
-        return load_generator(
-            cfg.model,
-            backend,
-            dtype=cfg.dtype,
-            tensor_parallel_size=cfg.tensor_parallel_size,
-            seed=cfg.seed,
-        )
+    backend = resolve_backend(cfg.backend, cfg.model)
     return load_generator(
-        cfg.model,
-        backend,
-        endpoint=cfg.endpoint or DEFAULT_ENDPOINT,
-        api_key=cfg.api_key,
-        concurrency=cfg.concurrency,
+        cfg.model, backend, cfg.backend_settings(backend),
+        batch_size=cfg.batch_size, seed=cfg.seed,
     )

@@ -103,7 +103,7 @@ def test_any_results_json_fields(tmp_path, examples, results):
 @FUZZ
 @given(lines=st.lists(json_values, min_size=1, max_size=4))
 def test_any_saved_prediction_log_on_resume(tmp_path, lines):
-    from harness.pipeline import PredictionLog
+    from harness.evaluation.predictions import PredictionLog
 
     path = tmp_path / "predictions.jsonl"
     path.write_text("\n".join(json.dumps(v) for v in lines) + "\n")

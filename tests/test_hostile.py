@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.evaluation.config import EvalConfig
 from harness.evaluation.execution import PROCESS_MEMORY_BOUND
-from harness.pipeline import EvalConfig, evaluate
+from harness.pipeline import evaluate
 from harness.suite import check_suite, load_suite
 from tests.hostile_corpus import CASES
 from tests.support import shared_data_dir

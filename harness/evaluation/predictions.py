@@ -26,11 +26,13 @@ samples are scored.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
 from harness.core import Example, Prediction
-from harness.errors import PredictionsError
+from harness.errors import ConfigError, PredictionsError
+from harness.files import write_jsonl_atomic
 
 BIRD_SEPARATOR = "\t----- bird -----\t"
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -339,3 +341,44 @@ def _reject_unknown(unknown: list[int], path: Path, examples: list[Example]) -> 
 def gold_predictions(examples: list[Example]) -> dict[int, Prediction]:
     """The self-test: every question predicted by its own gold SQL."""
     return {e.question_id: Prediction(e.question_id, e.gold_sql) for e in examples}
+
+
+class PredictionLog:
+    """Predictions appended to a JSONL file as each finishes, so a killed run loses nothing."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.done: dict[int, Prediction] = {}
+        if path.exists():
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            for line_no, line in enumerate(text.split("\n"), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except (ValueError, RecursionError):
+                    break  # a line cut short by a kill: everything after it is redone
+                qid = record.get("question_id") if isinstance(record, dict) else None
+                sql = record.get("sql") if isinstance(record, dict) else None
+                if isinstance(qid, bool) or not isinstance(qid, int) or not isinstance(sql, str):
+                    raise ConfigError(
+                        f"{path}:{line_no} is not a saved prediction (an object with an integer "
+                        f'"question_id" and a string "sql"); resume needs the file as the harness '
+                        f"wrote it. Move it away to start over, or choose another --out."
+                    )
+                meta = record.get("meta")
+                self.done[qid] = Prediction(qid, sql, meta if isinstance(meta, dict) else {})
+            # Rewrite without a torn tail, so appends start on a clean line.
+            write_jsonl_atomic(path, (self._record(p) for p in self.done.values()))
+
+    @staticmethod
+    def _record(p: Prediction) -> dict:
+        return {"question_id": p.question_id, "sql": p.sql, "meta": p.meta}
+
+    def append(self, prediction: Prediction) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(self._record(prediction), ensure_ascii=False, default=str) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self.done[prediction.question_id] = prediction

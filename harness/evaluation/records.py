@@ -40,6 +40,7 @@ read and written again is the same JSON.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import platform
@@ -347,6 +348,20 @@ def _version(package: str) -> str | None:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
+
+
+def predictions_digest(pairs) -> str:
+    """SHA-256 of a run's predictions: its ``(question_id, pred_sql)`` pairs, sorted, as JSON.
+
+    One definition for every place that asks "are these the same predictions?" (a reproduction
+    report and the leaderboard row it marks). Order and duplicates of the input do not matter.
+
+    >>> predictions_digest([(2, "SELECT 2"), (1, "SELECT 1")]) == predictions_digest(
+    ...     [(1, "SELECT 1"), (2, "SELECT 2")])
+    True
+    """
+    canonical = sorted({(str(qid), sql or "") for qid, sql in pairs})
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def environment() -> dict:

@@ -1,4 +1,4 @@
-"""``harness serve``: an OpenAI-compatible HTTP server over the transformers backend.
+"""``harness serve``: an OpenAI-compatible HTTP server over any registered generation backend.
 
     harness serve --model smollm2-135m --port 8000
     curl http://127.0.0.1:8000/v1/chat/completions -H 'Content-Type: application/json' \\
@@ -25,7 +25,7 @@ import time
 import uuid
 from typing import Any
 
-from harness.generation.base import Completion, Generator, SamplingParams
+from harness.generation.base import BackendConfig, Completion, Generator, SamplingParams
 
 DEFAULT_TEMPERATURE = 1.0  # OpenAI's default when a request names none
 MAX_BODY_BYTES = 1024 * 1024
@@ -246,6 +246,8 @@ def _parse_chat(body: Any, name: str) -> tuple[str | None, list, SamplingParams 
     for key, default, kind, low, high, *names in (
         ("temperature", DEFAULT_TEMPERATURE, float, 0.0, 2.0),
         ("top_p", 1.0, float, 0.0, 1.0),
+        ("top_k", 0, int, -1, 1_000_000),  # vLLM's extension; -1 and 0 both mean off
+        ("repetition_penalty", 1.0, float, 0.01, 10.0),  # vLLM's extension; 1.0 = off
         ("max_completion_tokens", 256, int, 1, MAX_TOKENS, "max_tokens"),
         ("n", 1, int, 1, MAX_N),
         ("seed", 0, int, -(2**63), 2**63 - 1),
@@ -256,6 +258,7 @@ def _parse_chat(body: Any, name: str) -> tuple[str | None, list, SamplingParams 
     try:
         params = SamplingParams(
             temperature=values["temperature"], top_p=values["top_p"],
+            top_k=max(0, values["top_k"]), repetition_penalty=values["repetition_penalty"],
             max_new_tokens=values["max_completion_tokens"], n=values["n"], seed=values["seed"],
             stop=tuple(stop),
         )
@@ -342,16 +345,18 @@ async def _sse(rid: str, name: str, pieces, include_usage: bool):
 
 
 def serve(model: str, host: str = "127.0.0.1", port: int = 8000, api_key: str | None = None,
-          **backend_kwargs) -> None:
-    """Load ``model`` with the transformers backend and serve it until interrupted (SIGINT or
-    SIGTERM: requests in flight get ``SHUTDOWN_GRACE_S`` seconds, then the server exits)."""
+          backend: str = "auto", config: BackendConfig | None = None) -> None:
+    """Load ``model`` on ``backend`` (with its ``config``) and serve it until interrupted (SIGINT
+    or SIGTERM: requests in flight get ``SHUTDOWN_GRACE_S`` seconds, then the server exits)."""
     import uvicorn
 
-    from harness.generation.transformers_backend import TransformersGenerator
+    from harness.generation.backends import load_generator, resolve_backend
 
-    generator = TransformersGenerator(model, **backend_kwargs)
+    chosen = resolve_backend(backend, model)
+    generator = load_generator(model, chosen, config)
     app = create_app(generator, model_name=model, api_key=api_key)
-    print(f"Serving {model} at http://{host}:{port}/v1 (OpenAI-compatible)", flush=True)
+    print(f"Serving {model} with the {chosen} backend at http://{host}:{port}/v1 "
+          "(OpenAI-compatible)", flush=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level="info",
                     timeout_graceful_shutdown=SHUTDOWN_GRACE_S, limit_concurrency=64)

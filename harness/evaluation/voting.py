@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from harness.core import Execution
+from harness.errors import UnknownNameError
 
 STRATEGIES = ("majority", "value-aware")
 KEY_PREFIX = "SUCCESS_VALUES:"
@@ -41,7 +42,7 @@ def result_key(rows: Sequence[Sequence]) -> str:
     >>> result_key([(2, "b"), ("b", 2), (None, 1)])
     'SUCCESS_VALUES:2|b;|1'
     """
-    row_strings = set()
+    row_strings: set[str] = set()
     add = row_strings.add
     for row in rows:  # the same text as upstream, built without a generator per row (hot path)
         if len(row) == 1:
@@ -190,8 +191,6 @@ def select(strategy: str, candidates: Sequence[str], executions: Sequence[Execut
         return value_aware_vote(candidates, executions)
     if strategy == "majority":
         return majority_vote(candidates, executions)
-    from harness.errors import UnknownNameError
-
     raise UnknownNameError("vote strategy", strategy, STRATEGIES)
 
 
