@@ -169,9 +169,7 @@ class TransformersGenerator:
             return self.tokenizer.apply_chat_template(
                 messages, tokenize=False, add_generation_prompt=True
             )
-        # No template (a base model): a plain transcript ending where the answer goes.
-        lines = [f"{m['role'].capitalize()}: {m['content']}" for m in messages]
-        return "\n\n".join(lines) + "\n\nAssistant:"
+        return plain_transcript(messages)
 
     def count_tokens(self, messages: Messages) -> int:
         text = self.render(messages)
@@ -354,6 +352,13 @@ class TransformersGenerator:
             ttft_s=ttft,
             finish_reason=finish,
         )
+
+
+def plain_transcript(messages: Messages) -> str:
+    """The prompt of a model without a chat template (a base model): a plain transcript ending
+    where the answer goes."""
+    lines = [f"{m['role'].capitalize()}: {m['content']}" for m in messages]
+    return "\n\n".join(lines) + "\n\nAssistant:"
 
 
 class _FirstStepTimer:
