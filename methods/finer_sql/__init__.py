@@ -69,7 +69,18 @@ class FinerSQLConfig(GRPOMethodConfig):
         default=128, metadata=_help("Most tokens generated per completion during training.")
     )
     max_steps: int = dataclasses.field(
-        default=3, metadata=_help("GRPO optimizer steps (-1: run num_train_epochs epochs).")
+        default=2, metadata=_help("GRPO optimizer steps (-1: run num_train_epochs epochs).")
+    )
+    per_device_train_batch_size: int = dataclasses.field(
+        default=2, metadata=_help("Completions per device per forward pass.")
+    )
+    gradient_accumulation_steps: int = dataclasses.field(
+        default=4,
+        metadata=_help("Forward passes per optimizer step (2 x 4 = two prompts x 4 completions: "
+                       "small passes keep the CPU recipe's activations small)."),
+    )
+    warm_start_steps: int = dataclasses.field(
+        default=16, metadata=_help("Warm-start optimizer steps (-1: warm_start_epochs epochs).")
     )
 
     schema_format: str = dataclasses.field(
