@@ -1,7 +1,3 @@
 """text2sql-harness: official-compatible Text-to-SQL evaluation and a leaderboard."""
 
 __version__ = "0.1.0"
-
-from harness import _compat
-
-_compat.install()

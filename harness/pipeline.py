@@ -9,25 +9,25 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 from harness.config import RunConfig, as_dict
 from harness.core import Example, Prediction
 from harness.errors import ConfigError, DataError
+from harness.evaluation.config import EvalConfig
 from harness.evaluation.execution import (
     ExecutionSettings,
     Executor,
     GoldCache,
-    settings_problem,
 )
 from harness.evaluation.metrics import rves, summarize
-from harness.evaluation.predictions import gold_predictions, load_candidates
+from harness.evaluation.predictions import PredictionLog, gold_predictions, load_candidates
 from harness.evaluation.records import (
     DataInfo,
+    GenerationInfo,
     PredictionsInfo,
     RunRecord,
     Timing,
@@ -43,51 +43,10 @@ from harness.evaluation.scorer import (
     score_candidates,
     score_examples,
 )
-from harness.files import write_json_atomic, write_jsonl_atomic
-from harness.generation.voting import STRATEGIES as VOTES
+from harness.files import write_json_atomic
 from harness.method import Method
 from harness.progress import reporter
 from harness.suite import Suite
-
-
-@dataclass
-class EvalConfig:
-    """Everything that can change an evaluation's numbers (saved in results.json)."""
-
-    split: str | None = field(
-        default=None, metadata={"help": "Split (default: the suite's dev split)."})
-    rule: str | None = field(default=None, metadata={
-        "help": "Correctness rule (default: the suite's official rule).",
-        "choices": ["bird", "bird-strict", "spider", "spider-strict"]})
-    timeout_s: float = field(default=30.0, metadata={
-        "help": "Seconds per query (at most a day); a query past it is stopped.",
-        "aliases": ["--timeout"]})
-    max_rows: int = field(default=100_000, metadata={
-        "help": "Rows per result (at most 10,000,000); larger results are flagged, not compared."})
-    workers: int | None = field(default=None, metadata={
-        "help": "Processes (default: number of cores; at most 256)."})
-    limit: int | None = field(default=None, metadata={"help": "Only the first N examples."})
-    gold_cache: bool = field(default=True, metadata={
-        "help": "Serve gold results from the on-disk cache (--no-gold-cache re-executes them)."})
-    soft_f1: bool = field(default=False, metadata={"help": "Also compute BIRD's Soft-F1."})
-    rves_iterations: int = field(default=0, metadata={
-        "help": "Also compute BIRD's R-VES, timing each correct pair N times (official: 100).",
-        "aliases": ["--rves"]})
-    vote: str = field(default="majority", metadata={
-        "help": "With several candidates per question: how the one whose EX counts is chosen.",
-        "choices": list(VOTES)})
-
-    def __post_init__(self) -> None:
-        problem = settings_problem(self.timeout_s, self.max_rows, self.workers)
-        if problem:
-            raise ConfigError(problem)
-        if self.limit is not None and self.limit < 1:
-            raise ConfigError(f"--limit must be at least 1, got {self.limit}.")
-        if self.rves_iterations < 0:
-            raise ConfigError(f"--rves must be 0 or more, got {self.rves_iterations}.")
-        if self.vote not in VOTES:
-            raise ConfigError(f"--vote must be one of {', '.join(VOTES)}, got {self.vote!r}.",
-                              option="--vote")
 
 
 def evaluate(
@@ -215,47 +174,6 @@ def ensure_scorable(suite: Suite, split: str, examples: list[Example]) -> None:
 # -- harness run ------------------------------------------------------------------------------
 
 
-class PredictionLog:
-    """Predictions appended to a JSONL file as each finishes, so a killed run loses nothing."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.done: dict[int, Prediction] = {}
-        if path.exists():
-            text = path.read_bytes().decode("utf-8", errors="replace")
-            for line_no, line in enumerate(text.split("\n"), start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except (ValueError, RecursionError):
-                    break  # a line cut short by a kill: everything after it is redone
-                qid = record.get("question_id") if isinstance(record, dict) else None
-                sql = record.get("sql") if isinstance(record, dict) else None
-                if isinstance(qid, bool) or not isinstance(qid, int) or not isinstance(sql, str):
-                    raise ConfigError(
-                        f"{path}:{line_no} is not a saved prediction (an object with an integer "
-                        f'"question_id" and a string "sql"); resume needs the file as the harness '
-                        f"wrote it. Move it away to start over, or choose another --out."
-                    )
-                meta = record.get("meta")
-                self.done[qid] = Prediction(qid, sql, meta if isinstance(meta, dict) else {})
-            # Rewrite without a torn tail, so appends start on a clean line.
-            write_jsonl_atomic(path, (self._record(p) for p in self.done.values()))
-
-    @staticmethod
-    def _record(p: Prediction) -> dict:
-        return {"question_id": p.question_id, "sql": p.sql, "meta": p.meta}
-
-    def append(self, prediction: Prediction) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(self._record(prediction), ensure_ascii=False, default=str) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        self.done[prediction.question_id] = prediction
-
-
 def predict_all(
     method: Method, examples: list[Example], suite: Suite, log: PredictionLog,
     on_prediction: Callable[[int, int], None] | None = None,
@@ -275,7 +193,7 @@ def candidate_pass_rate(
     executor: Executor,
 ) -> dict | None:
     """pass@N / recall@N: the share of scorable questions where any sampled candidate is correct."""
-    from harness.generation.voting import recall_at_n  # candidates come from generation
+    from harness.evaluation.voting import recall_at_n  # candidates come from generation
 
     groups = {q: p.meta.get("candidates") or [] for q, p in predictions.items()}
     n = max((len(c) for c in groups.values()), default=0)
@@ -302,7 +220,8 @@ def decoding_label(method_config) -> str:
     if samples <= 1:
         return "greedy"
     vote = getattr(method_config, "vote", "majority")
-    return f"{'vav' if vote == 'value-aware' else 'maj'}@{samples}"
+    short = {"value-aware": "vav", "similarity": "sim"}.get(vote, "maj")
+    return f"{short}@{samples}"
 
 
 def run_method(
@@ -339,11 +258,26 @@ def run_method(
     record.decoding = decoding_label(method.config)
     record.latency = _latency(predictions)
     record.training, record.baseline = training, baseline
+    record.generation = _generation(method, suite, eval_config, record, samples, predictions)
     record.timing.generate_s = round(generate_s, 3)
     record.timing.wall_s = round(time.perf_counter() - started, 3)
     record.timing.resumed_predictions = resumed
     write_run(out_dir, record, samples)
     return record, samples
+
+
+def _generation(method: Method, suite: Suite, eval_config: EvalConfig, record: RunRecord,
+                samples: list[ScoredSample], predictions: dict[int, Prediction]):
+    """Recipe, prompt format, extractor, both EX figures (harness.generation.recipes.report)."""
+    from harness.generation.recipes.report import generation_info
+
+    def rescore(other: dict[int, Prediction]):
+        with reporter().stage("scoring the lenient parser's SQL") as stage:
+            return evaluate(suite, eval_config, predictions=other, source=method.name,
+                            progress=stage.update)
+
+    info = generation_info(method, suite, record, samples, predictions, rescore)
+    return None if info is None else GenerationInfo(**info)
 
 
 def _save_run_state(path: Path, method: Method, suite: Suite, split: str, run: RunConfig) -> None:

@@ -9,8 +9,8 @@ in, never at import.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
-from typing import Generic, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Generic, TypeVar, overload
 
 from harness.errors import RegistrationError, UnknownNameError
 
@@ -31,6 +31,11 @@ class Registry(Generic[T]):
             raise RegistrationError(f"{self.kind} '{name}' is registered twice ({origin}).")
         self._targets[name] = target
         self._origins[name] = origin
+
+    def unregister(self, name: str) -> None:
+        """Remove ``name`` (a test's throwaway entry, a plugin being reloaded)."""
+        self._targets.pop(name, None)
+        self._origins.pop(name, None)
 
     def _scan_entry_points(self) -> None:
         if self._scanned:
@@ -66,6 +71,37 @@ class Registry(Generic[T]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
+
+    def choices(self, *extra: str) -> Choices:
+        """The names as a field's ``choices`` metadata, read when used (so a name registered
+        after import, by a plugin or a test, is a valid choice), ``extra`` first."""
+        return Choices(self, extra)
+
+
+class Choices(Sequence[str]):
+    """A live view of a registry's names (plus fixed ``extra`` names such as ``auto``)."""
+
+    def __init__(self, registry: Registry, extra: tuple[str, ...] = ()):
+        self.registry, self.extra = registry, extra
+
+    def _names(self) -> list[str]:
+        return [*self.extra, *self.registry.names()]
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index):
+        return self._names()[index]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.extra or name in self.registry.names()
+
+    def __repr__(self) -> str:
+        return repr(self._names())
 
 
 def load_object(spec: str):

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from harness.core import Database, DatabaseProblem, Example
-from harness.data.integrity import SQLITE_MAGIC, integrity_problem, stray_files
+from harness.data.integrity import SQLITE_MAGIC, integrity_problem, stray_files, unapplied_wal
 from harness.data.sources import Dataset
-from harness.errors import ConfigError, DataError
+from harness.errors import ConfigError, DataError, UnknownNameError
 from harness.paths import data_root
 from harness.registry import Registry
 
@@ -78,8 +78,10 @@ class Suite(ABC):
 
     def database_problem(self, db_id: str) -> DatabaseProblem | None:
         """Why ``db_id`` cannot be used, or None when it can: a missing file, a file that is not
-        SQLite, or one that fails SQLite's ``quick_check`` (memoised by content hash, so each
-        database is read in full once). Opened immutable: nothing is ever written beside it."""
+        SQLite, one with a hot WAL beside it (``unsettled``: committed changes the file lacks, which
+        immutable reading would ignore), or one that fails SQLite's ``quick_check`` (memoised by
+        content hash, so each database is read in full once). Opened immutable: nothing is ever
+        written beside it."""
         database = self.database(db_id)
         if not database.path.exists():
             return DatabaseProblem(db_id, "missing")
@@ -88,6 +90,8 @@ class Suite(ABC):
                 with open(path, "rb") as f:
                     if f.read(16) != SQLITE_MAGIC:
                         return DatabaseProblem(db_id, "corrupt", f"not an SQLite file: {path}")
+                if pending := unapplied_wal(path):
+                    return DatabaseProblem(db_id, "unsettled", f"{pending}: {path}")
                 problem = integrity_problem(path)
             except OSError as exc:
                 return DatabaseProblem(db_id, "corrupt", f"{exc}: {path}")
@@ -97,7 +101,8 @@ class Suite(ABC):
 
     def stray_files(self, db_id: str) -> list[Path]:
         """Journal/WAL files beside ``db_id``'s database: harmless to verdicts (connections are
-        immutable), but they mean something wrote there, so ``suites check`` names them."""
+        immutable) unless a WAL holds changes (see :meth:`database_problem`), but they mean
+        something wrote there, so ``suites check`` names them."""
         return stray_files(self.database(db_id).path.parent)
 
     def split_hash(self, split: str) -> str:
@@ -197,3 +202,27 @@ DEFAULT_SUITE = "sample"
 def load_suite(name: str | None = None, data_dir: str | Path | None = None) -> Suite:
     """The suite ``name`` (default: the embedded ``sample`` suite) over the chosen data root."""
     return SUITES.get(name or DEFAULT_SUITE)(data_dir)
+
+
+def datasets() -> dict[str, Dataset]:
+    """Every downloadable archive, by name: what each registered suite declares in ``downloads``.
+
+    The core names no benchmark: the URLs, digests and layouts live beside each suite
+    (``suites/spider/sources.py``, ``suites/bird/sources.py``).
+
+    >>> sorted(datasets())
+    ['bird', 'bird-mini-dev', 'spider', 'spider-dk', 'spider-realistic', 'spider-syn']
+    """
+    found: dict[str, Dataset] = {}
+    for name in SUITES.names():
+        for archive in getattr(SUITES.get(name), "downloads", ()):
+            found[archive.name] = archive
+    return found
+
+
+def dataset(name: str) -> Dataset:
+    """The downloadable archive called ``name`` (``harness data download NAME``)."""
+    known = datasets()
+    if name not in known:
+        raise UnknownNameError("dataset", name, known)
+    return known[name]

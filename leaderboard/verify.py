@@ -32,6 +32,7 @@ from harness.errors import (
     RunFolderError,
     SubmissionError,
 )
+from harness.evaluation.config import EvalConfig
 from harness.evaluation.predictions import load_predictions
 from harness.evaluation.records import (
     RESULTS_FILE,
@@ -42,7 +43,7 @@ from harness.evaluation.records import (
     read_samples,
     sample_record,
 )
-from harness.pipeline import EvalConfig, evaluate
+from harness.pipeline import evaluate
 from harness.suite import Suite, load_suite
 from leaderboard.decoding import Decoding, parse_decoding
 from leaderboard.gold_copy import GOLD_COPY_FLAG_SHARE, gold_copy_share

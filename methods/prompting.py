@@ -7,7 +7,7 @@ Each batch of ``batch_size`` examples is turned into chat prompts (``harness.gen
 sent to the chosen backend in one call (completions are served from the disk cache when the same
 model, prompt, sampling parameters and seed were seen before), parsed
 (``harness.generation.parsing``) and, with ``samples > 1``, reduced to one SQL by executing every
-candidate and voting (``harness.generation.voting``). Predictions are yielded as each batch
+candidate and voting (``harness.evaluation.voting``). Predictions are yielded as each batch
 finishes, so a run that stops keeps what it finished.
 
 Latency
@@ -39,11 +39,20 @@ from typing import Any
 
 from harness.core import Example, Execution, Prediction
 from harness.errors import ConfigError, GenerationError
-from harness.generation import BACKENDS, SamplingParams, load_generator, resolve_backend
-from harness.generation.base import Generator
+from harness.evaluation.voting import NOT_RUN, STRATEGIES, Selection, select
+from harness.generation import SamplingParams, load_generator, resolve_backend
+from harness.generation.backends import (
+    AUTO,
+    BACKEND_CHOICES,
+    all_setting_names,
+    backend_config,
+)
+from harness.generation.base import BackendConfig, Generator
 from harness.generation.cache import GenerationCache, cached_generate
+from harness.generation.extractors import EXTRACTORS, get_extractor
 from harness.generation.latency import hardware, summarize_latency
-from harness.generation.parsing import extract_sql
+from harness.generation.parsing import ParsedSQL, extract_sql
+from harness.generation.prompt_formats import PROMPT_FORMATS, make_format
 from harness.generation.prompts import (
     PROMPT_TEMPLATE_VERSION,
     SCHEMA_FORMATS,
@@ -51,13 +60,9 @@ from harness.generation.prompts import (
     PromptBuilder,
     template_hash,
 )
-from harness.generation.voting import NOT_RUN, STRATEGIES, Selection, select
 from harness.method import Method, MethodConfig
 from harness.method import field_meta as _help
 from harness.suite import Suite
-
-DTYPES = ("auto", "float32", "bfloat16", "float16")
-DEFAULT_ENDPOINT = "http://127.0.0.1:8000/v1"
 
 #: ``execute(queries)`` with ``queries = [(db_path, sql), ...]`` -> one Execution per query.
 ExecuteFn = Callable[[list[tuple[Path, str]]], list[Execution]]
@@ -72,26 +77,17 @@ class PromptingConfig(MethodConfig):
     backend: str = dataclasses.field(
         default="auto",
         metadata=_help(
-            "auto (vLLM on a CUDA GPU with vllm installed, else transformers), "
-            "transformers, vllm or openai.", BACKENDS,
+            "Generation backend: auto (the first usable: vLLM on a CUDA GPU with vllm "
+            "installed, else transformers) or a registered name.", BACKEND_CHOICES,
         ),
     )
-    endpoint: str | None = dataclasses.field(
-        default=None,
-        metadata=_help(f"openai backend: server base URL (default {DEFAULT_ENDPOINT})."),
+    backend_options: dict = dataclasses.field(
+        default_factory=dict,
+        metadata=_help(
+            "Settings of the chosen backend (its own flags, such as --dtype or "
+            "--tensor-parallel-size, land here)."
+        ),
     )
-    api_key: str | None = dataclasses.field(
-        default=None, metadata=_help("openai backend: API key (default $OPENAI_API_KEY).")
-    )
-    dtype: str = dataclasses.field(
-        default="auto",
-        metadata=_help("auto (bf16/fp16 on GPU, fp32 on CPU), float32, bfloat16, float16.",
-                       DTYPES),
-    )
-    tensor_parallel_size: int = dataclasses.field(
-        default=1, metadata=_help("vllm: GPUs per model.")
-    )
-    concurrency: int = dataclasses.field(default=4, metadata=_help("openai: requests in flight."))
     # > Sampling and selection
     samples: int = dataclasses.field(
         default=1,
@@ -105,18 +101,43 @@ class PromptingConfig(MethodConfig):
         default=None, metadata=_help("Default 0 (greedy) when samples == 1, else 1.0.")
     )
     top_p: float = dataclasses.field(default=1.0, metadata=_help("Nucleus sampling threshold."))
+    top_k: int = dataclasses.field(
+        default=0, metadata=_help("Sample from the k most likely tokens only (0 = off).")
+    )
+    repetition_penalty: float = dataclasses.field(
+        default=1.0, metadata=_help("Penalty on repeated tokens (1.0 = off).")
+    )
     max_new_tokens: int = dataclasses.field(
-        default=128,
+        default=2048,
         metadata=_help(
-            "Completion budget per candidate (enough for one SQL query; raise it for models "
-            "that reason before answering, as the FINER-SQL presets do)."
+            "Completion budget per candidate (2048: what OmniSQL and FINER-SQL allow, so a model "
+            "that reasons first is not cut off; the run summary counts completions that hit it)."
         ),
+    )
+    stop: str | None = dataclasses.field(
+        default=None, metadata=_help("A stop string (default: none; the end of turn stops).")
+    )
+    extractor: str = dataclasses.field(
+        default="lenient",
+        metadata=_help(
+            "How SQL is taken from a completion: lenient (the harness parser) or an upstream "
+            "pipeline's rule; with one other than lenient, the lenient EX is reported beside it.",
+            list(EXTRACTORS),
+        ),
+    )
+    recipe: str | None = dataclasses.field(
+        default=None,
+        metadata=_help("Set by --recipe: the recipe these settings came from (harness recipes)."),
     )
     batch_size: int = dataclasses.field(
         default=16,
         metadata=_help("Questions per generation call (measured best for CPU decoding: 16)."),
     )
     # > Prompt
+    prompt_format: str = dataclasses.field(
+        default="house",
+        metadata=_help("Prompt format (harness prompts lists them; house is the harness's own)."),
+    )
     few_shot: int = dataclasses.field(
         default=0,
         metadata=_help("Train-split examples shown before each question (chosen by seed)."),
@@ -139,13 +160,7 @@ class PromptingConfig(MethodConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()  # backend, dtype, schema_format, vote: their choices
-        for name in (
-            "samples",
-            "batch_size",
-            "max_new_tokens",
-            "tensor_parallel_size",
-            "concurrency",
-        ):
+        for name in ("samples", "batch_size", "max_new_tokens"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}.")
         if self.few_shot < 0:
@@ -164,17 +179,35 @@ class PromptingConfig(MethodConfig):
             )
         if self.max_prompt_tokens is not None and self.max_prompt_tokens < 1:
             raise ConfigError(f"max_prompt_tokens must be >= 1, got {self.max_prompt_tokens}.")
-        if self.backend == "openai" and self.endpoint is None:
-            self.endpoint = DEFAULT_ENDPOINT
+        unknown = sorted(set(self.backend_options) - all_setting_names())
+        if unknown:
+            raise ConfigError(f"No backend has the setting {', '.join(unknown)}.")
+        if self.backend != AUTO:  # auto is resolved when the model loads
+            backend_config(self.backend, self.backend_options)
+        get_extractor(self.extractor)
+        if self.prompt_format not in PROMPT_FORMATS.names():
+            raise ConfigError(f"Unknown prompt format '{self.prompt_format}'. Known: "
+                              f"{', '.join(PROMPT_FORMATS.names())}.")
+
+    @classmethod
+    def nested_settings(cls) -> dict[str, set[str]]:
+        return {"backend_options": all_setting_names()}
+
+    def backend_settings(self, backend: str) -> BackendConfig:
+        """The concrete ``backend``'s Config from ``backend_options``."""
+        return backend_config(backend, self.backend_options)
 
     @property
     def sampling(self) -> SamplingParams:
         return SamplingParams(
             temperature=float(self.temperature or 0.0),
             top_p=self.top_p,
+            top_k=self.top_k,
+            repetition_penalty=self.repetition_penalty,
             max_new_tokens=self.max_new_tokens,
             n=self.samples,
             seed=self.seed,
+            stop=(self.stop,) if self.stop else (),
         )
 
 
@@ -266,14 +299,33 @@ class PromptingMethod(Method):
             exclude=examples,
         )
 
-    def predict(self, examples: Sequence[Example], suite: Suite) -> Iterator[Prediction]:
+    def prompt_source(self, suite: Suite, examples: Sequence[Example] = ()) -> Any:
+        """What builds each question's prompt: the house builder (which subclasses shape), or
+        the named prompt format (``build(example) -> Prompt`` either way)."""
+        if self.config.prompt_format == "house":
+            return self.prompt_builder(suite, examples)
         builder = self.prompt_builder(suite, examples)
+        return make_format(self.config.prompt_format, suite, budget=builder.budget,
+                           count_tokens=builder.count_tokens, exclude=examples,
+                           seed=self.config.seed)
+
+    def prompt_identity(self, suite: Suite) -> dict[str, Any]:
+        """Name, version and SHA-256 of the prompt format (what the run record names)."""
+        if self.config.prompt_format == "house":
+            options = {"schema_format": self.config.schema_format, "few_shot": self.config.few_shot}
+            fmt = make_format("house", suite, seed=self.config.seed, **options)
+        else:
+            fmt = make_format(self.config.prompt_format, suite, seed=self.config.seed)
+        return fmt.identity()
+
+    def predict(self, examples: Sequence[Example], suite: Suite) -> Iterator[Prediction]:
+        builder = self.prompt_source(suite, examples)
         size = self.config.batch_size
         for start in range(0, len(examples), size):
             yield from self._predict_batch(list(examples[start : start + size]), builder, suite)
 
     def _predict_batch(
-        self, batch: list[Example], builder: PromptBuilder, suite: Suite
+        self, batch: list[Example], builder: Any, suite: Suite
     ) -> Iterator[Prediction]:
         """One batch: prompts → generate (or the cache) → parse → vote → one Prediction each."""
         batch_id = f"{self._run_id}-{self._batches}"
@@ -282,11 +334,16 @@ class PromptingMethod(Method):
         ready = [i for i, p in enumerate(prompts) if p.error is None]
         gen = self._generate(prompts, ready)
         parsed: dict[int, list] = {}  # every candidate parsed, then (samples > 1) voted on
+        lenient: dict[int, list] = {}  # the harness parser's reading, when another extractor rules
         if gen.failure is None:
-            parsed = {i: [extract_sql(c.text) for c in gen.completions[k]]
-                      for k, i in enumerate(ready)}
+            for k, i in enumerate(ready):
+                texts = [c.text for c in gen.completions[k]]
+                parsed[i] = [self._extract(t) for t in texts]
+                if self.config.extractor != "lenient":
+                    lenient[i] = [extract_sql(t) for t in texts]
         parse_s = time.perf_counter() - gen.finished_at
         vote = self._select(batch, parsed, suite)
+        lenient_vote = self._select(batch, lenient, suite) if lenient else _Votes()
         shared = {
             "batch_id": batch_id,
             "batch_size": sum(1 for c in gen.from_cache if not c),
@@ -308,8 +365,18 @@ class PromptingMethod(Method):
                 k = ready.index(i)
                 sql = self._fill_meta(meta, gen.completions[k], parsed[i], gen.from_cache[k],
                                       vote, i, parse_s)
+                if i in lenient:
+                    meta["lenient_sql"] = _chosen(lenient[i], lenient_vote, i)
             self.metas.append(meta)
             yield Prediction(example.question_id, sql, meta)
+
+    def _extract(self, text: str) -> ParsedSQL:
+        """One completion's SQL under the configured extractor (lenient: with its reason)."""
+        if self.config.extractor == "lenient":
+            return extract_sql(text)
+        sql = get_extractor(self.config.extractor)(text)
+        reason = None if sql else f"no SQL under the {self.config.extractor} extractor"
+        return ParsedSQL(sql, self.config.extractor, reason, text)
 
     def _generate(self, prompts: list[Prompt], ready: list[int]) -> _Generated:
         """The completions of the prompts that could be built (from the cache where it has them).
@@ -413,39 +480,38 @@ class PromptingMethod(Method):
     # -- provenance -------------------------------------------------------------------------------
     def provenance(self) -> dict[str, Any]:
         out = super().provenance()
-        if out["config"].get("api_key"):
-            out["config"]["api_key"] = "***"
+        options = out["config"].get("backend_options") or {}
+        if options.get("api_key"):
+            out["config"]["backend_options"] = {**options, "api_key": "***"}
+        identity = self._generator.identity if self._generator is not None else None
         out.update(
-            backend=resolve_backend(self.config.backend)
-            if self._generator is None
-            else self._generator.identity.get("backend"),
-            model_identity=self._generator.identity if self._generator is not None else None,
-            dtype=self.config.dtype,
+            backend=resolve_backend(self.config.backend, self.config.model)
+            if identity is None
+            else identity.get("backend"),
+            model_identity=identity,
+            dtype=(identity or {}).get("dtype", options.get("dtype", "auto")),
             batch_size=self.config.batch_size,
             hardware=hardware(),
             prompt_template={"version": PROMPT_TEMPLATE_VERSION, "sha256": template_hash()},
+            prompt_format=self.config.prompt_format,
+            extractor=self.config.extractor,
             sampling=self.config.sampling.to_dict(),
             latency=summarize_latency(self.metas) if self.metas else None,
         )
         return out
 
 
+def _chosen(cands: list[ParsedSQL], votes: _Votes, i: int) -> str:
+    """The SQL one question ends with: its only candidate, or the vote's choice."""
+    if len(cands) == 1:
+        return cands[0].sql
+    chosen = votes.selections.get(i)
+    return chosen.sql if chosen else ""
+
+
 def _load(cfg: PromptingConfig) -> Generator:
-    backend = resolve_backend(cfg.backend)
-    if backend == "transformers":
-        return load_generator(cfg.model, backend, dtype=cfg.dtype, batch_size=cfg.batch_size)
-    if backend == "vllm":
-        return load_generator(
-            cfg.model,
-            backend,
-            dtype=cfg.dtype,
-            tensor_parallel_size=cfg.tensor_parallel_size,
-            seed=cfg.seed,
-        )
+    backend = resolve_backend(cfg.backend, cfg.model)
     return load_generator(
-        cfg.model,
-        backend,
-        endpoint=cfg.endpoint or DEFAULT_ENDPOINT,
-        api_key=cfg.api_key,
-        concurrency=cfg.concurrency,
+        cfg.model, backend, cfg.backend_settings(backend),
+        batch_size=cfg.batch_size, seed=cfg.seed,
     )

@@ -9,20 +9,20 @@ when reasoning traces are used. The loss covers the answer only (TRL prompt/comp
     predictions = list(method.predict(suite.load_examples("dev"), suite))
 
 Reasoning traces (``traces``): ``none`` (SQL only), ``template`` (derived from the gold SQL and
-the schema by :mod:`methods.finer_sql.traces`), or ``dataset`` (a JSONL file given by
+the schema by :mod:`methods.traces`), or ``dataset`` (a JSONL file given by
 ``traces_path`` with ``question_id`` and ``trace`` — or ``completion`` — per line).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
 from harness.suite import Suite
+from methods.traces import sft_targets
 from methods.training import (
     TrainedMethod,
     TrainingConfig,
@@ -79,50 +79,6 @@ class SFTMethodConfig(TrainingConfig):
         super().__post_init__()
         if self.traces == "dataset" and not self.traces_path:
             raise ConfigError("traces=dataset needs traces_path (a JSONL file).")
-
-
-def load_trace_file(path: str | Path) -> dict[int, str]:
-    """``{question_id: trace}`` from a JSONL file (``trace``, or a full ``completion``)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"Reasoning-trace file {path} does not exist.")
-    out = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            out[int(row["question_id"])] = row.get("trace") or row["completion"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(
-                f"{path}:{n}: each line needs question_id and trace (or completion): {exc}"
-            ) from exc
-    return out
-
-
-def sft_targets(suite: Suite, examples, traces: str, traces_path: str | None) -> dict[int, str]:
-    """The assistant answer for each example: the SQL, or ``<think>trace</think>SQL``."""
-    from methods.finer_sql.traces import reasoning_trace, table_columns, wrap_trace
-
-    if traces == "none":
-        return {e.question_id: e.gold_sql.strip() for e in examples}
-    if traces == "dataset":
-        supplied = load_trace_file(traces_path)
-        out = {}
-        for e in examples:
-            text = supplied.get(e.question_id)
-            if text is None:
-                continue
-            out[e.question_id] = text if "</think>" in text else wrap_trace(text, e.gold_sql)
-        return out
-    columns: dict[str, dict] = {}
-    out = {}
-    for e in examples:
-        if e.db_id not in columns:
-            columns[e.db_id] = table_columns(suite.database(e.db_id).path)
-        trace = reasoning_trace(e.gold_sql, e.question, columns[e.db_id])
-        out[e.question_id] = wrap_trace(trace, e.gold_sql)
-    return out
 
 
 def sft_rows(pairs, targets: dict[int, str]) -> list[dict]:

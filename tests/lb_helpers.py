@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from harness.core import Prediction
+from harness.evaluation.config import EvalConfig
 from harness.evaluation.records import write_run
-from harness.pipeline import EvalConfig, evaluate
+from harness.pipeline import evaluate
 from harness.suite import load_suite
 
 WRONG_SQL = "SELECT 0"

@@ -8,13 +8,14 @@ import json
 import pytest
 
 from harness.errors import PredictionsError
+from harness.evaluation.config import EvalConfig
 from harness.evaluation.execution import ExecutionSettings, Executor, Query
 from harness.evaluation.metrics import candidates_block, pass_at_k_ks
 from harness.evaluation.predictions import load_candidates, load_predictions
 from harness.evaluation.records import read_samples, write_run
+from harness.evaluation.voting import pass_at_k
 from harness.evaluation.workers import WorkerPool
-from harness.generation.voting import pass_at_k
-from harness.pipeline import EvalConfig, evaluate
+from harness.pipeline import evaluate
 from harness.suite import load_suite
 from methods.prompting import PromptingConfig, PromptingMethod
 from tests.test_prompting_method import ScriptedGenerator

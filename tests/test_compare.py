@@ -10,10 +10,11 @@ import pytest
 from harness.cli import main
 from harness.core import Prediction
 from harness.errors import ConfigError, DataError
+from harness.evaluation.config import EvalConfig
 from harness.evaluation.paired import mcnemar_exact, paired_bootstrap_ci
 from harness.evaluation.records import write_run
 from harness.evaluation.robustness import paired_report
-from harness.pipeline import EvalConfig, evaluate
+from harness.pipeline import evaluate
 from harness.suite import load_suite
 
 

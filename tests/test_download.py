@@ -21,8 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.data.download import datasets, download_dataset, is_complete
+from harness.data.download import download_dataset, is_complete
 from harness.errors import ConfigError, DataError, UnknownNameError
+from harness.suite import dataset, datasets
+
+SPIDER, BIRD = dataset("spider"), dataset("bird")
 
 # -- archives ------------------------------------------------------------------------------
 
@@ -186,9 +189,9 @@ def test_spider_download_gives_official_layout(server, tmp_path):
     archive = zip_bytes(spider_members(tmp_path))
     url = server.add("/spider_data.zip", archive)
     root = tmp_path / "data"
-    assert not is_complete("spider", root)
+    assert not is_complete(SPIDER, root)
 
-    dest = download_dataset("spider", root, url=url, sha256=sha256(archive), progress=False)
+    dest = download_dataset(SPIDER, root, url=url, sha256=sha256(archive), progress=False)
 
     assert dest == root / "spider"
     assert json.loads((dest / "dev.json").read_text())[0]["db_id"] == "concert_singer"
@@ -198,7 +201,7 @@ def test_spider_download_gives_official_layout(server, tmp_path):
     con.close()
     assert not (root / "__MACOSX").exists() and not (dest / "__MACOSX").exists()
     assert (dest / "DOWNLOAD_SHA256").read_text().startswith(f"{sha256(archive)}  spider_data.zip")
-    assert is_complete("spider", root)
+    assert is_complete(SPIDER, root)
     assert list((root / ".downloads").iterdir()) == []  # the archive is removed once unpacked
     assert leftovers(root) == []
     assert server.requests[0]["range"] is None
@@ -212,7 +215,7 @@ def test_bird_unpacks_nested_databases_and_keeps_mini_dev(server, tmp_path):
     (root / "bird" / "mini_dev" / "keep.txt").write_text("from another archive")
     (root / "bird" / "dev.json").write_text("[] old")  # an older copy is replaced
 
-    dest = download_dataset("bird", root, url=url, sha256=sha256(archive), progress=False)
+    dest = download_dataset(BIRD, root, url=url, sha256=sha256(archive), progress=False)
 
     assert dest == root / "bird"
     db = dest / "dev_databases" / "california_schools" / "california_schools.sqlite"
@@ -225,7 +228,7 @@ def test_bird_unpacks_nested_databases_and_keeps_mini_dev(server, tmp_path):
     assert json.loads((dest / "dev.json").read_text())[0]["db_id"] == "california_schools"
     assert (dest / "dev_gold.sql").read_bytes() == (dest / "dev.sql").read_bytes()
     assert (dest / "mini_dev" / "keep.txt").read_text() == "from another archive"
-    assert is_complete("bird", root)
+    assert is_complete(BIRD, root)
     assert leftovers(root) == []
 
 
@@ -239,10 +242,10 @@ def test_tar_gz_with_other_top_folder(server, tmp_path):
     archive = buf.getvalue()
     url = server.add("/spider.tar.gz", archive, "application/gzip")
 
-    dest = download_dataset("spider", tmp_path, url=url, sha256=sha256(archive), progress=False)
+    dest = download_dataset(SPIDER, tmp_path, url=url, sha256=sha256(archive), progress=False)
 
     assert (dest / "database" / "concert_singer" / "concert_singer.sqlite").is_file()
-    assert is_complete("spider", tmp_path)
+    assert is_complete(SPIDER, tmp_path)
 
 
 def test_interrupted_download_resumes_with_range(server, tmp_path):
@@ -252,18 +255,18 @@ def test_interrupted_download_resumes_with_range(server, tmp_path):
     part = tmp_path / ".downloads" / "spider_data.zip.part"
 
     with pytest.raises(DataError, match="interrupted") as info:
-        download_dataset("spider", tmp_path, url=url, sha256=sha256(archive), progress=False)
+        download_dataset(SPIDER, tmp_path, url=url, sha256=sha256(archive), progress=False)
     assert "run the same command again" in str(info.value).lower()
     have = part.stat().st_size
     assert 0 < have <= 100_000
     assert not (tmp_path / "spider").exists()
 
-    download_dataset("spider", tmp_path, url=url, sha256=sha256(archive), progress=False)
+    download_dataset(SPIDER, tmp_path, url=url, sha256=sha256(archive), progress=False)
 
     assert [r["range"] for r in server.requests] == [None, f"bytes={have}-"]
     assert server.bytes_sent == 100_000 + len(archive) - have  # resumed, not fetched twice
     assert server.bytes_sent < 1.25 * len(archive)
-    assert is_complete("spider", tmp_path)
+    assert is_complete(SPIDER, tmp_path)
 
 
 def test_part_file_already_whole(server, tmp_path):
@@ -274,10 +277,10 @@ def test_part_file_already_whole(server, tmp_path):
     part.parent.mkdir(parents=True)
     part.write_bytes(archive)
 
-    download_dataset("spider", tmp_path, url=url, sha256=sha256(archive), progress=False)
+    download_dataset(SPIDER, tmp_path, url=url, sha256=sha256(archive), progress=False)
 
     assert server.bytes_sent == 0
-    assert is_complete("spider", tmp_path)
+    assert is_complete(SPIDER, tmp_path)
 
 
 def test_server_ignoring_range_starts_over(server, tmp_path):
@@ -288,10 +291,10 @@ def test_server_ignoring_range_starts_over(server, tmp_path):
     part.parent.mkdir(parents=True)
     part.write_bytes(b"stale bytes from an earlier attempt")
 
-    download_dataset("spider", tmp_path, url=url, sha256=sha256(archive), progress=False)
+    download_dataset(SPIDER, tmp_path, url=url, sha256=sha256(archive), progress=False)
 
     assert server.requests[0]["range"] == "bytes=35-"  # asked, but got the whole file (200)
-    assert is_complete("spider", tmp_path)
+    assert is_complete(SPIDER, tmp_path)
 
 
 def test_checksum_mismatch_removes_part_file(server, tmp_path):
@@ -300,7 +303,7 @@ def test_checksum_mismatch_removes_part_file(server, tmp_path):
     wrong = "0" * 64
 
     with pytest.raises(DataError) as info:
-        download_dataset("spider", tmp_path, url=url, sha256=wrong, progress=False)
+        download_dataset(SPIDER, tmp_path, url=url, sha256=wrong, progress=False)
 
     message = str(info.value)
     assert wrong in message and sha256(archive) in message and "--sha256" in message
@@ -313,14 +316,14 @@ def test_pinned_checksum_applies_to_mirrors(server, tmp_path):
     url = server.add("/spider_data.zip", zip_bytes(spider_members(tmp_path)))
 
     with pytest.raises(DataError, match=datasets()["spider"].sha256):
-        download_dataset("spider", tmp_path, url=url, progress=False)
+        download_dataset(SPIDER, tmp_path, url=url, progress=False)
 
 
 def test_digest_is_printed_and_recorded(server, tmp_path, capsys):
     archive = zip_bytes(spider_members(tmp_path))
     url = server.add("/spider_data.zip", archive)
 
-    dest = download_dataset("spider", tmp_path, url=url, sha256=sha256(archive), progress=True)
+    dest = download_dataset(SPIDER, tmp_path, url=url, sha256=sha256(archive), progress=True)
 
     assert sha256(archive) in capsys.readouterr().err
     assert sha256(archive) in (dest / "DOWNLOAD_SHA256").read_text()
@@ -341,7 +344,7 @@ def test_zip_slip_members_are_refused(server, tmp_path, evil):
     root = tmp_path / "data"
 
     with pytest.raises(DataError, match="Refusing to unpack"):
-        download_dataset("spider", root, url=url, sha256=sha256(archive), progress=False)
+        download_dataset(SPIDER, root, url=url, sha256=sha256(archive), progress=False)
 
     assert not list(tmp_path.rglob("evil*")) and not Path("/tmp/harness-evil.txt").exists()
     assert not (root / "spider").exists()
@@ -364,7 +367,7 @@ def test_tar_symlink_outside_target_is_refused(server, tmp_path):
     url = server.add("/spider.tar.gz", archive, "application/gzip")
 
     with pytest.raises(DataError, match="outside the target"):
-        download_dataset("spider", tmp_path, url=url, sha256=sha256(archive), progress=False)
+        download_dataset(SPIDER, tmp_path, url=url, sha256=sha256(archive), progress=False)
     assert not (tmp_path / "spider").exists()
 
 
@@ -380,7 +383,7 @@ def test_archive_without_expected_files(server, tmp_path):
     ):
         url = server.add(path, archive)
         with pytest.raises(DataError, match=expected):
-            download_dataset("spider", tmp_path, url=url, sha256=sha256(archive), progress=False)
+            download_dataset(SPIDER, tmp_path, url=url, sha256=sha256(archive), progress=False)
         assert [p.name for p in (tmp_path / "spider").iterdir()] == ["dev.json"]
         assert (tmp_path / "spider" / "dev.json").read_text() == "old"
         assert leftovers(tmp_path) == []
@@ -390,7 +393,7 @@ def test_http_404_is_a_clear_error(server, tmp_path):
     url = server.url("/missing.zip")
 
     with pytest.raises(DataError) as info:
-        download_dataset("bird", tmp_path, url=url, progress=False)
+        download_dataset(BIRD, tmp_path, url=url, progress=False)
 
     message = str(info.value)
     assert "HTTP 404" in message and url in message
@@ -401,14 +404,14 @@ def test_web_page_instead_of_archive(server, tmp_path):
     url = server.add("/quota", b"<html>Quota exceeded</html>", "text/html; charset=utf-8")
 
     with pytest.raises(DataError, match="web page instead of the spider archive"):
-        download_dataset("spider", tmp_path, url=url, progress=False)
+        download_dataset(SPIDER, tmp_path, url=url, progress=False)
 
 
 def test_unreachable_url_is_a_clear_error(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/dev.zip"
 
     with pytest.raises(DataError) as info:
-        download_dataset("bird", tmp_path, url=url, progress=False)
+        download_dataset(BIRD, tmp_path, url=url, progress=False)
 
     message = str(info.value)
     assert url in message and "--url" in message and "by hand" in message
@@ -417,18 +420,18 @@ def test_unreachable_url_is_a_clear_error(tmp_path):
 
 def test_unknown_name_and_bad_sha256(tmp_path):
     with pytest.raises(UnknownNameError, match="Did you mean: spider"):
-        download_dataset("spdier", tmp_path)
+        dataset("spdier")
     with pytest.raises(UnknownNameError):
-        is_complete("nope", tmp_path)
+        dataset("nope")
     with pytest.raises(ConfigError, match="64 hexadecimal"):
-        download_dataset("spider", tmp_path, sha256="abc")
+        download_dataset(SPIDER, tmp_path, sha256="abc")
 
 
 def test_registry_entries_are_well_formed():
-    for name, dataset in datasets().items():
-        assert dataset.name == name
-        assert dataset.url.startswith("https://")
-        assert dataset.sha256 is None or (
-            len(dataset.sha256) == 64 and set(dataset.sha256) <= set("0123456789abcdef")
+    for name, archive in datasets().items():
+        assert archive.name == name
+        assert archive.url.startswith("https://")
+        assert archive.sha256 is None or (
+            len(archive.sha256) == 64 and set(archive.sha256) <= set("0123456789abcdef")
         )
     assert {"spider", "bird"} <= datasets().keys()

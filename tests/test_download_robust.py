@@ -11,8 +11,9 @@ import json
 
 import pytest
 
-from harness.data.download import datasets, download_dataset, is_complete
+from harness.data.download import download_dataset, is_complete
 from harness.errors import ConfigError, DataError
+from harness.suite import dataset, datasets
 from suites.spider_robust import SpiderDKSuite, SpiderRealisticSuite, SpiderSynSuite
 from tests.support import require, shared_data_dir
 from tests.test_download import leftovers, server  # noqa: F401 - the loopback server fixture
@@ -36,11 +37,11 @@ def shared(folder: str):
 def test_spider_dk_download_checks_every_pinned_digest(server, tmp_path):  # noqa: F811
     mirror = serve_set(server, "spider-dk", shared("spider-dk"))
     root = tmp_path / "data"
-    assert not is_complete("spider-dk", root)
+    assert not is_complete(dataset("spider-dk"), root)
 
-    dest = download_dataset("spider-dk", root, url=mirror, progress=False)
+    dest = download_dataset(dataset("spider-dk"), root, url=mirror, progress=False)
 
-    assert dest == root / "spider-dk" and is_complete("spider-dk", root)
+    assert dest == root / "spider-dk" and is_complete(dataset("spider-dk"), root)
     suite = SpiderDKSuite(root)
     examples = suite.load_examples("dev")
     assert len(examples) == 535
@@ -54,7 +55,7 @@ def test_spider_dk_download_checks_every_pinned_digest(server, tmp_path):  # noq
 
 def test_spider_syn_download_then_suite_reads_it(server, tmp_path):  # noqa: F811
     mirror = serve_set(server, "spider-syn", shared("spider-syn"))
-    download_dataset("spider-syn", tmp_path, url=mirror, progress=False)
+    download_dataset(dataset("spider-syn"), tmp_path, url=mirror, progress=False)
 
     examples = SpiderSynSuite(tmp_path).load_examples("dev")
     assert len(examples) == 1034
@@ -68,13 +69,13 @@ def test_a_changed_file_is_refused_and_nothing_is_placed(server, tmp_path):  # n
     server.files["/mirror/spider-syn/dev.json"] = (body.replace(b"vocalists", b"singers"), kind)
 
     with pytest.raises(DataError, match="Checksum mismatch for spider-syn"):
-        download_dataset("spider-syn", tmp_path, url=mirror, progress=False)
+        download_dataset(dataset("spider-syn"), tmp_path, url=mirror, progress=False)
     assert not (tmp_path / "spider-syn").exists()
 
 
 def test_sha256_option_is_refused_for_a_file_set(tmp_path):
     with pytest.raises(ConfigError, match="own pinned digest"):
-        download_dataset("spider-dk", tmp_path, sha256="0" * 64)
+        download_dataset(dataset("spider-dk"), tmp_path, sha256="0" * 64)
 
 
 def realistic_file() -> bytes:
@@ -108,8 +109,8 @@ def test_spider_realistic_resumes_and_loads(server, tmp_path):  # noqa: F811
     mirror = server.url("/mirror")
 
     with pytest.raises(DataError, match="interrupted"):
-        download_dataset("spider-realistic", tmp_path, url=mirror, progress=False)
-    download_dataset("spider-realistic", tmp_path, url=mirror, progress=True)
+        download_dataset(dataset("spider-realistic"), tmp_path, url=mirror, progress=False)
+    download_dataset(dataset("spider-realistic"), tmp_path, url=mirror, progress=True)
 
     assert [r["range"] for r in server.requests] == [None, "bytes=50000-"]
     dest = tmp_path / "spider-realistic"

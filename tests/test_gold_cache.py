@@ -8,9 +8,10 @@ import sqlite3
 import pytest
 
 import harness.evaluation.execution as execution
+from harness.evaluation.config import EvalConfig
 from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache, Query
 from harness.evaluation.workers import WorkerPool
-from harness.pipeline import EvalConfig, evaluate
+from harness.pipeline import evaluate
 from harness.suite import load_suite
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import DataError
-from harness.pipeline import EvalConfig, evaluate
+from harness.evaluation.config import EvalConfig
+from harness.pipeline import evaluate
 from harness.suite import load_suite
 
 # Gold queries that fail in the official Spider train data (reference/SOURCES.md):

@@ -25,9 +25,10 @@ from streamlit.testing.v1 import AppTest
 from support import require, shared_data_dir
 
 from harness.errors import HarnessError
+from harness.evaluation.config import EvalConfig
 from harness.evaluation.paired import mcnemar_exact
 from harness.evaluation.records import write_run
-from harness.pipeline import EvalConfig, evaluate
+from harness.pipeline import evaluate
 from harness.suite import load_suite
 from leaderboard import queries as data
 from leaderboard.decoding import CLASS_GREEDY, CLASS_MANY

@@ -94,7 +94,7 @@ def server(runs, lb_cache, tmp_path_factory):
     store.close()
     port = free_port()
     code = (
-        "from harness.cli.leaderboard import leaderboard_command; "
+        "from leaderboard.cli import leaderboard_command; "
         f"leaderboard_command(['--db', {str(db)!r}, '--port', '{port}'])"
     )
     log = open(tmp_path / "server.log", "w")

@@ -8,8 +8,9 @@ from pathlib import Path
 from lb_helpers import lb_cache_fixture  # noqa: F401  (a fixture)
 from streamlit.testing.v1 import AppTest
 
+from harness.evaluation.config import EvalConfig
 from harness.evaluation.records import write_run
-from harness.pipeline import EvalConfig, evaluate
+from harness.pipeline import evaluate
 from harness.suite import load_suite
 from leaderboard import queries as data
 from leaderboard.store import open_store

@@ -11,8 +11,9 @@ import pytest
 from lb_helpers import lb_cache_fixture  # noqa: F401  (a fixture)
 
 from harness.core import Prediction
+from harness.evaluation.config import EvalConfig
 from harness.evaluation.records import write_run
-from harness.pipeline import EvalConfig, evaluate
+from harness.pipeline import evaluate
 from harness.suite import load_suite
 from leaderboard.queries import ViewFilter, benchmark_frame, benchmarks, board_view
 from leaderboard.store import open_store

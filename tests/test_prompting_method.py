@@ -196,7 +196,12 @@ def test_an_unreachable_model_stops_after_the_finished_batches(spider, examples)
 def test_config_defaults_and_validation():
     assert PromptingConfig().temperature == 0.0
     assert PromptingConfig(samples=4).temperature == 1.0
-    assert PromptingConfig(backend="openai").endpoint == "http://127.0.0.1:8000/v1"
+    openai = PromptingConfig(backend="openai")
+    assert openai.backend_settings("openai").endpoint == "http://127.0.0.1:8000/v1"
+    with pytest.raises(ConfigError, match="Backend 'transformers' has no setting concurrency"):
+        PromptingConfig(backend="transformers", backend_options={"concurrency": 2})
+    with pytest.raises(ConfigError, match="No backend has the setting warp_speed"):
+        PromptingConfig(backend_options={"warp_speed": 9})
     with pytest.raises(ConfigError, match="identical candidates"):
         PromptingConfig(samples=4, temperature=0.0)
     with pytest.raises(ConfigError, match="vote 'best'"):
@@ -216,17 +221,15 @@ def test_field_names_and_registry():
     assert names >= {
         "model",
         "backend",
-        "endpoint",
-        "api_key",
+        "backend_options",
         "samples",
         "vote",
         "temperature",
         "top_p",
+        "top_k",
+        "repetition_penalty",
         "max_new_tokens",
         "batch_size",
-        "dtype",
-        "tensor_parallel_size",
-        "concurrency",
         "few_shot",
         "schema_format",
         "max_prompt_tokens",
@@ -238,10 +241,11 @@ def test_field_names_and_registry():
 
 def test_provenance_hides_the_api_key():
     method = PromptingMethod(
-        PromptingConfig(api_key="sk-secret", cache=False), generator=ScriptedGenerator()
+        PromptingConfig(backend_options={"api_key": "sk-secret"}, cache=False),
+        generator=ScriptedGenerator(),
     )
     prov = method.provenance()
-    assert prov["config"]["api_key"] == "***"
+    assert prov["config"]["backend_options"]["api_key"] == "***"
     assert prov["sampling"]["temperature"] == 0.0
     assert prov["batch_size"] == PromptingConfig().batch_size
 

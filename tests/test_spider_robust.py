@@ -7,8 +7,9 @@ import json
 
 import pytest
 
+from harness.evaluation.config import EvalConfig
 from harness.evaluation.records import sample_record
-from harness.pipeline import EvalConfig, evaluate
+from harness.pipeline import evaluate
 from harness.suite import check_suite, load_suite
 from suites.spider_robust import SpiderRealisticSuite
 

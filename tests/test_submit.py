@@ -18,12 +18,6 @@ from lb_helpers import (
 from support import require, shared_data_dir
 
 from harness import cli as harness_cli
-from harness.cli.leaderboard import (
-    leaderboard_command,
-    streamlit_command,
-    submissions_group,
-    submit_command,
-)
 from harness.errors import (
     HarnessError,
     PredictionsError,
@@ -33,6 +27,12 @@ from harness.errors import (
     UnknownNameError,
 )
 from harness.suite import load_suite
+from leaderboard.cli import (
+    leaderboard_command,
+    streamlit_command,
+    submissions_group,
+    submit_command,
+)
 from leaderboard.seed import load_own_runs, load_reported, seed_own_runs, seed_reported, seed_runs
 from leaderboard.store import open_store
 from leaderboard.verify import (
@@ -160,8 +160,9 @@ def test_a_claim_under_another_rule_is_checked_under_that_rule(store, run_copy, 
     assert outcome.summary()[0]["ex"] == pytest.approx(38 / 57, abs=1e-6)  # the official rule's
     # An honest run under the other rule: its claims hold there; noted, not flagged.
     from harness.core import Prediction
+    from harness.evaluation.config import EvalConfig
     from harness.evaluation.records import write_run
-    from harness.pipeline import EvalConfig, evaluate
+    from harness.pipeline import evaluate
 
     suite = load_suite("sample")
     records = [json.loads(line) for line in (run_copy / "samples.jsonl").open()]

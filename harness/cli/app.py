@@ -25,11 +25,13 @@ COMMANDS = {
     "train": "harness.cli.run:train_command",
     "methods": "harness.cli.methods:methods",
     "serve": "harness.cli.serve:serve_command",
-    "submit": "harness.cli.leaderboard:submit_command",
-    "leaderboard": "harness.cli.leaderboard:leaderboard_command",
+    "submit": "leaderboard.cli:submit_command",
+    "leaderboard": "leaderboard.cli:leaderboard_command",
     "compare": "harness.cli.compare:compare_command",
     "seeds": "harness.cli.seeds:seeds",
-    "submissions": "harness.cli.leaderboard:submissions_group",
+    "submissions": "leaderboard.cli:submissions_group",
+    "recipes": "harness.cli.recipes:recipes",
+    "reproduce": "harness.cli.reproduce:reproduce_command",
 }
 
 

@@ -181,6 +181,27 @@ def method_options(
     return options
 
 
+def backend_options(taken: Iterable[str] = ()) -> list[click.Option]:
+    """Options for the settings of every registered generation backend, each listed once under
+    the backends that have it (read from the registry when a command is built, so a backend
+    registered by a plugin or a test has its flags too)."""
+    from harness.generation.backends import BACKENDS, config_class
+
+    owners: dict[str, list[str]] = {}
+    fields: dict[str, tuple[dataclasses.Field, Any]] = {}
+    for name in BACKENDS.names():
+        for field, hint in config_fields(config_class(name)):
+            if field.name in taken:
+                continue
+            owners.setdefault(field.name, []).append(name)
+            fields.setdefault(field.name, (field, hint))
+    return [
+        field_option(field, hint, shown=shown_default(field_default(field)),
+                     group=f"Options of backend {', '.join(owners[name])}")
+        for name, (field, hint) in fields.items()
+    ]
+
+
 def peek_method(args: Sequence[str]) -> type | None:
     """The method class that ``--method`` or the ``--config`` file names (None: not given, or
     not loadable now; the command reports that properly once its options are parsed)."""
@@ -242,7 +263,9 @@ class ConfigCommand(click.Command):
                          shown=shown_default(field_default(run[name][0])), group="Run options")
             for name in self.run_fields
         ]
-        return params + method_options(builtin_methods(), chosen, taken=set(self.run_fields))
+        methods = method_options(builtin_methods(), chosen, taken=set(self.run_fields))
+        taken = set(self.run_fields) | {p.name for p in methods if p.name}
+        return params + methods + backend_options(taken)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         groups: dict[str, list[tuple[str, str]]] = {}

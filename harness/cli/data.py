@@ -27,7 +27,9 @@ def data_download(name: str, data_dir: Path | None, url: str | None, sha256: str
     """
     from harness.data.download import download_dataset
     from harness.paths import data_root
+    from harness.suite import dataset
 
     root, _ = data_root(data_dir)
-    path = download_dataset(name, root, url=url, sha256=sha256, progress=sys.stderr.isatty())
+    path = download_dataset(dataset(name), root, url=url, sha256=sha256,
+                            progress=sys.stderr.isatty())
     click.echo(f"{name} is ready in {path}")

@@ -14,7 +14,7 @@ from harness.errors import HarnessError
 def _eval_config_options(f):
     """EvalConfig's fields as flags: their help, choices and aliases written once, in the config."""
     from harness.cli.config_options import config_fields, field_default, field_option, shown_default
-    from harness.pipeline import EvalConfig
+    from harness.evaluation.config import EvalConfig
 
     for field, hint in reversed(config_fields(EvalConfig)):
         f.__click_params__ = [*getattr(f, "__click_params__", []),
@@ -45,8 +45,9 @@ def eval_command(
     Example: harness eval --suite spider --split dev --predictions preds.jsonl --out runs/x
     """
     from harness.evaluation import run_folder
+    from harness.evaluation.config import EvalConfig
     from harness.evaluation.records import write_run
-    from harness.pipeline import EvalConfig, evaluate
+    from harness.pipeline import evaluate
     from harness.suite import load_suite
 
     if gold == (predictions is not None):

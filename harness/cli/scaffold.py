@@ -55,7 +55,8 @@ TEST_TEMPLATE = '''"""Runs {class_name} end to end on the embedded sample suite.
 from pathlib import Path
 
 from harness.config import resolve_method
-from harness.pipeline import EvalConfig, evaluate
+from harness.evaluation.config import EvalConfig
+from harness.pipeline import evaluate
 from harness.suite import load_suite
 
 METHOD_FILE = Path(__file__).with_name("{module}.py")

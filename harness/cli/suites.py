@@ -96,9 +96,11 @@ def _print_split_report(console, suite, r) -> bool:
             f"{', '.join(db_id for db_id, _ in rest)}"
         )
     for db_id, names in r.stray_files.items():
+        effect = "see above" if db_id in r.database_problems else (
+            "they do not change verdicts (databases are opened immutable) but something wrote there"
+        )
         console.print(
             f"    [yellow]stray files beside {db_id}[/yellow] "
-            f"({suite.database(db_id).path.parent}): {', '.join(names)}; they do not change "
-            f"verdicts (databases are opened immutable) but something wrote there"
+            f"({suite.database(db_id).path.parent}): {', '.join(names)}; {effect}"
         )
     return bool(problems)

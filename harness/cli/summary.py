@@ -123,11 +123,37 @@ def print_run_extras(record: RunRecord) -> None:
     if passes:
         line += f"; pass@{passes['n']} {_pct(passes['pass_at_n'])}%"
     console.print(line)
+    for line in generation_lines(record):
+        console.print("  " + line)
     lat = record.latency or {}
     if lat.get("samples"):
         console.print("  " + latency_line(lat))
     elif lat.get("cached_samples"):
         console.print(f"  latency: all {lat['cached_samples']} samples served from the cache")
+
+
+def generation_lines(record: RunRecord) -> list[str]:
+    """Recipe, prompt format, both EX figures (upstream extractor, lenient), budget hits."""
+    g = record.generation
+    if g is None:
+        return []
+    fmt = g.prompt_format or {}
+    lines = [f"recipe: {g.recipe or 'none'}; prompt format {fmt.get('name')} "
+             f"v{fmt.get('version')} (sha256 {str(fmt.get('sha256'))[:12]}); extractor "
+             f"{g.extractor}; selection {g.selection}"]
+    if g.recipe:
+        lines.append(f"from the recipe: {', '.join(g.from_recipe) or 'nothing'}; "
+                     f"changed by flags: {', '.join(g.from_flags) or 'nothing'}")
+    x = g.extraction
+    if x:
+        lines.append(
+            f"EX under the {g.extractor} extractor (headline): {_pct(x['ex'])}%; under the "
+            f"lenient parser: {_pct(x['lenient_ex'])}% {_ci(x['lenient_ex_ci95'])}; the two "
+            f"differ in SQL on {x['differing_sql']} of {x['questions']} questions, in verdict "
+            f"on {x['differing_verdicts']}")
+    lines.append(f"token budget reached (finish_reason length): {g.hit_token_limit} of "
+                 f"{g.completions} completions")
+    return lines
 
 
 def latency_line(lat: dict) -> str:

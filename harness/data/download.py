@@ -1,6 +1,7 @@
 """Download a suite's official archives into the data root (``harness data download``).
 
-What happens, for ``download_dataset("bird", root)``:
+What happens, for ``download_dataset(dataset("bird"), root)`` (``harness.suite.dataset`` finds an
+archive by name among the registered suites' ``downloads``; this package knows no suite):
 
 1. The archive is fetched into ``<root>/.downloads/<file>.part``. An interrupted download is
    resumed on the next run with an HTTP ``Range`` request; a server that ignores it (answers 200)
@@ -47,7 +48,7 @@ from pathlib import Path
 from harness import __version__
 from harness.data.sources import Dataset, Layout, RemoteFile
 from harness.data.unpack import data_prefix, extract, member_names
-from harness.errors import ConfigError, DataError, UnknownNameError
+from harness.errors import ConfigError, DataError
 
 TIMEOUT_S = 60  # per socket operation; a stalled server fails instead of hanging forever
 CHUNK = 1 << 20
@@ -56,65 +57,42 @@ PROVENANCE = "DOWNLOAD_SHA256"
 Say = Callable[[str], None]  # prints a status line, or not
 
 
-def datasets() -> dict[str, Dataset]:
-    """Every downloadable archive, by name: what each registered suite declares in ``downloads``.
-
-    The core names no benchmark: the URLs, digests and layouts live beside each suite
-    (``suites/spider/sources.py``, ``suites/bird/sources.py``).
-    """
-    from harness.suite import SUITES
-
-    found: dict[str, Dataset] = {}
-    for name in SUITES.names():
-        for dataset in getattr(SUITES.get(name), "downloads", ()):
-            found[dataset.name] = dataset
-    return found
-
-
-def is_complete(name: str, data_root: Path) -> bool:
-    """Whether ``name`` is already unpacked under ``data_root`` in the official layout.
+def is_complete(dataset: Dataset, data_root: Path) -> bool:
+    """Whether ``dataset`` is already unpacked under ``data_root`` in the official layout.
 
     True for data placed by hand as well: only the layout is checked, not the provenance file.
-
-    >>> sorted(datasets())
-    ['bird', 'bird-mini-dev', 'spider', 'spider-dk', 'spider-realistic', 'spider-syn']
-    >>> is_complete("spider", Path("/nonexistent"))
-    False
     """
-    layout = _dataset(name).layout
+    layout = dataset.layout
     return not _missing(layout, Path(data_root).expanduser() / layout.dest)
 
 
 def download_dataset(
-    name: str,
+    dataset: Dataset,
     data_root: Path,
     *,
     url: str | None = None,
     sha256: str | None = None,
     progress: bool = True,
 ) -> Path:
-    """Download, verify and unpack dataset ``name`` under ``data_root``; return its folder.
+    """Download, verify and unpack ``dataset`` under ``data_root``; return its folder.
 
     Args:
-        name: a key of :func:`datasets` (``spider``, ``bird``, ``bird-mini-dev``, ``spider-syn``,
-            ``spider-dk``, ``spider-realistic``).
+        dataset: what to fetch (a suite's ``downloads`` entry; ``harness.suite.dataset(name)``).
         data_root: the data root; the dataset lands in ``data_root / layout.dest``.
         url: a mirror to fetch from instead of the official URL (the pinned checksum still holds).
         sha256: the digest to enforce, overriding the pinned one (64 hex characters).
         progress: report progress and the digest on stderr (a progress bar on a terminal).
 
     Raises:
-        UnknownNameError: ``name`` is not a known dataset.
         ConfigError: ``sha256`` is not a hex SHA-256.
         DataError: network, HTTP, disk, checksum or archive-content problems; the message says
             what to do.
     """
-    dataset = _dataset(name)
     if dataset.files:
         if sha256:
             raise ConfigError(
-                f"{name} is a set of {len(dataset.files)} files, each with its own pinned digest; "
-                "--sha256 applies only to single-archive datasets."
+                f"{dataset.name} is a set of {len(dataset.files)} files, each with its own pinned "
+                "digest; --sha256 applies only to single-archive datasets."
             )
         return _download_files(dataset, Path(data_root).expanduser(), url, progress)
     expected = _normalise_sha256(sha256) if sha256 else dataset.sha256
@@ -378,13 +356,6 @@ def _missing(layout: Layout, folder: Path) -> list[str]:
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def _dataset(name: str) -> Dataset:
-    known = datasets()
-    if name not in known:
-        raise UnknownNameError("dataset", name, known)
-    return known[name]
 
 
 def _normalise_sha256(value: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from harness.evaluation.records import Counts, Metrics
+from harness.evaluation.voting import pass_at_k
 
 if TYPE_CHECKING:
     from harness.evaluation.scorer import ScoredSample
@@ -238,8 +239,6 @@ def candidates_block(per_question: Sequence[Sequence[bool]], vote: str) -> dict:
     >>> block["pass_at_k"], block["recall_at_n"]
     ({'1': 0.25, '2': 0.5}, 0.5)
     """
-    from harness.generation.voting import pass_at_k
-
     sizes = [len(c) for c in per_question if c]
     n_min = min(sizes, default=0)
     total = len(per_question)

@@ -40,6 +40,7 @@ read and written again is the same JSON.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import platform
@@ -120,6 +121,27 @@ class PredictionsInfo:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass
+class GenerationInfo:
+    """How the SQL was produced (``harness run``): recipe, prompt format, extractor, selection.
+
+    ``extraction``: EX under the recipe's extractor (the headline, ``metrics.ex``) beside the
+    lenient parser's, and how many questions' SQL and verdicts differ between the two.
+    ``hit_token_limit``: completions that ended at the token budget (finish_reason "length").
+    """
+
+    recipe: str | None
+    prompt_format: dict | None  # {name, version, sha256}
+    extractor: str
+    selection: str  # none (one sample) or the voting rule
+    completions: int = 0
+    hit_token_limit: int = 0
+    from_recipe: list[str] = field(default_factory=list)
+    from_flags: list[str] = field(default_factory=list)
+    extraction: dict | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
 @dataclass(kw_only=True)
 class RunRecord:
     """One suite/split scored: the content of ``results.json`` (fields in the file's order)."""
@@ -146,6 +168,7 @@ class RunRecord:
     latency: dict | None = field(default=None, metadata=_OPTIONAL)  # summarize_latency()
     baseline: dict | None = field(default=None, metadata=_OPTIONAL)  # untrained {metrics, counts}
     training: dict | None = field(default=None, metadata=_OPTIONAL)  # split, checkpoint, wall_s
+    generation: GenerationInfo | None = field(default=None, metadata=_OPTIONAL)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -349,6 +372,20 @@ def _version(package: str) -> str | None:
         return None
 
 
+def predictions_digest(pairs) -> str:
+    """SHA-256 of a run's predictions: its ``(question_id, pred_sql)`` pairs, sorted, as JSON.
+
+    One definition for every place that asks "are these the same predictions?" (a reproduction
+    report and the leaderboard row it marks). Order and duplicates of the input do not matter.
+
+    >>> predictions_digest([(2, "SELECT 2"), (1, "SELECT 1")]) == predictions_digest(
+    ...     [(1, "SELECT 1"), (2, "SELECT 2")])
+    True
+    """
+    canonical = sorted({(str(qid), sql or "") for qid, sql in pairs})
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 def environment() -> dict:
     return {
         "python": platform.python_version(),
@@ -410,6 +447,9 @@ def _parse(cls, data: dict, where: str, path: Path | None):
 def _value(value, hint, where: str, path: Path | None):
     if dataclasses.is_dataclass(hint):
         return _parse(hint, value, where, path)
+    inner = [a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)]
+    if inner and value is not None:  # an optional block: ``Block | None``
+        return _parse(inner[0], value, where, path)
     if _fits(value, hint):
         return value
     shown = json.dumps(value, default=str)[:40]

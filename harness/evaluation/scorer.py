@@ -15,6 +15,7 @@ from harness.core import Database, DatabaseProblem, Example, Execution, Predicti
 from harness.evaluation.execution import ExecutionSettings, Executor, Query, execute_sql
 from harness.evaluation.metrics import soft_f1
 from harness.evaluation.rules import PreparedSQL, Rule, comparison_quirks, decide
+from harness.evaluation.voting import NOT_RUN, select
 from harness.suite import Suite
 
 PREVIEW_ROWS = 5
@@ -27,7 +28,7 @@ class ScoredSample:
 
     With several candidates for the question, the sample is the one voting chose (its verdict is
     the question's), ``candidates`` holds every candidate's own ScoredSample, in order, and
-    ``selection`` the voting outcome (:meth:`harness.generation.voting.Selection.to_dict`).
+    ``selection`` the voting outcome (:meth:`harness.evaluation.voting.Selection.to_dict`).
     """
 
     example: Example
@@ -93,7 +94,7 @@ def score_candidates(
     vote: str = "majority",
 ) -> list[ScoredSample]:
     """A ScoredSample per example, in order; a question with several candidates gets the one
-    ``vote`` chooses (:func:`harness.generation.voting.select`, as the prompting method votes)
+    ``vote`` chooses (:func:`harness.evaluation.voting.select`, as the prompting method votes)
     with every candidate's verdict beside it. Missing predictions count as wrong.
 
     All the executions go to the executor in one batch, so each distinct (database, SQL) runs
@@ -379,8 +380,6 @@ def _run(runs: list[Execution | None], k: int) -> Execution:
 def _voted(example: Example, own: list[ScoredSample], sqls: list[str],
            at: list[int | None], runs: list[Execution | None], vote: str) -> ScoredSample:
     """The chosen candidate's sample, carrying all of them; wrong when none executed."""
-    from harness.generation.voting import NOT_RUN, select
-
     selection = select(vote, sqls, [NOT_RUN if k is None else _run(runs, k) for k in at])
     if selection.index is None:
         chosen = ScoredSample(example, own[0].prediction,

@@ -1,7 +1,8 @@
 """The generation interface every backend implements: sampling parameters in, completions out.
 
-A backend is chosen by name (``transformers``, ``vllm``, ``openai``; ``auto`` picks vLLM when a
-CUDA GPU and the vllm package are present, else transformers) through :func:`load_generator`.
+A backend is a class registered by name in :mod:`harness.generation.backends` (``auto`` picks the
+first usable one by each class's ``auto_priority``) with a :class:`BackendConfig` dataclass of its
+settings, whose fields become command-line flags.
 Prompts are chat messages (``[{"role": "system", "content": ...}, {"role": "user", ...}]``); each
 backend applies the model's chat template itself.
 
@@ -30,6 +31,8 @@ class SamplingParams:
 
     temperature: float = 0.0  # 0 = greedy; FINER-SQL samples 30 candidates at 1.0
     top_p: float = 1.0
+    top_k: int = 0  # 0 = off (every backend is told so: a checkpoint's default never leaks in)
+    repetition_penalty: float = 1.0  # 1.0 = off, likewise passed explicitly
     max_new_tokens: int = 256  # completion budget per candidate
     n: int = 1  # completions per prompt
     seed: int = 0  # each batch (transformers) or request (vLLM, HTTP) starts from this seed
@@ -40,6 +43,11 @@ class SamplingParams:
             raise ValueError(f"temperature must be >= 0, got {self.temperature}")
         if not 0 < self.top_p <= 1:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.top_k < 0 or not self.repetition_penalty > 0:
+            raise ValueError(
+                f"top_k must be >= 0 and repetition_penalty > 0, got {self.top_k}, "
+                f"{self.repetition_penalty}"
+            )
         if self.n < 1 or self.max_new_tokens < 1:
             raise ValueError(
                 f"n and max_new_tokens must be >= 1, got {self.n}, {self.max_new_tokens}"
@@ -79,6 +87,32 @@ class Completion:
     def from_dict(cls, d: dict[str, Any]) -> Completion:
         fields = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in fields})
+
+
+@dataclass
+class BackendConfig:
+    """A backend's own settings. Each backend subclasses it; every field (with
+    ``metadata={"help": ..., "choices": ...}``) becomes a flag of ``harness run`` and
+    ``harness serve``, and the instance's fields are the backend class's keyword arguments."""
+
+    def kwargs(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+class StaticIdentity:
+    """``identity`` and ``context_length`` for backends that learn both once, when loading
+    (vLLM, an OpenAI-compatible server): set ``_identity`` and ``_context_length``."""
+
+    _identity: dict[str, Any]
+    _context_length: int | None
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        return dict(self._identity)
+
+    @property
+    def context_length(self) -> int | None:
+        return self._context_length
 
 
 @runtime_checkable

@@ -20,12 +20,22 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import openai
 
 from harness.errors import GenerationError
-from harness.generation.base import Completion, Messages, SamplingParams, cut_at_stop
+from harness.generation.base import (
+    BackendConfig,
+    Completion,
+    Messages,
+    SamplingParams,
+    StaticIdentity,
+    cut_at_stop,
+)
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:8000/v1"
 
 #: Failures the client already retried; still failing afterwards means the server is unwell.
 _RETRIED = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
@@ -43,7 +53,33 @@ def normalize_endpoint(endpoint: str) -> str:
     return base if base.endswith("/v1") else base + "/v1"
 
 
-class OpenAIGenerator:
+@dataclass
+class OpenAIConfig(BackendConfig):
+    """Settings of the openai backend (any OpenAI-compatible server)."""
+
+    endpoint: str = field(default=DEFAULT_ENDPOINT, metadata={
+        "help": "openai: the server's base URL."
+    })
+    api_key: str | None = field(default=None, metadata={
+        "help": "openai: API key (default $OPENAI_API_KEY; kept out of run records)."
+    })
+    concurrency: int = field(default=4, metadata={"help": "openai: requests in flight."})
+    request_timeout_s: float = field(default=300.0, metadata={
+        "help": "openai: seconds one request may take."
+    })
+    max_retries: int = field(default=4, metadata={
+        "help": "openai: retries of a failed request after the first try."
+    })
+    context_length: int | None = field(default=None, metadata={
+        "help": "openai: the model's context, when the server does not report max_model_len."
+    })
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {self.concurrency}")
+
+
+class OpenAIGenerator(StaticIdentity):
     """A model behind an OpenAI-compatible endpoint.
 
     Args:
@@ -51,11 +87,20 @@ class OpenAIGenerator:
         endpoint: base URL, e.g. ``http://127.0.0.1:8000/v1``.
         api_key: bearer token (default: ``$OPENAI_API_KEY``, else none).
         concurrency: requests in flight at once.
-        timeout_s: seconds one request may take.
+        request_timeout_s: seconds one request may take.
         max_retries: retries per request after the first try.
         stream: stream responses (needed to measure time to first token).
         context_length: the model's context, when the server does not report ``max_model_len``.
     """
+
+    name: ClassVar[str] = "openai"
+    Config: ClassVar[type[BackendConfig]] = OpenAIConfig
+    auto_priority: ClassVar[int | None] = None  # a server is never guessed: name it
+
+    @classmethod
+    def usable(cls, model: str | None = None) -> bool:
+        return False
+
 
     per_request_latency = True  # each completion's latency_s is its own request's
 
@@ -63,10 +108,10 @@ class OpenAIGenerator:
         self,
         model: str,
         *,
-        endpoint: str = "http://127.0.0.1:8000/v1",
+        endpoint: str = DEFAULT_ENDPOINT,
         api_key: str | None = None,
         concurrency: int = 4,
-        timeout_s: float = 300.0,
+        request_timeout_s: float = 300.0,
         max_retries: int = 4,
         stream: bool = True,
         context_length: int | None = None,
@@ -79,7 +124,7 @@ class OpenAIGenerator:
         self.stream = stream
         # A local server needs no key; the client wants one, so it gets a placeholder.
         self._client = openai.OpenAI(
-            base_url=self.base, api_key=key or "EMPTY", timeout=timeout_s,
+            base_url=self.base, api_key=key or "EMPTY", timeout=request_timeout_s,
             max_retries=self.max_retries,
         )
         self._context_length = context_length
@@ -104,14 +149,6 @@ class OpenAIGenerator:
                 self._context_length = int(card["max_model_len"])
 
     # -- the Generator protocol -----------------------------------------------------------------
-    @property
-    def identity(self) -> dict[str, Any]:
-        return dict(self._identity)
-
-    @property
-    def context_length(self) -> int | None:
-        return self._context_length
-
     def count_tokens(self, messages: Messages) -> int:
         if self._tokenize_works is not False:
             url = self.base.removesuffix("/v1") + "/tokenize"
@@ -201,6 +238,10 @@ class OpenAIGenerator:
             "temperature": params.temperature,
             "top_p": params.top_p,
             "max_tokens": params.max_new_tokens,
+            # Not in OpenAI's API; vLLM's server and ours read them. Sent every time, so the
+            # server's or the checkpoint's defaults never apply.
+            "extra_body": {"top_k": params.top_k if params.top_k > 0 else -1,
+                           "repetition_penalty": params.repetition_penalty},
             "seed": seed,
             "n": 1,
         }

@@ -16,14 +16,34 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from harness.errors import GenerationError
 from harness.generation import models
-from harness.generation.base import Completion, Messages, SamplingParams, cut_at_stop
+from harness.generation.base import (
+    BackendConfig,
+    Completion,
+    Messages,
+    SamplingParams,
+    cut_at_stop,
+)
 from harness.generation.models import ModelSource, file_sha256, folder_sha256, resolve_model
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+@dataclass
+class TransformersConfig(BackendConfig):
+    """Settings of the transformers backend."""
+
+    dtype: str = field(default="auto", metadata={
+        "help": "Weights dtype: auto (bf16/fp16 on GPU, fp32 on CPU), float32, bfloat16, float16.",
+        "choices": DTYPES,
+    })
+    device: str = field(default="auto", metadata={
+        "help": "transformers: cpu, cuda, cuda:N, mps, or auto (the first GPU, else cpu)."
+    })
 
 
 class TransformersGenerator:
@@ -38,6 +58,15 @@ class TransformersGenerator:
         gguf_file: the file name when ``model`` is a folder holding several GGUF files.
         convert_gguf: load GGUF through the cached converted folder (fast after the first time).
     """
+
+    name: ClassVar[str] = "transformers"
+    Config: ClassVar[type[BackendConfig]] = TransformersConfig
+    auto_priority: ClassVar[int | None] = 0  # runs anywhere: the last resort of ``auto``
+
+    @classmethod
+    def usable(cls, model: str | None = None) -> bool:
+        return True
+
 
     def __init__(
         self,
@@ -183,12 +212,16 @@ class TransformersGenerator:
             "pad_token_id": self.tokenizer.pad_token_id,
             "eos_token_id": self._eos_ids,
         }
+        # Every sampling setting is explicit, so nothing comes from the checkpoint's
+        # generation_config.json (a repetition_penalty or top_k there would change the output).
+        kwargs["repetition_penalty"] = params.repetition_penalty
         if params.greedy:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         else:
             # top_k=0 disables transformers' default top-k of 50, to match vLLM and the paper.
             kwargs.update(
-                do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=0
+                do_sample=True, temperature=params.temperature, top_p=params.top_p,
+                top_k=params.top_k,
             )
             kwargs["num_return_sequences"] = params.n
         if params.stop:

@@ -8,11 +8,19 @@ records them (``disable_log_stats=False``): time to first token, and the decode 
 
 from __future__ import annotations
 
+import importlib.util
 import time
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from harness.errors import GenerationError
-from harness.generation.base import Completion, Messages, SamplingParams
+from harness.generation.base import (
+    BackendConfig,
+    Completion,
+    Messages,
+    SamplingParams,
+    StaticIdentity,
+)
 from harness.generation.models import file_sha256, folder_sha256, resolve_model
 
 INSTALL_HINT = "pip install 'text2sql-harness[vllm]'"
@@ -29,7 +37,28 @@ def import_vllm():
     return vllm
 
 
-class VLLMGenerator:
+@dataclass
+class VLLMConfig(BackendConfig):
+    """Settings of the vLLM backend."""
+
+    dtype: str = field(default="auto", metadata={
+        "help": "Weights dtype: auto (bf16/fp16 on GPU, fp32 on CPU), float32, bfloat16, float16.",
+        "choices": ("auto", "float32", "bfloat16", "float16"),
+    })
+    tensor_parallel_size: int = field(default=1, metadata={"help": "vllm: GPUs per model."})
+    max_model_len: int | None = field(default=None, metadata={
+        "help": "vllm: context to reserve KV cache for (default: the model's)."
+    })
+    enforce_eager: bool = field(default=False, metadata={
+        "help": "vllm: skip CUDA graph capture (faster start; needed on CPU)."
+    })
+
+    def __post_init__(self) -> None:
+        if self.tensor_parallel_size < 1:
+            raise ValueError(f"tensor_parallel_size must be >= 1, got {self.tensor_parallel_size}")
+
+
+class VLLMGenerator(StaticIdentity):
     """A model served in-process by ``vllm.LLM``.
 
     Args:
@@ -41,6 +70,22 @@ class VLLMGenerator:
         **engine_kwargs: passed to ``vllm.LLM`` (``gpu_memory_utilization``,
             ``enable_prefix_caching``…).
     """
+
+    name: ClassVar[str] = "vllm"
+    Config: ClassVar[type[BackendConfig]] = VLLMConfig
+    auto_priority: ClassVar[int | None] = 100  # the fastest, where it can run
+
+    @classmethod
+    def usable(cls, model: str | None = None) -> bool:
+        """vllm installed and a CUDA GPU present (torch is imported only when vllm is there)."""
+        if importlib.util.find_spec("vllm") is None:
+            return False
+        try:
+            import torch
+        except ImportError:
+            return False
+        return bool(torch.cuda.is_available())
+
 
     per_request_latency = True  # each completion's latency_s is its own request's
 
@@ -113,14 +158,6 @@ class VLLMGenerator:
             "vllm_version": getattr(vllm, "__version__", "?"),
         }
 
-    @property
-    def identity(self) -> dict[str, Any]:
-        return dict(self._identity)
-
-    @property
-    def context_length(self) -> int | None:
-        return self._context_length
-
     def count_tokens(self, messages: Messages) -> int:
         text = self._tokenizer.apply_chat_template(
             messages, tokenize=False, add_generation_prompt=True
@@ -135,6 +172,8 @@ class VLLMGenerator:
                 n=per_prompt,
                 temperature=params.temperature,
                 top_p=params.top_p,
+                top_k=params.top_k if params.top_k > 0 else -1,  # vLLM's "off" is -1
+                repetition_penalty=params.repetition_penalty,
                 max_tokens=params.max_new_tokens,
                 seed=None if params.greedy else params.seed,
                 stop=list(params.stop) or None,

@@ -3,7 +3,7 @@
 (reference/finer-sql.md.) Stage 1 teaches the ``<think>…</think>SQL`` format that the reward's
 gate requires: without it every reward is 0 and GRPO learns nothing. The paper starts from a
 model fine-tuned on teacher traces; here the traces come from a dataset (``warm_start=dataset``)
-or are derived from the gold SQL and schema (``warm_start=template``, :mod:`.traces`). Set
+or are derived from the gold SQL and schema (``warm_start=template``, :mod:`methods.traces`). Set
 ``warm_start=none`` for a base model that already writes the format. The reward is never
 loosened to get a signal: a model without the format simply earns 0.
 
@@ -11,7 +11,8 @@ Stage 2 is TRL ``GRPOTrainer`` with four reward functions (format, execution, at
 :mod:`.rewards`), each logged per step and weighted by a config value.
 
 Modules: ``atomic`` (operation sets, Jaccard, shaping), ``format`` (parsing and the gate),
-``memory`` (vector store, quality gate, R_mem), ``traces`` (gold-derived traces), ``rewards``.
+``memory`` (vector store, quality gate, R_mem), ``rewards``; the gold-derived traces are in
+:mod:`methods.traces` (shared with ``sft``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from methods.finer_sql.memory import (
 )
 from methods.finer_sql.rewards import TERMS, FinerSQLRewards
 from methods.grpo import WARM_STARTS, GRPOMethod, GRPOMethodConfig, run_grpo
-from methods.sft import sft_targets
+from methods.traces import sft_targets
 from methods.training import build_prompts, is_main_process, token_counter
 
 __all__ = ["FinerSQLConfig", "FinerSQLMethod", "REASONING_SYSTEM_PROMPT"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from harness.core import Database, Example
 from harness.suite import Suite, read_json
+from suites import plain_db_id
 from suites.bird.sources import BIRD_DEV, BIRD_MINI_DEV
 
 
@@ -49,7 +50,7 @@ class BirdSuite(Suite):
         return [
             Example(
                 question_id=int(r.get("question_id", i)),
-                db_id=r["db_id"],
+                db_id=plain_db_id(r["db_id"], path),
                 question=r["question"],
                 gold_sql=r["SQL"],
                 evidence=r.get("evidence") or "",
@@ -59,6 +60,7 @@ class BirdSuite(Suite):
         ]
 
     def database(self, db_id: str) -> Database:
+        plain_db_id(db_id, f"suite {self.name}")
         for folder in ("dev_databases", "mini_dev/dev_databases", "train/train_databases"):
             path = self.root / folder / db_id / f"{db_id}.sqlite"
             if path.exists():

@@ -21,6 +21,7 @@ from harness.core import Database, Example
 from harness.errors import DataError
 from harness.paths import cache_dir
 from harness.suite import Suite
+from suites import plain_db_id
 from suites.sample.build import build_database
 from suites.sample.schema import schema_entry
 
@@ -65,7 +66,7 @@ class SampleSuite(Suite):
         return [
             Example(
                 question_id=r["question_id"],
-                db_id=r["db_id"],
+                db_id=plain_db_id(r["db_id"], QUESTIONS),
                 question=r["question"],
                 gold_sql=r["sql"],
                 evidence=r["evidence"],
@@ -76,7 +77,7 @@ class SampleSuite(Suite):
         ]
 
     def database(self, db_id: str) -> Database:
-        script = DATABASES / f"{db_id}.sql"
+        script = DATABASES / f"{plain_db_id(db_id, f'suite {self.name}')}.sql"
         if not script.exists():
             known = ", ".join(sorted(p.stem for p in DATABASES.glob("*.sql")))
             raise DataError(f"The sample suite has no database '{db_id}'. Databases: {known}.")

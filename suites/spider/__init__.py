@@ -15,6 +15,7 @@ from pathlib import Path
 from harness.core import Database, Example
 from harness.data.integrity import is_database_file
 from harness.suite import Suite, read_json
+from suites import plain_db_id
 from suites.spider.hardness import cached_hardness
 from suites.spider.sources import SPIDER
 
@@ -52,7 +53,7 @@ class SpiderSuite(Suite):
         return [
             Example(
                 question_id=i,
-                db_id=r["db_id"],
+                db_id=plain_db_id(r["db_id"], path),
                 question=r["question"],
                 gold_sql=gold,
                 difficulty=level,
@@ -61,7 +62,7 @@ class SpiderSuite(Suite):
         ]
 
     def database(self, db_id: str) -> Database:
-        folder = self.root / "database" / db_id
+        folder = self.root / "database" / plain_db_id(db_id, f"suite {self.name}")
         path = folder / f"{db_id}.sqlite"
         # The test-suite evaluator compares on every file whose name contains ".sqlite"; a stray
         # "x.sqlite-wal" or "x.sqlite-journal" is not a database, so only real database files.

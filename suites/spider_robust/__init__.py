@@ -22,6 +22,7 @@ from typing import ClassVar
 from harness.core import Database, Example
 from harness.errors import DataError
 from harness.suite import Suite, read_json
+from suites import plain_db_id
 from suites.spider import SpiderSuite
 from suites.spider.hardness import cached_hardness
 from suites.spider_robust.pairing import align_to_spider, knowledge_type
@@ -84,7 +85,7 @@ class SpiderVariantSuite(Suite):
         return [
             Example(
                 question_id=i,
-                db_id=r["db_id"],
+                db_id=plain_db_id(r["db_id"], self.root / self.question_file),
                 question=questions[i],
                 gold_sql=golds[i],
                 difficulty=levels[i],
@@ -106,6 +107,7 @@ class SpiderVariantSuite(Suite):
 
     # -- databases and schemas ----------------------------------------------------------------
     def database(self, db_id: str) -> Database:
+        plain_db_id(db_id, f"suite {self.name}")
         if db_id in self.own_databases:
             path = self.root / "database" / db_id / f"{db_id}.sqlite"
             return Database(db_id, path)

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.pipeline import EvalConfig, evaluate
+from harness.evaluation.config import EvalConfig
+from harness.pipeline import evaluate
 from harness.suite import load_suite
 
 pytestmark = pytest.mark.benchmark

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.core import Execution
-from harness.generation.voting import (
+from harness.evaluation.voting import (
     is_empty_or_zero,
     majority_vote,
     mean_pass_at_k,

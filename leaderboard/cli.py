@@ -1,10 +1,10 @@
-"""``harness submit`` and ``harness leaderboard``: click commands added to the main CLI group.
+"""The leaderboard's commands: ``harness submit``, ``leaderboard`` and ``submissions``.
 
-    cli.add_command(submit_command)
-    cli.add_command(leaderboard_command)
-
-They raise :class:`~harness.errors.HarnessError` for every user mistake; ``harness.cli.main``
-turns it into one ``Error: …`` line and exit code 1. Heavy imports stay inside the commands.
+They live with the leaderboard they drive; ``harness.cli.app.COMMANDS`` registers them by name, so
+the core CLI imports nothing of the leaderboard until one of them runs. They raise
+:class:`~harness.errors.HarnessError` for every user mistake; ``harness.cli.main`` turns it into
+one ``Error: …`` line and exit code 1. Heavy imports (SQLAlchemy, Streamlit) stay inside the
+commands, because ``harness --help`` imports this module to list them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import click
 from harness.cli.options import data_dir_option
 from harness.errors import RunFolderError, SubmissionError
 
-APP = Path(__file__).resolve().parents[2] / "leaderboard" / "app.py"
+APP = Path(__file__).resolve().with_name("app.py")
 
 
 def _db_option(f):

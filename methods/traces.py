@@ -1,4 +1,7 @@
-"""Reasoning traces derived from the gold SQL and the schema, for FINER-SQL's warm start.
+"""Reasoning traces as SFT targets: derived from the gold SQL and the schema, or read from a file.
+
+Shared by ``sft`` (``traces``), GRPO's and FINER-SQL's warm start (``warm_start``) and FINER-SQL's
+memory seed, so no method imports another for its training data. Where the derived traces come from:
 
 FINER-SQL's format gate gives every completion of a model that has not learned
 ``<think>…</think>SQL`` a reward of 0, so GRPO gets no signal from such a model. The paper
@@ -23,6 +26,7 @@ Now write this as one SQLite query.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -30,6 +34,9 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
+
+from harness.errors import ConfigError
+from harness.suite import Suite
 
 _AGG_WORDS = {
     "COUNT": "the number of",
@@ -217,3 +224,45 @@ class _Planner:
             return n
 
         return node.copy().transform(rename).sql(dialect="sqlite")
+
+
+def load_trace_file(path: str | Path) -> dict[int, str]:
+    """``{question_id: trace}`` from a JSONL file (``trace``, or a full ``completion``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"Reasoning-trace file {path} does not exist.")
+    out = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            out[int(row["question_id"])] = row.get("trace") or row["completion"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"{path}:{n}: each line needs question_id and trace (or completion): {exc}"
+            ) from exc
+    return out
+
+
+def sft_targets(suite: Suite, examples, traces: str, traces_path: str | None) -> dict[int, str]:
+    """The assistant answer for each example: the SQL, or ``<think>trace</think>SQL``."""
+    if traces == "none":
+        return {e.question_id: e.gold_sql.strip() for e in examples}
+    if traces == "dataset":
+        supplied = load_trace_file(traces_path)
+        out = {}
+        for e in examples:
+            text = supplied.get(e.question_id)
+            if text is None:
+                continue
+            out[e.question_id] = text if "</think>" in text else wrap_trace(text, e.gold_sql)
+        return out
+    columns: dict[str, dict] = {}
+    out = {}
+    for e in examples:
+        if e.db_id not in columns:
+            columns[e.db_id] = table_columns(suite.database(e.db_id).path)
+        trace = reasoning_trace(e.gold_sql, e.question, columns[e.db_id])
+        out[e.question_id] = wrap_trace(trace, e.gold_sql)
+    return out
