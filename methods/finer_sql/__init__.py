@@ -64,7 +64,8 @@ class FinerSQLConfig(GRPOMethodConfig):
         default=256, metadata=_help("Prompt token budget (the schema is cut to fit).")
     )
     max_new_tokens: int = dataclasses.field(
-        default=160, metadata=_help("Completion budget at evaluation (reasoning + SQL).")
+        default=128,
+        metadata=_help("Completion budget at evaluation (reasoning + SQL; the rollouts' budget)."),
     )
     max_completion_length: int = dataclasses.field(
         default=128, metadata=_help("Most tokens generated per completion during training.")
