@@ -74,12 +74,12 @@ class FinerSQLConfig(GRPOMethodConfig):
         default=2, metadata=_help("GRPO optimizer steps (-1: run num_train_epochs epochs).")
     )
     per_device_train_batch_size: int = dataclasses.field(
-        default=2, metadata=_help("Completions per device per forward pass.")
+        default=1, metadata=_help("Completions per device per forward pass.")
     )
     gradient_accumulation_steps: int = dataclasses.field(
-        default=4,
-        metadata=_help("Forward passes per optimizer step (2 x 4 = two prompts x 4 completions: "
-                       "small passes keep the CPU recipe's activations small)."),
+        default=8,
+        metadata=_help("Forward passes per optimizer step (1 x 8 = two prompts x 4 completions: "
+                       "one completion per pass keeps the CPU recipe's activations small)."),
     )
     warm_start_steps: int = dataclasses.field(
         default=16, metadata=_help("Warm-start optimizer steps (-1: warm_start_epochs epochs).")
