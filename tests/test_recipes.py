@@ -116,3 +116,18 @@ def test_similarity_vote_picks_what_arctic_self_consistency_picks(case):
     rowsets, expected = SIMILARITY_CASES[case]
     execs = [Execution(rows=None, error="e") if r is None else ok(r) for r in rowsets]
     assert similarity_vote([f"q{i}" for i in range(len(rowsets))], execs).index == expected
+
+
+def test_published_rows_link_to_known_recipes_with_their_command():
+    import yaml
+
+    from leaderboard.seed import REPORTED, load_reported
+
+    entries = yaml.safe_load(REPORTED.read_text(encoding="utf-8"))
+    linked = {e["id"]: e["recipe"] for e in entries if e.get("recipe")}
+    assert {"omnisql-7b-greedy", "sql-r1-7b-headline", "finer-sql-3b-bird"} <= set(linked)
+    assert set(linked.values()) <= set(RECIPES)
+    records = {r.name: r for r in load_reported()}
+    omni = next(e for e in entries if e["id"] == "omnisql-7b-greedy")
+    assert ("reproduce: harness run --recipe omnisql-7b-greedy --suite bird --split dev"
+            in records[omni["name"]].source)
