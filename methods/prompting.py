@@ -141,6 +141,10 @@ class PromptingConfig(MethodConfig):
         default="house",
         metadata=_help("Prompt format (harness prompts lists them; house is the harness's own)."),
     )
+    prompt_options: dict = dataclasses.field(
+        default_factory=dict,
+        metadata=_help("Options of the prompt format, e.g. {path: prompts.jsonl} for prebuilt."),
+    )
     few_shot: int = dataclasses.field(
         default=0,
         metadata=_help("Train-split examples shown before each question (chosen by seed)."),
@@ -308,9 +312,11 @@ class PromptingMethod(Method):
         if self.config.prompt_format == "house":
             return self.prompt_builder(suite, examples)
         builder = self.prompt_builder(suite, examples)
-        return make_format(self.config.prompt_format, suite, budget=builder.budget,
-                           count_tokens=builder.count_tokens, exclude=examples,
-                           seed=self.config.seed)
+        fmt = make_format(self.config.prompt_format, suite, budget=builder.budget,
+                          count_tokens=builder.count_tokens, exclude=examples,
+                          seed=self.config.seed, **self.config.prompt_options)
+        fmt.prepare(examples)  # e.g. a prebuilt file missing questions: refused before any work
+        return fmt
 
     def prompt_identity(self, suite: Suite) -> dict[str, Any]:
         """Name, version and SHA-256 of the prompt format (what the run record names)."""
@@ -318,7 +324,8 @@ class PromptingMethod(Method):
             options = {"schema_format": self.config.schema_format, "few_shot": self.config.few_shot}
             fmt = make_format("house", suite, seed=self.config.seed, **options)
         else:
-            fmt = make_format(self.config.prompt_format, suite, seed=self.config.seed)
+            fmt = make_format(self.config.prompt_format, suite, seed=self.config.seed,
+                              **self.config.prompt_options)
         return fmt.identity()
 
     def predict(self, examples: Sequence[Example], suite: Suite) -> Iterator[Prediction]:

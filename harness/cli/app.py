@@ -32,6 +32,7 @@ COMMANDS = {
     "submissions": "leaderboard.cli:submissions_group",
     "recipes": "harness.cli.recipes:recipes",
     "reproduce": "harness.cli.reproduce:reproduce_command",
+    "prompts": "harness.cli.prompts:prompts_command",
 }
 
 

@@ -12,6 +12,7 @@ from harness.generation.prompt_formats.base import (
     PromptFormat,
     make_format,
     messages_hash,
+    render_chat,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "PromptFormat",
     "make_format",
     "messages_hash",
+    "render_chat",
 ]

@@ -76,6 +76,11 @@ class PromptFormat(ABC):
     def shaping_texts(self) -> list[str]:
         """Every fixed text and setting that shapes the output (hashed into :attr:`hash`)."""
 
+    def prepare(self, examples: Sequence[Example]) -> None:
+        """Check, before any prompt is built, that every example can get one; raises DataError
+        naming those that cannot (the prebuilt format: ids missing from its file). Default: no
+        check, a prompt that cannot be built carries an ``error`` instead."""
+
     # -- shared -----------------------------------------------------------------------------------
     @property
     def hash(self) -> str:
@@ -112,6 +117,24 @@ class PromptFormat(ABC):
         return Prompt(example.question_id, messages, "full", tokens, error)
 
 
+def render_chat(tokenizer, messages: Messages) -> str:
+    """The text a chat model sees for ``messages``.
+
+    The chat template with the generation prompt; when the last message is the assistant's (a
+    prefill, such as Arctic's ``<think>`` opening), the template continues that message instead,
+    so the model writes on from it. A tokenizer without a template gets a plain transcript.
+    """
+    prefill = bool(messages) and messages[-1]["role"] == "assistant"
+    if getattr(tokenizer, "chat_template", None):
+        if prefill:
+            return tokenizer.apply_chat_template(
+                messages, tokenize=False, continue_final_message=True
+            )
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    text = "\n\n".join(f"{m['role'].capitalize()}: {m['content']}" for m in messages)
+    return text if prefill else text + "\n\nAssistant:"
+
+
 def messages_hash(messages: Messages) -> str:
     """The SHA-256 a run records for one sample's messages (same as ``Prompt.hash``)."""
     return hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).hexdigest()
@@ -121,6 +144,12 @@ PROMPT_FORMATS: Registry[type[PromptFormat]] = Registry(
     "prompt format", entry_point_group="harness.prompt_formats"
 )
 PROMPT_FORMATS.register("house", "harness.generation.prompt_formats.house:HouseFormat")
+PROMPT_FORMATS.register("omnisql", "harness.generation.prompt_formats.omnisql:OmniSQLFormat")
+PROMPT_FORMATS.register("sql-r1", "harness.generation.prompt_formats.sql_r1:SQLR1Format")
+PROMPT_FORMATS.register("arctic", "harness.generation.prompt_formats.arctic:ArcticFormat")
+PROMPT_FORMATS.register("csc-sql", "harness.generation.prompt_formats.csc_sql:CSCSQLFormat")
+PROMPT_FORMATS.register("finer-sql", "harness.generation.prompt_formats.finer_sql:FinerSQLFormat")
+PROMPT_FORMATS.register("prebuilt", "harness.generation.prompt_formats.prebuilt:PrebuiltFormat")
 DEFAULT_FORMAT = "house"
 
 

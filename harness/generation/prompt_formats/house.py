@@ -28,10 +28,11 @@ class HouseFormat(PromptFormat):
     name = "house"
     version = PROMPT_TEMPLATE_VERSION
     description = "The harness's prompt: system rules, DDL schema with 3 samples, shrinks to fit"
+    builder_class: type[PromptBuilder] = PromptBuilder
 
     def __init__(self, suite, **kwargs: Any):
         super().__init__(suite, **kwargs)
-        self.builder = PromptBuilder(
+        self.builder = self.builder_class(
             suite,
             schema_format=self.options["schema_format"],
             few_shot=self.options["few_shot"],
@@ -42,11 +43,11 @@ class HouseFormat(PromptFormat):
         )
 
     def check_options(self, options: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"schema_format": "ddl", "few_shot": 0}
+        out: dict[str, Any] = {"schema_format": "ddl", "few_shot": 0, **self.extra_options()}
         unknown = set(options) - set(out)
         if unknown:
             raise ConfigError(
-                f"Prompt format 'house' has no option {', '.join(sorted(unknown))}; "
+                f"Prompt format '{self.name}' has no option {', '.join(sorted(unknown))}; "
                 f"its options are {', '.join(out)}."
             )
         out.update(options)
@@ -58,6 +59,10 @@ class HouseFormat(PromptFormat):
         if int(out["few_shot"]) < 0:
             raise ConfigError(f"few_shot must be >= 0, got {out['few_shot']}.")
         return out
+
+    def extra_options(self) -> dict[str, Any]:
+        """Options a subclass adds, with their defaults."""
+        return {}
 
     @property
     def hash(self) -> str:
