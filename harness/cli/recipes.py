@@ -45,7 +45,8 @@ def recipes_show(name: str) -> None:
     lines = [
         f"{r.name}: {r.description}",
         f"  model            {r.model}",
-        f"  prompt format    {r.prompt_format}",
+        f"  prompt format    {r.prompt_format}"
+        + (f" (options {r.prompt_options})" if r.prompt_options else ""),
         f"  decoding         n {d.n}, temperature {d.temperature:g}, top_p {d.top_p:g}, "
         f"top_k {d.top_k} (0 = off), repetition_penalty {d.repetition_penalty:g} (1 = off), "
         f"max new tokens {d.max_new_tokens}, stop {d.stop or '(end of turn)'}, seed {d.seed}",
