@@ -53,8 +53,9 @@ def test_a_run_without_method_settings_is_refused(tmp_path, capsys):
 def test_greedy_packaged_run_reproduces_and_a_tampered_copy_is_caught(tmp_path, capsys):
     need_smollm2()
     run = tmp_path / "run"
-    assert main(["run", "--recipe", "smollm2-135m-fence", "--suite", "sample", "--out", str(run),
-                 "--max-new-tokens", "24", "--batch-size", "6", "--no-cache"]) == 0
+    assert main(["run", "--recipe", "smollm2-135m-fence", "--suite", "sample", "--limit", "6",
+                 "--out", str(run), "--max-new-tokens", "24", "--batch-size", "6",
+                 "--no-cache"]) == 0
     capsys.readouterr()
     assert main(["reproduce", str(run), "--out", str(tmp_path / "again")]) == 0
     report = json.loads((tmp_path / "again" / "reproduce.json").read_text())
