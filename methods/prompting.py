@@ -95,7 +95,10 @@ class PromptingConfig(MethodConfig):
     )
     vote: str = dataclasses.field(
         default="value-aware",
-        metadata=_help("With samples > 1: value-aware (FINER-SQL vav) or majority.", STRATEGIES),
+        metadata=_help(
+            "With samples > 1: value-aware (FINER-SQL's vav), majority, result-set-majority "
+            "(OmniSQL's) or similarity (Arctic-Text2SQL-R1's).", STRATEGIES,
+        ),
     )
     temperature: float | None = dataclasses.field(
         default=None, metadata=_help("Default 0 (greedy) when samples == 1, else 1.0.")
