@@ -130,7 +130,10 @@ class PromptingConfig(MethodConfig):
     )
     recipe: str | None = dataclasses.field(
         default=None,
-        metadata=_help("Set by --recipe: the recipe these settings came from (harness recipes)."),
+        metadata=_help(
+            "A recipe (harness recipes list): model, prompt format, decoding, extractor and "
+            "selection as the checkpoint's authors evaluated it; other flags override it."
+        ),
     )
     batch_size: int = dataclasses.field(
         default=16,
