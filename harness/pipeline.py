@@ -17,13 +17,15 @@ from pathlib import Path
 from harness.config import RunConfig, as_dict
 from harness.core import Example, Prediction
 from harness.errors import ConfigError, DataError
+from harness.evaluation import gold_flags
+from harness.evaluation.ambiguity import Flag, scan
 from harness.evaluation.config import EvalConfig
 from harness.evaluation.execution import (
     ExecutionSettings,
     Executor,
     GoldCache,
 )
-from harness.evaluation.metrics import rves, summarize
+from harness.evaluation.metrics import clean_block, rves, summarize
 from harness.evaluation.predictions import PredictionLog, gold_predictions, load_candidates
 from harness.evaluation.records import (
     DataInfo,
@@ -68,8 +70,11 @@ def evaluate(
     candidates, predictions_info = _candidates_to_score(
         examples, predictions_path, predictions_format, predictions, candidates, source
     )
-    samples, execution_s = _score(suite, rule, config, examples, candidates, progress)
+    release = suite.release(split).name or None
+    samples, execution_s, scanned = _score(suite, rule, config, examples, candidates, progress)
+    ties = gold_flags.attach(samples, scanned, suite.gold_annotations(split, release))
     counts, unscorable, metrics = summarize(samples, suite.difficulty_levels)
+    metrics.clean = clean_block([s for s in samples if s.verdict.scorable], ties)
     if config.rves_iterations:
         metrics.rves = _rves(suite, rule, config, samples)
     record = new_record(
@@ -81,6 +86,7 @@ def evaluate(
             root=str(suite.data_root),
             split_sha256=suite.split_hash(split),
             files=[str(p) for p in suite.split_files(split)],
+            release=release,
         ),
         predictions=predictions_info,
         config={**asdict(config), "split": split, "rule": rule.name},
@@ -134,8 +140,9 @@ def _score(
     examples: list[Example],
     candidates: dict[int, list[Prediction]],
     progress: Callable[[int, int], None] | None,
-) -> tuple[list[ScoredSample], float]:
-    """Execute and judge every example; returns the samples and the seconds it took."""
+) -> tuple[list[ScoredSample], float, dict[int, list[Flag]]]:
+    """Execute and judge every example, and scan the golds for ambiguity (flags only); returns
+    the samples, the seconds it took and the scan's flags."""
     settings = ExecutionSettings(config.timeout_s, config.max_rows, rule.text_errors)
     cache = GoldCache() if config.gold_cache else None
     started = time.perf_counter()
@@ -144,10 +151,11 @@ def _score(
             samples = score_candidates(
                 examples, candidates, suite, rule, executor, progress, config.soft_f1, config.vote
             )
+            scanned = scan(suite, examples, executor)
     finally:
         if cache is not None:
             cache.close()
-    return samples, time.perf_counter() - started
+    return samples, time.perf_counter() - started, scanned
 
 
 def _rves(suite: Suite, rule: Rule, config: EvalConfig, samples: list[ScoredSample]) -> float:

@@ -81,6 +81,10 @@ class Submission(Base):
     # board shows them as one row (mean ± spread) with the per-seed rows on demand.
     seed_group: Mapped[str | None] = mapped_column(String(64), index=True)
     seed: Mapped[int | None] = mapped_column(Integer)
+    # Trust tier above "verified": a maintainer re-ran the generation (`harness reproduce`) and
+    # got the stored predictions back; the reproduce.json report is kept whole.
+    reproduced: Mapped[bool] = mapped_column(Boolean, default=False)
+    reproduction: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Result(Base):

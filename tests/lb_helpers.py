@@ -6,8 +6,9 @@ A test module imports the ``*_fixture`` functions it needs; pytest registers the
 Run folders come from ``runner.evaluate`` on the embedded sample suite (dev, 57 questions), with
 the gold SQL as predictions or deliberately perturbed: every k-th question answered
 ``SELECT 0`` (a wrong result), so each perturbation is a different, honest run. A perturbed
-run's right answers are the gold query wrapped as ``SELECT * FROM (gold)`` (same rows, other
-text), as a model's would be: only the gold run is a copy of the gold SQL.
+run's right answers are the gold query filtered by a tautology, ``SELECT * FROM (gold) WHERE 1``
+(same rows, another structure), as a model's would be: only the gold run is a copy of the gold
+SQL (``leaderboard.gold_copy`` sees through a bare ``SELECT * FROM (gold)`` wrapper).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def make_run(
     for i, e in enumerate(examples):
         sql = e.gold_sql
         if wrong_every:
-            sql = f"SELECT * FROM ({e.gold_sql.strip().rstrip(';')})"
+            sql = f"SELECT * FROM ({e.gold_sql.strip().rstrip(';')}) WHERE 1"
         if wrong_every and (i + offset) % wrong_every == 0:
             sql = WRONG_SQL
         meta = {"latency_s": round(0.05 * (1 + i % 4), 3)} if latency else {}
@@ -62,6 +63,39 @@ def make_run(
         record.method = {**(record.method or {}), **method}
     write_run(out, record, samples)
     return out
+
+
+def voting_run(out: Path, n: int = 8) -> Path:
+    """A real majority-of-``n`` run of sample/dev as ``harness run --samples n`` records it:
+    every question's candidates in samples.jsonl, the vote in config and selection. On every
+    other question most candidates are wrong, so the vote picks a wrong one although a right
+    one is there (what a best-of-n with the gold as judge would pick instead)."""
+    suite = load_suite("sample")
+    candidates = {}
+    for i, e in enumerate(suite.load_examples("dev")):
+        right = f"SELECT * FROM ({e.gold_sql.strip().rstrip(';')}) WHERE 1"
+        few, many = (n - 1) // 2, n - (n - 1) // 2
+        wrong = "SELECT 'not it'"
+        pool = [wrong] * many + [right] * few if i % 2 == 0 else [right] * many + [wrong] * few
+        candidates[e.question_id] = [Prediction(e.question_id, sql) for sql in pool]
+    record, samples = evaluate(suite, EvalConfig(split="dev", workers=1, vote="majority"),
+                               candidates=candidates, source="test")
+    record.decoding = f"maj@{n}"
+    record.method = {"method": "prompting", "sampling": {"n": n, "temperature": 0.8},
+                     "config": {"model": "Qwen2.5-Coder-0.5B", "samples": n}}
+    write_run(out, record, samples)
+    return out
+
+
+def pick_the_right_candidates(run: Path) -> None:
+    """Edit a voting run as a cheat would: each pred_sql becomes a right candidate (the gold as
+    judge), and results.json claims the EX that gives."""
+    def pick(r: dict) -> dict:
+        right = next((c["sql"] for c in r.get("candidates") or [] if c["correct"]), None)
+        return {**r, "pred_sql": right or r["pred_sql"], "correct": bool(right) or r["correct"]}
+
+    rewrite_samples(run / "samples.jsonl", pick)
+    rewrite_json(run / "results.json", lambda r: r["metrics"].update(ex=1.0))
 
 
 def rewrite_json(path: Path, change) -> None:

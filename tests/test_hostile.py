@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from harness.evaluation.config import EvalConfig
 from harness.evaluation.execution import PROCESS_MEMORY_BOUND
@@ -598,3 +600,76 @@ def test_a_suite_opens_no_database_by_a_path(tmp_path, suite):
 
     with pytest.raises(DataError, match="not a plain database name"):
         load_suite(suite, tmp_path).database(_ESCAPE)
+
+
+# -- a run cannot report negative or non-finite timings ----------------------------------------
+
+
+@pytest.mark.parametrize("field,value", [
+    (("latency", "s_per_sample"), -0.5),  # was stored and shown as the fastest row
+    (("latency", "s_per_sample"), "fast"),
+    (("latency", "tokens_per_s"), -3),
+    (("timing", "wall_s"), -1.0),
+    (("timing", "generate_s"), float("nan")),
+])
+def test_a_negative_self_reported_timing_is_refused(tmp_path, capsys, field, value):
+    from harness.cli.app import main
+    from harness.evaluation.records import write_run
+
+    results, samples = evaluate(load_suite("sample"), EvalConfig(limit=3))
+    results.latency = {"samples": 3, "s_per_sample": 0.25, "tokens_per_s": 40.0}
+    write_run(tmp_path / "run", results, samples)
+    path = tmp_path / "run" / "results.json"
+    data = json.loads(path.read_text())
+    data[field[0]][field[1]] = value
+    path.write_text(json.dumps(data))
+    db = tmp_path / "board.sqlite"
+    assert main(["submit", str(tmp_path / "run"), "--name", "Fast", "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and err.count("\n") == 1, err
+    assert f"{field[0]}.{field[1]} is " in err and "not a number ≥ 0" in err
+    if db.exists():  # nothing was stored
+        assert main(["submissions", "list", "--db", str(db), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out) == []
+
+
+# -- the remaining tracebacks are one Error line -----------------------------------------------
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["submissions", "hide", "99999999999999999999"], "There is no submission #9999"),
+    (["submissions", "delete", "9223372036854775808", "--yes"], "There is no submission #"),
+    (["submissions", "approve", "0"], "There is no submission #0"),
+    (["eval", "--gold", "--limit", "1", "--out", "/proc/x"], "Cannot create --out /proc/x"),
+    (["eval", "--gold", "--limit", "1", "--out", "/tmp/" + "x" * 300], "File name too long"),
+    (["serve", "--port", "70000"], "--port must be between 1 and 65535"),
+])
+def test_the_remaining_tracebacks_are_one_error_line(tmp_path, capsys, args, fragment):
+    from harness.cli.app import main
+
+    if args[0] == "submissions":
+        args = [*args, "--db", str(tmp_path / "board.sqlite")]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and err.count("\n") == 1 and fragment in err, err
+
+
+_NAMES = st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)),
+                 min_size=1, max_size=300).filter(lambda name: name not in (".", ".."))
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(number=st.integers(), name=_NAMES)
+def test_odd_cli_arguments_end_in_an_exit_code_not_a_traceback(tmp_path, capsys, number, name):
+    """Any id, any folder name: an answer or one Error line (a usage error for a negative id,
+    which click reads as an option), never an exception out of main()."""
+    from harness.cli.app import main
+
+    db = str(tmp_path / "board.sqlite")
+    for args in (["submissions", "hide", str(number), "--db", db],
+                 ["compare", str(tmp_path / name), str(tmp_path / name)],
+                 ["seeds", "show", str(tmp_path / name)]):
+        assert main(args) in (1, 2)
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "Error: " in err, err

@@ -46,6 +46,25 @@ def test_library_output_goes_to_the_log_only(tmp_path, capfd):
     assert capfd.readouterr().out == "after the block\n"
 
 
+def test_a_library_with_its_own_console_handler_logs_to_the_log_too(tmp_path, capfd):
+    """As transformers does after its first warning: a handler on the stream it saw then, and no
+    propagation. Inside the block its records go to run.log; after it, its handler is back."""
+    library, seen_then = logging.getLogger("a_library"), io.StringIO()
+    own = logging.StreamHandler(seen_then)
+    library.addHandler(own)
+    library.propagate = False
+    log = tmp_path / "run.log"
+    try:
+        with output_to_log(log):
+            logging.getLogger("a_library.trainer").warning("its line")
+        assert library.handlers == [own] and library.propagate is False
+    finally:
+        library.removeHandler(own)
+        library.propagate = True
+    assert "WARNING a_library.trainer: its line" in log.read_text()
+    assert seen_then.getvalue() == "" and capfd.readouterr() == ("", "")
+
+
 def test_verbose_shows_the_library_output_too(tmp_path, capfd):
     log = tmp_path / "run.log"
     with output_to_log(log, verbose=True):

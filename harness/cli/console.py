@@ -106,11 +106,17 @@ def _python_streams_on_descriptors() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _library_logging_to_stderr() -> Iterator[None]:
-    """Root logging (INFO, timestamped) and warnings (each once per place) to ``sys.stderr``."""
+    """Root logging (INFO, timestamped) and warnings (each once per place) to ``sys.stderr``.
+
+    A library that set up its own console handler (transformers does, on its first warning, and
+    stops propagation) would write to the stream it saw then, which need not be descriptor 2: its
+    handlers are set aside for the block and its records go through the root handler instead.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     old_level = root.level
+    set_aside = _console_handlers_set_aside()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     logging.captureWarnings(True)
@@ -122,6 +128,26 @@ def _library_logging_to_stderr() -> Iterator[None]:
         logging.captureWarnings(False)
         root.removeHandler(handler)
         root.setLevel(old_level)
+        for logger, handlers, propagate in set_aside:
+            for own in handlers:
+                logger.addHandler(own)
+            logger.propagate = propagate
+
+
+def _console_handlers_set_aside() -> list[tuple[logging.Logger, list[logging.Handler], bool]]:
+    """Remove the console handlers (plain ``StreamHandler``) of every named logger and let its
+    records propagate to the root; returns what to put back."""
+    set_aside = []
+    for logger in list(logging.Logger.manager.loggerDict.values()):
+        if not isinstance(logger, logging.Logger):
+            continue  # a placeholder for a logger not created yet
+        console = [h for h in logger.handlers if type(h) is logging.StreamHandler]
+        if console:
+            set_aside.append((logger, console, logger.propagate))
+            for own in console:
+                logger.removeHandler(own)
+            logger.propagate = True
+    return set_aside
 
 
 def _copy(read_end: int, log: IO[bytes], terminal_fd: int) -> None:

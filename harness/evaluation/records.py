@@ -9,7 +9,8 @@ leaderboard's store and its app all go through :func:`write_run`, :func:`read_ru
 
 * ``schema_version``, ``harness_version``, ``git_commit``, ``created`` (UTC ISO time)
 * ``suite``, ``split``, ``rule``, ``rule_description``
-* ``data``: ``root``, ``split_sha256`` (hash of the split's files), ``files``
+* ``data``: ``root``, ``split_sha256`` (hash of the split's files), ``files``, ``release`` (the
+  split's named release, or ``unrecognised (modified?)``)
 * ``predictions``: ``source`` (a file, ``gold`` or a method), ``sha256`` of the file if any
 * ``config``: every setting that can change a number (timeout, row cap, workers, limit …)
 * ``environment``: Python, SQLite, sqlglot and sqlparse versions, platform, CPU
@@ -20,7 +21,8 @@ leaderboard's store and its app all go through :func:`write_run`, :func:`read_ru
   strict twin's EX, for an official rule), optional ``soft_f1``, ``rves``, ``pass_at_n`` (harness
   run) and, with several candidates per question, ``candidates``: ``n``, ``n_min``, ``vote`` (the
   rule that chose each answer, whose EX is ``ex``), ``candidates`` (how many were scored),
-  ``pass_at_k`` (k → unbiased pass@k) and ``recall_at_n``
+  ``pass_at_k`` (k → unbiased pass@k) and ``recall_at_n``; ``clean`` (:class:`CleanEX`): EX on
+  the questions with no gold flag, both denominators and the difference
 * ``timing``: :class:`Timing`
 * added by ``harness run``: ``method`` (the method's provenance), ``decoding``, ``latency``
   (``harness.generation.latency.summarize_latency``), ``training``, ``baseline``
@@ -42,6 +44,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import platform
 import sqlite3
@@ -79,6 +82,28 @@ class Counts:
 
 
 @dataclass
+class CleanEX:
+    """EX on the questions with no gold flag, beside the official EX on all scorable ones.
+
+    A flag (``samples.jsonl`` ``gold_flags``) is a published audit's finding or the harness's own
+    ambiguity scan (``harness.evaluation.ambiguity``); it never changes a verdict.
+    """
+
+    ex: float | None  # over the scored questions with no gold flag
+    scored: int  # its denominator
+    correct: int
+    ex_all: float | None  # the official EX, over all scored questions (= Metrics.ex)
+    scored_all: int
+    difference: float | None  # ex - ex_all, in the same unit (a share, not points)
+    flagged: int  # scored questions with at least one flag
+    by_flag: dict[str, int] = field(default_factory=dict)  # category -> scored questions
+    #: Flagged ties: how many predictions were wrong, and how many of those returned another of
+    #: the tied rows (equally right by the question, wrong by the official rule).
+    ties: dict[str, int] | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
 class Metrics:
     """EX over scored examples with its 95% bootstrap interval, per level, and the extras."""
 
@@ -94,6 +119,7 @@ class Metrics:
     pass_at_n: dict | None = field(default=None, metadata=_OPTIONAL)  # {n, pass_at_n}
     # Several candidates per question: metrics.candidates_block (n, vote, pass@k, recall@n).
     candidates: dict | None = field(default=None, metadata=_OPTIONAL)
+    clean: CleanEX | None = field(default=None, metadata=_OPTIONAL)  # EX without flagged golds
     extra: dict = field(default_factory=dict)
 
 
@@ -111,6 +137,9 @@ class DataInfo:
     root: str | None
     split_sha256: str | None
     files: list[str] = field(default_factory=list)
+    #: The named release of the split (harness.data.releases), "unrecognised (modified?)" when
+    #: its files match none; absent when the suite declares no releases.
+    release: str | None = field(default=None, metadata=_OPTIONAL)
     extra: dict = field(default_factory=dict)
 
 
@@ -202,7 +231,9 @@ class RunRecord:
         for key in ("suite", "split"):
             if not isinstance(data.get(key), str) or not data[key]:
                 raise RunFolderError(f"{where} names no {key}.", path=path)
-        return _parse(cls, data, where, path)
+        record = _parse(cls, data, where, path)
+        _check_timings(record, where, path)
+        return record
 
     def to_json(self) -> dict:
         """The ``results.json`` object (plain JSON types)."""
@@ -444,12 +475,33 @@ def _parse(cls, data: dict, where: str, path: Path | None):
     return cls(**values, extra=extra)
 
 
+def _check_timings(record: RunRecord, where: str, path: Path | None) -> None:
+    """The seconds, rates and counts a run reports about itself (``timing``, ``latency``) are
+    finite and never negative: they cannot be re-checked, and a negative s/sample was stored and
+    shown as the fastest model."""
+    figures = {f"timing.{key}": getattr(record.timing, key)
+               for key in ("wall_s", "execution_s", "generate_s", "resumed_predictions")}
+    latency = record.latency or {}
+    figures.update((f"latency.{key}", value) for key, value in latency.items()
+                   if isinstance(value, int | float) and not isinstance(value, bool))
+    if not isinstance(latency.get("s_per_sample", 0.0), int | float | None):
+        figures["latency.s_per_sample"] = latency["s_per_sample"]
+    for name, value in figures.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            math.isfinite(value) and value >= 0
+        ):
+            shown = json.dumps(value, default=str)[:40]
+            raise RunFolderError(f"{where}: {name} is {shown}, not a number ≥ 0.", path=path)
+
+
 def _value(value, hint, where: str, path: Path | None):
     if dataclasses.is_dataclass(hint):
         return _parse(hint, value, where, path)
-    inner = [a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)]
-    if inner and value is not None:  # an optional block: ``Block | None``
-        return _parse(inner[0], value, where, path)
+    optional = [a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)]
+    if optional and isinstance(value, dict):  # an optional block (``X | None``) that is there
+        return _parse(optional[0], value, where, path)
     if _fits(value, hint):
         return value
     shown = json.dumps(value, default=str)[:40]

@@ -1,4 +1,4 @@
-"""Generation: backends behind one interface, prompts, output parsing, voting, and a disk cache.
+"""Generation: backends behind one interface, prompts, output parsing and a disk cache.
 
     from harness.generation import SamplingParams, load_generator
     gen = load_generator("smollm2-135m", backend="auto")     # vLLM on a CUDA GPU, else transformers
@@ -6,7 +6,7 @@
 
 Modules: ``base`` (SamplingParams, Completion, Generator, BackendConfig), ``backends`` (the
 registry: name -> backend class), ``models`` (aliases, GGUF conversion), ``transformers_backend``,
-``vllm_backend``, ``openai_backend``, ``prompts``, ``parsing``, ``voting``, ``cache``. Backends
+``vllm_backend``, ``openai_backend``, ``prompts``, ``parsing``, ``cache``. Backends
 import their heavy dependencies only when chosen.
 """
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from harness.core import Database, Example
 from harness.suite import Suite, read_json
 from suites import plain_db_id
+from suites.bird.releases import BIRD_DEV_RELEASES, BIRD_MINI_DEV_RELEASES
 from suites.bird.sources import BIRD_DEV, BIRD_MINI_DEV
 
 
@@ -25,6 +26,7 @@ class BirdSuite(Suite):
     default_rule = "bird"
     difficulty_levels = ("simple", "moderate", "challenging")
     downloads = (BIRD_DEV, BIRD_MINI_DEV)
+    releases = {"dev": BIRD_DEV_RELEASES, "mini-dev": BIRD_MINI_DEV_RELEASES}
     how_to_get = (
         "Get it with `harness data download bird`, or pass --data-dir pointing at a folder that "
         "holds bird/dev.json, bird/dev_tables.json and bird/dev_databases/<db_id>/<db_id>.sqlite."
@@ -42,6 +44,10 @@ class BirdSuite(Suite):
     def split_files(self, split: str) -> list[Path]:
         self.check_split(split)
         return [self.root / name for name in self._files[split]]
+
+    def gold_file(self, split: str) -> Path | None:
+        gold = {"dev": "dev_gold.sql", "mini-dev": "mini_dev/mini_dev_sqlite_gold.sql"}
+        return self.root / gold[split] if split in gold else None
 
     def load_examples(self, split: str) -> list[Example]:
         path = self.split_files(split)[0]

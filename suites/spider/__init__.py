@@ -17,6 +17,7 @@ from harness.data.integrity import is_database_file
 from harness.suite import Suite, read_json
 from suites import plain_db_id
 from suites.spider.hardness import cached_hardness
+from suites.spider.releases import SPIDER_DEV_RELEASES, SPIDER_TRAIN_RELEASES
 from suites.spider.sources import SPIDER
 
 
@@ -27,6 +28,7 @@ class SpiderSuite(Suite):
     default_rule = "spider"
     difficulty_levels = ("easy", "medium", "hard", "extra")
     downloads = (SPIDER,)
+    releases = {"dev": SPIDER_DEV_RELEASES, "train": SPIDER_TRAIN_RELEASES}
     how_to_get = (
         "Get it with `harness data download spider`, or pass --data-dir pointing at a folder that "
         "holds spider/dev.json, spider/tables.json and spider/database/<db_id>/<db_id>.sqlite."
@@ -40,6 +42,9 @@ class SpiderSuite(Suite):
     def split_files(self, split: str) -> list[Path]:
         self.check_split(split)
         return [self.root / self._files[split]]
+
+    def gold_file(self, split: str) -> Path | None:
+        return self.root / "dev_gold.sql" if split == "dev" else None
 
     def load_examples(self, split: str) -> list[Example]:
         (path,) = self.split_files(split)

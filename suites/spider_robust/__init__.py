@@ -26,6 +26,11 @@ from suites import plain_db_id
 from suites.spider import SpiderSuite
 from suites.spider.hardness import cached_hardness
 from suites.spider_robust.pairing import align_to_spider, knowledge_type
+from suites.spider_robust.releases import (
+    SPIDER_DK_RELEASES,
+    SPIDER_REALISTIC_RELEASES,
+    SPIDER_SYN_RELEASES,
+)
 from suites.spider_robust.sources import SPIDER_DK, SPIDER_REALISTIC, SPIDER_SYN
 
 
@@ -131,6 +136,7 @@ class SpiderSynSuite(SpiderVariantSuite):
     description = "Spider-Syn dev: schema words replaced by synonyms (Spider rules; hardness)"
     derived_from = ("spider", "dev")
     downloads = (SPIDER_SYN,)
+    releases = {"dev": SPIDER_SYN_RELEASES}
     folder = "spider-syn"
     question_file = "dev.json"
     how_to_get = (
@@ -155,6 +161,7 @@ class SpiderDKSuite(SpiderVariantSuite):
     description = "Spider-DK: questions that need domain knowledge (Spider rules; by type T1-T5)"
     category_label = "knowledge type"
     downloads = (SPIDER_DK,)
+    releases = {"dev": SPIDER_DK_RELEASES}
     folder = "spider-dk"
     question_file = "Spider-DK.json"
     tables_file = "tables.json"
@@ -177,6 +184,7 @@ class SpiderRealisticSuite(SpiderVariantSuite):
     description = "Spider-Realistic: column names removed from the question (Spider rules)"
     derived_from = ("spider", "dev")
     downloads = (SPIDER_REALISTIC,)
+    releases = {"dev": SPIDER_REALISTIC_RELEASES}
     folder = "spider-realistic"
     question_file = "spider-realistic.json"
     how_to_get = (
