@@ -124,7 +124,7 @@ class LlamaCppGenerator:
     def render(self, messages: Messages) -> str:
         """The prompt text the model sees: the chat template with the generation prompt."""
         if self._formatter is None:
-            from harness.generation.transformers_backend import plain_transcript
+            from harness.generation.prompt_formats.base import plain_transcript
 
             return plain_transcript(messages)
         return self._formatter(messages=messages).prompt
