@@ -6,9 +6,10 @@ Before a widget is drawn, :func:`restore` seeds its session state:
   Back after leaving the page) or the URL's value is not the one this page last wrote there
   (Back or Forward within the page, an edited address; a page that wrote nothing yet keeps a
   state it was given);
-* from the page's last choices, when the URL is bare: the sidebar and ``st.switch_page`` open a
-  page without its parameters, and Streamlit forgets the state of widgets it did not draw, so
-  each page keeps its own copy of what it last published (plain session state, which survives);
+* from the page's last choices, when the URL holds none of this page's parameters: the sidebar
+  and ``st.switch_page`` open a page without them (and Back after ``st.switch_page`` returns to
+  an address holding the *next* page's), and Streamlit forgets the state of widgets it did not
+  draw, so each page keeps its own copy of what it last published (plain session state);
 * else from the default.
 
 After the page has drawn its widgets, :func:`publish` writes the current choices back, so the
@@ -34,7 +35,11 @@ def _from_url(key: str, param: str) -> tuple[bool, str | None]:
     """(True, URL text) when the URL decides the widget's value now (see the module doc)."""
     last, keys = _memory()
     keys[param] = key
-    if len(st.query_params) == 0:  # bare URL: a page switch or a first visit
+    page = key.partition("_")[0]  # widget keys start with their page's name: board_, compare_ …
+    own = {p for p, k in keys.items() if k.partition("_")[0] == page}
+    if not any(p in st.query_params for p in own):
+        # Bare for this page: a page switch, a first visit, or Back to an address that
+        # st.switch_page filled with the next page's parameters before it left.
         return False, None
     raw = st.query_params.get(param)
     if key not in st.session_state or (key in last and raw != last[key]):

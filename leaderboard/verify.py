@@ -358,7 +358,9 @@ def _voting_decoding(candidates: dict[int, list[Prediction]], vote: str,
     n = max(len(c) for c in candidates.values())
     sampling = _obj(_obj(claimed.method).get("sampling"))
     temperature = _number(sampling.get("temperature"))
-    strategy = "value-aware" if vote == "value-aware" else "majority"
+    # A vote over result groups is self-consistency; choosing by similarity to the others is a
+    # selection rule (best-of-n).
+    strategy = {"value-aware": "value-aware", "similarity": "best-of"}.get(vote, "majority")
     if n == 1:
         strategy = "greedy" if temperature in (None, 0.0) else "sampled"
     if temperature is not None and not 0 <= temperature <= 10:

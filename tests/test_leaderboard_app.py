@@ -619,6 +619,13 @@ def test_back_restores_the_comparison(board):
     at.query_params["b"] = str(b)  # the browser's Back
     at.run()
     assert at.selectbox(key="compare_b").value == b and at.query_params["b"] == str(b)
+    # Back after "Open in Sample": st.switch_page wrote Sample's parameters into Compare's
+    # address before it left, so Back lands on /compare?result=…&q=… (seen in Chromium).
+    at.query_params.clear()
+    at.query_params.update({"result": str(c), "q": "133"})
+    at.run()
+    assert (at.selectbox(key="compare_a").value, at.selectbox(key="compare_b").value) == (a, b)
+    assert (at.query_params["a"], at.query_params["b"]) == (str(a), str(b))
 
 
 def test_compare_and_sample_open_on_the_top_two_unflagged_rows(board):

@@ -423,7 +423,7 @@ def test_back_after_open_in_sample_returns_to_the_comparison(browser, server):
 def test_a_hide_is_gone_on_the_next_load(browser, server):
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport=VIEWPORTS["phone"])
+    page = browser.new_page(viewport=VIEWPORTS["laptop"])  # the names' column on screen
     try:
         page.goto(f"{server['url']}/?view=sample/dev", wait_until="domcontentloaded")
         settle(page)
