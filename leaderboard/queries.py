@@ -42,7 +42,7 @@ SPLIT_ORDER = ("dev", "mini-dev", "test", "train")
 SMOKE_SUITES = ("sample",)  # tiny suites that check the pipeline, not a model
 # The columns of a benchmark's table, in order; per-difficulty columns go before "Decoding".
 VIEW_COLUMNS = [
-    "Submission", NOT_RANKED, "Status", "EX %", "95% CI", "Clean EX %", "Release", "Scored",
+    "Submission", NOT_RANKED, "Status", "EX %", "95% CI", "EX % clean", "Release", "Scored",
     "Unscorable", "Decoding",
     "Decoding class", "Method", "Base model", "Params (B)", "Size", "s/sample", "Timing",
     "Gold copy %", "Other metric", "Date", "Source", "Link", "id",
@@ -278,7 +278,7 @@ def benchmark_frame(
             "Scored": r["n_scored"],
             "Unscorable": (r["n_total"] - r["n_scored"]
                            if r["n_total"] is not None and r["n_scored"] is not None else None),
-            "Clean EX %": _pct(clean_ex(s, key)) if is_ex else None,
+            "EX % clean": _pct(clean_ex(s, r)) if is_ex else None,
             "Release": r.get("dataset_version"),
             "Decoding": s["decoding"] or d.label,
             "Decoding class": d.decoding_class,
@@ -333,14 +333,10 @@ def benchmark_frame(
     return frame
 
 
-def clean_ex(submission: dict, key: str) -> float | None:
+def clean_ex(submission: dict, result: dict) -> float | None:
     """A verified row's EX on the questions with no gold flag (``metrics.clean``, as re-scored
     here); None for a reported row or a run scored before flags existed."""
-    if submission["status"] != "verified":
-        return None
-    clean = ((submission.get("recomputed_metrics") or {}).get(key) or {}).get("clean") or {}
-    value = clean.get("ex")
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    return result.get("clean_ex") if submission["status"] == "verified" else None
 
 
 def ranked_releases(view: pd.DataFrame) -> list[str]:

@@ -118,6 +118,10 @@ class Result(Base):
     dataset_version: Mapped[str | None] = mapped_column(String(50))
     # Share of predictions whose normalised text equals the gold SQL (verified results only).
     gold_copy_share: Mapped[float | None] = mapped_column(Float)
+    # EX on the questions with no gold flag (metrics.clean) and how many they are; the data
+    # release the result was scored on is dataset_version.
+    clean_ex: Mapped[float | None] = mapped_column(Float)
+    n_clean: Mapped[int | None] = mapped_column(Integer)
 
 
 class SampleVerdict(Base):

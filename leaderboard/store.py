@@ -509,6 +509,8 @@ def _add_result(session: Session, submission_id: int, r: ResultRecord) -> None:
         metric=r.metric,
         dataset_version=r.dataset_version,
         gold_copy_share=r.gold_copy_share,
+        clean_ex=(m.get("clean") or {}).get("ex"),
+        n_clean=(m.get("clean") or {}).get("scored"),
         by_difficulty=m.get("by_difficulty") or None,
         by_category=m.get("by_category") or None,
         question_limit=r.question_limit,

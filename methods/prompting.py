@@ -130,7 +130,10 @@ class PromptingConfig(MethodConfig):
     )
     recipe: str | None = dataclasses.field(
         default=None,
-        metadata=_help("Set by --recipe: the recipe these settings came from (harness recipes)."),
+        metadata=_help(
+            "A recipe (harness recipes list): model, prompt format, decoding, extractor and "
+            "selection as the checkpoint's authors evaluated it; other flags override it."
+        ),
     )
     batch_size: int = dataclasses.field(
         default=16,
@@ -331,6 +334,8 @@ class PromptingMethod(Method):
     def predict(self, examples: Sequence[Example], suite: Suite) -> Iterator[Prediction]:
         builder = self.prompt_source(suite, examples)
         size = self.config.batch_size
+        if getattr(self.generator, "prefix_reuse", False):
+            examples = by_database(examples)
         for start in range(0, len(examples), size):
             yield from self._predict_batch(list(examples[start : start + size]), builder, suite)
 
@@ -517,6 +522,21 @@ def _chosen(cands: list[ParsedSQL], votes: _Votes, i: int) -> str:
         return cands[0].sql
     chosen = votes.selections.get(i)
     return chosen.sql if chosen else ""
+
+
+def by_database(examples: Sequence[Example]) -> list[Example]:
+    """The examples grouped by database, in order of each database's first question (a stable
+    sort): a backend that reuses the KV state of a shared prompt prefix then evaluates each
+    schema once. Predictions are keyed by question id, so their order does not matter.
+
+    >>> [e.db_id for e in by_database([Example(1, "a", "q", ""), Example(2, "b", "q", ""),
+    ...                                  Example(3, "a", "q", "")])]
+    ['a', 'a', 'b']
+    """
+    first: dict[str, int] = {}
+    for i, e in enumerate(examples):
+        first.setdefault(e.db_id, i)
+    return sorted(examples, key=lambda e: first[e.db_id])
 
 
 def _load(cfg: PromptingConfig) -> Generator:

@@ -70,3 +70,17 @@ def test_a_tokenizer_adds_the_chat_templated_text(capsys):
     prefill = "<|im_start|>assistant\nLet me solve this step by step. \n<think>"
     assert record["text"].endswith(prefill)
     assert record["messages"][1]["content"] in record["text"]
+
+
+def test_the_transformers_backend_continues_an_assistant_prefill():
+    need_smollm2()
+    from harness.generation import load_generator
+
+    gen = load_generator("smollm2-135m", backend="transformers", batch_size=1)
+    try:
+        asked = [{"role": "user", "content": "Count the singers."}]
+        prefill = {"role": "assistant", "content": "Let me solve this step by step. \n<think>"}
+        plain, continued = gen.render(asked), gen.render([*asked, prefill])
+        assert continued == plain + prefill["content"]  # not closed, no second assistant turn
+    finally:
+        gen.close()

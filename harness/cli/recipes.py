@@ -19,15 +19,19 @@ def recipes_list() -> None:
 
     from harness.generation.recipes import RECIPES
 
-    table = Table("recipe", "model", "prompt", "decoding", "extractor", "selection",
-                  "published (%)", title="Recipes (harness recipes show NAME for details)",
-                  title_justify="left")
+    table = Table(title="Recipes (harness recipes show NAME for details)", title_justify="left")
+    for column in ("recipe", "model", "prompt", "decoding", "extractor", "selection"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("published (%)")
     for r in RECIPES.values():
         published = ", ".join(f"{p.suite} {p.split} {p.metric} {p.score:g}" for p in r.published)
         table.add_row(r.name, r.model, r.prompt_format,
                       f"{r.decoding.label}, {r.decoding.max_new_tokens} tokens", r.extractor,
                       r.selection, published or "—")
-    Console(soft_wrap=True, highlight=False).print(table)
+    console = Console(highlight=False)
+    if not console.is_terminal:  # a pipe or a file: every name whole
+        console = Console(highlight=False, width=240)
+    console.print(table)
 
 
 @recipes.command("show")
@@ -41,7 +45,8 @@ def recipes_show(name: str) -> None:
     lines = [
         f"{r.name}: {r.description}",
         f"  model            {r.model}",
-        f"  prompt format    {r.prompt_format}",
+        f"  prompt format    {r.prompt_format}"
+        + (f" (options {r.prompt_options})" if r.prompt_options else ""),
         f"  decoding         n {d.n}, temperature {d.temperature:g}, top_p {d.top_p:g}, "
         f"top_k {d.top_k} (0 = off), repetition_penalty {d.repetition_penalty:g} (1 = off), "
         f"max new tokens {d.max_new_tokens}, stop {d.stop or '(end of turn)'}, seed {d.seed}",

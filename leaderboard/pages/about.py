@@ -30,7 +30,7 @@ marked as a subset, and never ranked.
 **Releases and gold flags.** Every verified row names the data release it was scored on
 (Spider dev 2020-06, BIRD dev 20240627 or 20251106, …; "unrecognised (modified?)" when the files
 match none), and a view whose ranked rows come from different releases says so. Rows are ranked
-by the official EX; **Clean EX %** beside it is EX on the questions with no gold flag: a
+by the official EX; **EX % clean** beside it is EX on the questions with no gold flag: a
 question a published audit found wrong, or one the harness's own scan found ambiguous (a tie at
 the LIMIT, a LIMIT without ORDER BY, an empty, failing or over-the-cap gold). Flags never change a
 verdict; the README's "Data releases and known gold problems" lists them.

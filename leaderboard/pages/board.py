@@ -15,7 +15,7 @@ st.caption(
     "questions whose database exists (unscorable ones are left out and counted beside it), with "
     "a 95% bootstrap interval. A row is ranked only when it is verified, not flagged, and states "
     "its decoding; every other row says why it is not. Published rows are “reported, not "
-    "verified” and take no rank. Ranked by the official EX; Clean EX % is EX on the questions "
+    "verified” and take no rank. Ranked by the official EX; EX % clean is EX on the questions "
     "with no gold flag (a published audit or the harness's ambiguity scan), and Release names "
     "the data release each row was scored on."
 )
@@ -102,8 +102,8 @@ config = {
     "EX %": st.column_config.NumberColumn(
         "EX %", format="%.2f", help="Execution accuracy over the scored questions"),
     "95% CI": st.column_config.TextColumn("95% CI", width=105, help="Bootstrap interval of EX"),
-    "Clean EX %": st.column_config.NumberColumn(
-        "Clean EX %", format="%.2f",
+    "EX % clean": st.column_config.NumberColumn(
+        "EX % clean", format="%.2f",
         help="EX on the questions with no gold flag (verified rows): the official EX is the "
              "ranking figure"),
     "Release": st.column_config.TextColumn(

@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 
 from harness.core import Database, Example
+from harness.data.releases import Release
 from harness.errors import DataError
 from harness.paths import cache_dir
 from harness.suite import Suite
@@ -28,6 +29,14 @@ from suites.sample.schema import schema_entry
 HERE = Path(__file__).parent
 QUESTIONS = HERE / "questions.jsonl"
 DATABASES = HERE / "databases"
+#: The questions file as shipped since 2026-11-25 (commit 20736ac); an edit makes it unrecognised.
+RELEASE = Release(
+    name="2026-11",
+    title="The embedded sample suite's questions, as shipped",
+    source="suites/sample/questions.jsonl",
+    question_sha256=("a1980e8ea4b8418f68cc68eccaa0a03ccfe3e1ac20eb561812239e0a4e7643a9",),
+    downloadable=False,
+)
 
 
 class SampleSuite(Suite):
@@ -38,6 +47,7 @@ class SampleSuite(Suite):
     train_split = "train"
     default_rule = "bird"
     difficulty_levels = ("simple", "moderate", "challenging")
+    releases = {"train": (RELEASE,), "dev": (RELEASE,)}
     how_to_get = (
         "The sample suite ships inside the package; reinstall the harness if it is missing."
     )

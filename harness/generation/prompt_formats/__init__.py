@@ -13,6 +13,7 @@ from harness.generation.prompt_formats.base import (
     make_format,
     messages_hash,
     render_chat,
+    template_flags,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "make_format",
     "messages_hash",
     "render_chat",
+    "template_flags",
 ]

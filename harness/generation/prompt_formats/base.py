@@ -117,6 +117,14 @@ class PromptFormat(ABC):
         return Prompt(example.question_id, messages, "full", tokens, error)
 
 
+def template_flags(messages: Messages) -> dict[str, bool]:
+    """How a chat template must be applied to ``messages``: with the generation prompt, or, when
+    the last message is the assistant's (a prefill), continuing that message. The same keyword
+    arguments serve ``apply_chat_template``, vLLM's ``LLM.chat`` and its server's request body."""
+    prefill = bool(messages) and messages[-1]["role"] == "assistant"
+    return {"add_generation_prompt": not prefill, "continue_final_message": prefill}
+
+
 def render_chat(tokenizer, messages: Messages) -> str:
     """The text a chat model sees for ``messages``.
 
@@ -124,15 +132,17 @@ def render_chat(tokenizer, messages: Messages) -> str:
     prefill, such as Arctic's ``<think>`` opening), the template continues that message instead,
     so the model writes on from it. A tokenizer without a template gets a plain transcript.
     """
-    prefill = bool(messages) and messages[-1]["role"] == "assistant"
+    flags = template_flags(messages)
     if getattr(tokenizer, "chat_template", None):
-        if prefill:
-            return tokenizer.apply_chat_template(
-                messages, tokenize=False, continue_final_message=True
-            )
-        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return tokenizer.apply_chat_template(messages, tokenize=False, **flags)
+    return plain_transcript(messages)
+
+
+def plain_transcript(messages: Messages) -> str:
+    """The prompt of a model without a chat template (a base model): a plain transcript that
+    ends where the answer goes (or, after an assistant prefill, continues it)."""
     text = "\n\n".join(f"{m['role'].capitalize()}: {m['content']}" for m in messages)
-    return text if prefill else text + "\n\nAssistant:"
+    return text + "\n\nAssistant:" if template_flags(messages)["add_generation_prompt"] else text
 
 
 def messages_hash(messages: Messages) -> str:

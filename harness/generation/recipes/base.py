@@ -77,6 +77,8 @@ class Recipe:
         }
         if self.selection != "none":
             out["vote"] = self.selection
+        if self.prompt_options:
+            out["prompt_options"] = dict(self.prompt_options)
         return out
 
     def to_dict(self) -> dict[str, Any]:

@@ -160,12 +160,19 @@ def _finer() -> list[Recipe]:
             out.append(Recipe(
                 name=f"finer-sql-{size.lower()}-{suite}",
                 model=f"griffith-bigdata/FINER-SQL-{size}-{label}",
-                prompt_format="finer-sql", extractor="after-think", selection="value-aware",
+                # upstream builds no prompt: it sends its released prompt sets as they are
+                prompt_format="prebuilt",
+                prompt_options={"path": f"griffith-bigdata/{suite}_dev_prompts"},
+                extractor="after-think", selection="value-aware",
                 decoding=FINER_VAV30, upstream=FINER,
-                description=f"FINER-SQL-{size}-{label}: 30 samples at T=1.0, value-aware vote",
+                description=f"FINER-SQL-{size}-{label}: released prompts, 30 samples at T=1.0, "
+                            "value-aware vote",
                 published=(Published(suite, "dev", score, source=readme),),
-                notes=("Upstream sends the released prompt sets (griffith-bigdata/"
-                       f"{suite}_dev_prompts); the prebuilt format runs them as released."),
+                notes=("Prompts: the released set griffith-bigdata/"
+                       f"{suite}_dev_prompts (messages column, matched by sample_id). Without "
+                       "it, --prompt-format finer-sql --prompt-options '{group_by_hint: true}' "
+                       "builds the published system text over the harness schema (not the "
+                       "GRAST-SQL-filtered one)."),
             ))
     return out
 
