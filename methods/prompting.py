@@ -78,7 +78,8 @@ class PromptingConfig(MethodConfig):
         default="auto",
         metadata=_help(
             "Generation backend: auto (the first usable: vLLM on a CUDA GPU with vllm "
-            "installed, else transformers) or a registered name.", BACKEND_CHOICES,
+            "installed; llama.cpp for a GGUF model without a GPU when llama-cpp-python is "
+            "installed; else transformers) or a registered name.", BACKEND_CHOICES,
         ),
     )
     backend_options: dict = dataclasses.field(
@@ -513,6 +514,10 @@ class PromptingMethod(Method):
             sampling=self.config.sampling.to_dict(),
             latency=summarize_latency(self.metas) if self.metas else None,
         )
+        stats = getattr(self._generator, "stats", None)  # a backend that reuses prompt prefixes
+        if stats is not None:
+            out["prefix_reuse"] = {"prompt_tokens": stats.prompt_tokens,
+                                   "evaluated_prompt_tokens": stats.evaluated_tokens}
         return out
 
 

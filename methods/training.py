@@ -505,6 +505,12 @@ class TrainedMethod(PromptingMethod):
             from methods.prompting import _load
 
             config = self.config
+            if config.backend == "auto":
+                # The untrained and the trained model run on one backend, so the EX gain is the
+                # training's alone; a GGUF-only backend (llama.cpp) cannot run the checkpoint.
+                from harness.generation.backends import resolve_backend
+
+                config = dataclasses.replace(config, backend=resolve_backend("auto"))
             if self.checkpoint is not None:
                 config = dataclasses.replace(config, model=str(self.checkpoint))
             self._generator = _load(config)

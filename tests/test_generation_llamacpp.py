@@ -31,7 +31,7 @@ def gen():
     need_smollm2()
     from harness.generation.llamacpp_backend import LlamaCppGenerator
 
-    generator = LlamaCppGenerator("smollm2-135m", n_ctx=2048)
+    generator = LlamaCppGenerator("smollm2-135m", n_ctx=2048, n_threads=1)
     yield generator
     generator.close()
 
@@ -131,13 +131,13 @@ def test_a_set_cancel_event_stops_before_decoding(gen):
     assert gen.generate([MSG, MSG], SamplingParams(max_new_tokens=8), cancel=cancel) == []
 
 
-def spider_prompts(count: int):
-    """Real Spider dev prompts of the first databases, shuffled so databases interleave."""
+def spider_prompts(first: int, last: int):
+    """Real Spider dev prompts, shuffled so that their databases interleave."""
     from harness.generation.prompts import PromptBuilder
     from tests.generation_support import spider_suite
 
     suite = spider_suite()
-    examples = suite.load_examples("dev")[:count]
+    examples = suite.load_examples("dev")[first:last]
     builder = PromptBuilder(suite)
     prompts = [builder.build(e).messages for e in examples]
     return prompts[::2] + prompts[1::2]
@@ -148,11 +148,12 @@ def test_prefix_reuse_gives_the_same_greedy_output_with_fewer_tokens_evaluated()
     need_smollm2()
     from harness.generation.llamacpp_backend import LlamaCppGenerator
 
-    prompts = spider_prompts(50)  # concert_singer and pets_1
-    params = SamplingParams(max_new_tokens=48)
+    prompts = spider_prompts(35, 55)  # 10 of concert_singer, 10 of pets_1
+    params = SamplingParams(max_new_tokens=32)
     outputs, stats = {}, {}
     for reuse in (True, False):
-        generator = LlamaCppGenerator("smollm2-135m", n_ctx=4096, prefix_reuse=reuse)
+        generator = LlamaCppGenerator("smollm2-135m", n_ctx=4096, n_threads=1,
+                                      prefix_reuse=reuse)
         try:
             outputs[reuse] = [c[0].text for c in generator.generate(prompts, params)]
             stats[reuse] = generator.stats

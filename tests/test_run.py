@@ -119,7 +119,7 @@ def test_prompting_with_the_packaged_model_on_sample(tmp_path, capsys):
     need_smollm2()
     out = tmp_path / "run"
     code = main(["run", "--method", "prompting", "--suite", "sample", "--limit", "6",
-                 "--out", str(out), *SMALL])
+                 "--backend", "transformers", "--out", str(out), *SMALL])
     assert code == 0, capsys.readouterr().err
     results = read_record(out)
     assert results.counts.total == 6

@@ -34,6 +34,7 @@ BACKENDS: Registry[type] = Registry("backend", entry_point_group="harness.backen
 BACKENDS.register("transformers", "harness.generation.transformers_backend:TransformersGenerator")
 BACKENDS.register("vllm", "harness.generation.vllm_backend:VLLMGenerator")
 BACKENDS.register("openai", "harness.generation.openai_backend:OpenAIGenerator")
+BACKENDS.register("llama.cpp", "harness.generation.llamacpp_backend:LlamaCppGenerator")
 
 #: What ``--backend`` accepts: ``auto`` and every registered name, read when used.
 BACKEND_CHOICES = BACKENDS.choices(AUTO)
@@ -45,7 +46,8 @@ SHARED_SETTINGS = ("batch_size", "seed")
 
 def resolve_backend(backend: str = AUTO, model: str | None = None) -> str:
     """The concrete backend for ``backend``: ``auto`` is the usable backend with the highest
-    ``auto_priority`` for ``model`` (vLLM on a CUDA GPU with vllm installed, else transformers)."""
+    ``auto_priority`` for ``model`` (vLLM on a CUDA GPU with vllm installed; llama.cpp for a GGUF
+    model on a machine without a GPU when llama-cpp-python is installed; else transformers)."""
     if backend != AUTO:
         BACKENDS.get(backend)  # an unknown name: one error listing the known ones
         return backend

@@ -20,18 +20,26 @@ own seed derived from ``(params.seed, j)``, so sampling does not depend on how p
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
+import importlib.util
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from harness.errors import GenerationError
-from harness.generation.base import Completion, Messages, SamplingParams, cut_at_stop
+from harness.generation.base import (
+    BackendConfig,
+    Completion,
+    Messages,
+    SamplingParams,
+    cut_at_stop,
+)
 from harness.generation.models import file_sha256, gguf_path, resolve_model
 
 INSTALL_HINT = "pip install 'text2sql-harness[llamacpp]'"
@@ -50,7 +58,37 @@ def import_llama_cpp():
     return llama_cpp
 
 
-@dataclasses.dataclass
+@dataclass
+class LlamaCppConfig(BackendConfig):
+    """Settings of the llama.cpp backend."""
+
+    n_ctx: int = field(default=0, metadata={
+        "help": f"llama.cpp: context tokens (prompt + completion) to reserve the KV cache for "
+                f"(0 = the model's, at most {DEFAULT_MAX_CONTEXT})."
+    })
+    n_threads: int = field(default=0, metadata={
+        "help": "llama.cpp: CPU threads (0 = every core this process may use)."
+    })
+    n_batch: int = field(default=512, metadata={
+        "help": "llama.cpp: prompt tokens evaluated per decode call."
+    })
+    n_gpu_layers: int = field(default=0, metadata={
+        "help": "llama.cpp: layers offloaded to a GPU (a GPU build of llama-cpp-python only)."
+    })
+    prefix_reuse: bool = field(default=True, metadata={
+        "help": "llama.cpp: keep the KV state of a prompt prefix shared with the previous prompt "
+                "(a database's schema is then evaluated once, not once per question)."
+    })
+
+    def __post_init__(self) -> None:
+        for name in ("n_ctx", "n_threads", "n_gpu_layers"):
+            if int(getattr(self, name)) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if int(self.n_batch) < 1:
+            raise ValueError(f"n_batch must be >= 1, got {self.n_batch}")
+
+
+@dataclass
 class PrefixStats:
     """Prompt tokens seen, and how many of them were evaluated (the rest came from the KV cache)."""
 
@@ -76,7 +114,23 @@ class LlamaCppGenerator:
         gguf_file: the file name when ``model`` is a folder holding several GGUF files.
     """
 
+    name: ClassVar[str] = "llama.cpp"
+    Config: ClassVar[type[BackendConfig]] = LlamaCppConfig
+    # Before transformers on a CPU for a GGUF model: faster, and the weights stay quantized.
+    auto_priority: ClassVar[int | None] = 50
     per_request_latency = False  # latency_s is measured from the generate() call, as the protocol
+
+    @classmethod
+    def usable(cls, model: str | None = None) -> bool:
+        """llama-cpp-python installed, no CUDA GPU (vLLM or transformers use it better), and
+        ``model`` a GGUF file, a folder holding one, or an alias whose package ships one."""
+        if model is None or importlib.util.find_spec("llama_cpp") is None or _cuda_visible():
+            return False
+        try:
+            gguf_path(resolve_model(str(model)))
+        except GenerationError:
+            return False
+        return True
 
     def __init__(
         self,
@@ -90,8 +144,8 @@ class LlamaCppGenerator:
         gguf_file: str | None = None,
     ):
         llama_cpp = import_llama_cpp()
-        self.name = str(model)
-        source = resolve_model(self.name, gguf_file)
+        self.model_name = str(model)
+        source = resolve_model(self.model_name, gguf_file)
         self.path: Path = gguf_path(source)
         self.prefix_reuse = bool(prefix_reuse)
         self.stats = PrefixStats()
@@ -253,7 +307,7 @@ class LlamaCppGenerator:
         sha = file_sha256(self.path)
         return {
             "backend": "llama.cpp",
-            "name": self.name,
+            "name": self.model_name,
             "source": str(self.path),
             "model_id": f"sha256:{sha}",
             "weights_sha256": sha,
@@ -301,11 +355,21 @@ def evaluated_tokens(token_lists: list[list[int]]) -> int:
     >>> evaluated_tokens([[1, 2, 3, 4], [1, 2, 3, 5], [1, 2, 3, 5]])
     6
     """
-    total, previous = 0, []
+    total = 0
+    previous: list[int] = []
     for tokens in token_lists:
         total += len(tokens) - min(shared_prefix(previous, tokens), len(tokens) - 1)
         previous = tokens
     return total
+
+
+def _cuda_visible() -> bool:
+    """Whether a CUDA GPU is there, without importing torch when nothing imported it yet."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        return bool(torch.cuda.is_available())
+    gpus = Path("/proc/driver/nvidia/gpus")
+    return gpus.is_dir() and any(gpus.iterdir())
 
 
 def _sampler_kwargs(params: SamplingParams) -> dict[str, Any]:
@@ -314,8 +378,8 @@ def _sampler_kwargs(params: SamplingParams) -> dict[str, Any]:
     return {
         "temp": params.temperature,
         "top_p": params.top_p,
-        "top_k": int(getattr(params, "top_k", 0)),
-        "repeat_penalty": float(getattr(params, "repetition_penalty", 1.0)),
+        "top_k": params.top_k,
+        "repeat_penalty": params.repetition_penalty,
         "min_p": 0.0,
         "typical_p": 1.0,
         "frequency_penalty": 0.0,

@@ -51,13 +51,14 @@ def spider_prompts(limit: int | None) -> list[list[dict[str, str]]]:
     return [builder.build(e).messages for e in examples]
 
 
-def raw_floor(path: Path, token_lists: list[list[int]], max_new_tokens: int) -> dict[str, Any]:
+def raw_floor(path: Path, token_lists: list[list[int]], max_new_tokens: int,
+              threads: int = 0) -> dict[str, Any]:
     """Bare llama-cpp-python: evaluate each prompt from scratch, then decode greedily."""
     import llama_cpp
 
     from harness.generation.llamacpp_backend import llama_settings
 
-    llm = llama_cpp.Llama(model_path=str(path), **llama_settings(path))
+    llm = llama_cpp.Llama(model_path=str(path), **llama_settings(path, n_threads=threads))
     vocab = llm._model.vocab
     prefill_s = decode_s = 0.0
     prompt_tokens = new_tokens = 0
@@ -91,11 +92,12 @@ def raw_floor(path: Path, token_lists: list[list[int]], max_new_tokens: int) -> 
     }
 
 
-def harness_llamacpp(model: str, prompts, max_new_tokens: int, reuse: bool) -> dict[str, Any]:
+def harness_llamacpp(model: str, prompts, max_new_tokens: int, reuse: bool,
+                     threads: int = 0) -> dict[str, Any]:
     from harness.generation.base import SamplingParams
     from harness.generation.llamacpp_backend import LlamaCppGenerator
 
-    gen = LlamaCppGenerator(model, prefix_reuse=reuse)
+    gen = LlamaCppGenerator(model, prefix_reuse=reuse, n_threads=threads)
     try:
         start = time.perf_counter()
         out = gen.generate(prompts, SamplingParams(max_new_tokens=max_new_tokens))
@@ -156,15 +158,16 @@ def prefix_reuse_tokens(model: str) -> dict[str, int]:
     }
 
 
-def measure(model: str, prompts, max_new_tokens: int, batch_sizes: list[int]) -> dict:
+def measure(model: str, prompts, max_new_tokens: int, batch_sizes: list[int],
+            threads: int = 0) -> dict:
     from harness.generation.llamacpp_backend import LlamaCppGenerator
 
     gen = LlamaCppGenerator(model)
     path, token_lists = gen.path, [gen.tokens(p) for p in prompts]
     gen.close()
-    floor = raw_floor(path, token_lists, max_new_tokens)
-    plain = harness_llamacpp(model, prompts, max_new_tokens, reuse=False)
-    reused = harness_llamacpp(model, prompts, max_new_tokens, reuse=True)
+    floor = raw_floor(path, token_lists, max_new_tokens, threads)
+    plain = harness_llamacpp(model, prompts, max_new_tokens, reuse=False, threads=threads)
+    reused = harness_llamacpp(model, prompts, max_new_tokens, reuse=True, threads=threads)
     hf = [harness_transformers(model, prompts, max_new_tokens, b) for b in batch_sizes]
     best = min(hf, key=lambda r: r["seconds"]) if hf else None
     return {
@@ -211,13 +214,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-new-tokens", type=int, default=MAX_NEW_TOKENS)
     parser.add_argument("--batch-sizes", default="8,16",
                         help="transformers batch sizes ('' = none)")
+    parser.add_argument("--n-threads", type=int, default=0,
+                        help="llama.cpp threads (0 = every core; 1 on a crowded machine)")
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
     args = parser.parse_args(argv)
     prompts = spider_prompts(args.prompts)
     sizes = [int(b) for b in args.batch_sizes.split(",") if b]
     results = []
     for model in args.model or ["smollm2-135m"]:
-        result = measure(model, prompts, args.max_new_tokens, sizes)
+        result = measure(model, prompts, args.max_new_tokens, sizes, args.n_threads)
         result["spider_dev_prefix_reuse"] = prefix_reuse_tokens(model)
         print(report(result), flush=True)
         reuse = result["spider_dev_prefix_reuse"]
