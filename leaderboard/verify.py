@@ -155,7 +155,7 @@ class Verification:
     def claimed_s_per_sample(self) -> float | None:
         """The run's own throughput figure: timings cannot be re-checked."""
         latency = None if self.claimed is None else self.claimed.latency
-        return _number(_obj(latency).get("s_per_sample"))
+        return None if latency is None else _number(latency.s_per_sample)
 
 
 def verify_run(
@@ -664,8 +664,8 @@ def run_description(claims: list[RunRecord]) -> dict:
     harness version and git commit. Parameters and training data are never recorded: they come
     from the submitter.
     """
-    method = _first_dict(c.method for c in claims)
-    latency = _first_dict(c.latency for c in claims)
+    method = _first_dict(as_json(c.method) for c in claims if c.method)
+    latency = _first_dict(as_json(c.latency) for c in claims if c.latency)
     config = _first_dict([method.get("config")])
     identity = _first_dict([method.get("model_identity")])
     decoding = next((c.decoding for c in claims if c.decoding is not None), None)

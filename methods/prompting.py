@@ -49,7 +49,7 @@ from harness.generation.backends import (
 )
 from harness.generation.base import BackendConfig, Generator
 from harness.generation.cache import GenerationCache, cached_generate
-from harness.generation.latency import hardware, summarize_latency
+from harness.generation.latency import hardware
 from harness.generation.parsing import extract_sql
 from harness.generation.prompts import (
     PROMPT_TEMPLATE_VERSION,
@@ -430,7 +430,6 @@ class PromptingMethod(Method):
             hardware=hardware(),
             prompt_template={"version": PROMPT_TEMPLATE_VERSION, "sha256": template_hash()},
             sampling=self.config.sampling.to_dict(),
-            latency=summarize_latency(self.metas) if self.metas else None,
         )
         return out
 
