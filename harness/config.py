@@ -105,23 +105,18 @@ def _unknown(key: str, known: list[str], where: str) -> ConfigError:
                        f"Settings: {', '.join(known)}.", option=key)
 
 
-def backend_setting_names() -> set[str]:
-    """The settings of every registered generation backend (lazy: reads the registry)."""
-    from harness.generation.backends import all_setting_names
-
-    return all_setting_names()
-
-
 def build(
     method_cls: type[Method], file_values: dict[str, Any], flag_values: dict[str, Any]
 ) -> tuple[RunConfig, Any]:
     """(RunConfig, method config) from a config file's values and explicitly given flags."""
     run_fields, method_fields = field_names(RunConfig), field_names(method_cls.config_class)
-    # A backend's own setting (``--tensor-parallel-size``) goes to the method's backend_options.
-    backend_fields = backend_setting_names() if "backend_options" in method_fields else set()
+    # A nested setting (a backend's ``--tensor-parallel-size``) goes to the mapping field that
+    # the method config names for it (prompting's ``backend_options``).
+    nested = getattr(method_cls.config_class, "nested_settings", dict)()
+    nested_fields = {name for names in nested.values() for name in names}
     run_values: dict[str, Any] = {}
     method_values: dict[str, Any] = {}
-    backend_values: dict[str, Any] = {}
+    nested_values: dict[str, dict[str, Any]] = {}
     for source, values in (("in the config file", file_values), ("given as a flag", flag_values)):
         for key, value in values.items():
             key = key.replace("-", "_")
@@ -130,15 +125,15 @@ def build(
                 run_values[key] = value
             if key in method_fields:
                 method_values[key] = value
-            elif key in backend_fields:
-                backend_values[key] = value
-            if key not in run_fields and key not in method_fields and key not in backend_fields:
+            elif key in nested_fields:
+                target = next(field for field, names in nested.items() if key in names)
+                nested_values.setdefault(target, {})[key] = value
+            if key not in run_fields and key not in method_fields and key not in nested_fields:
                 where = f"for method '{method_cls.name}' ({source})"
-                known = sorted(set(run_fields + method_fields) | backend_fields)
+                known = sorted(set(run_fields + method_fields) | nested_fields)
                 raise _unknown(key, known, where)
-    if backend_values:
-        method_values["backend_options"] = {**method_values.get("backend_options", {}),
-                                            **backend_values}
+    for target, values in nested_values.items():
+        method_values[target] = {**method_values.get(target, {}), **values}
     try:
         run = RunConfig(**run_values)
         method_config = method_cls.config_class(**method_values)

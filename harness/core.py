@@ -53,7 +53,8 @@ class Database:
 
 @dataclass(frozen=True)
 class DatabaseProblem:
-    """Why a benchmark database cannot be used: ``kind`` is ``missing`` or ``corrupt``.
+    """Why a benchmark database cannot be used: ``kind`` is ``missing``, ``corrupt`` or
+    ``unsettled`` (a WAL beside it holds committed changes the file lacks).
 
     ``reason`` (``database <db_id> <kind>``) is what a verdict says, so the same data gives the
     same verdict on every machine; ``detail`` (what SQLite found, in which local file) is for

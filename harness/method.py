@@ -39,6 +39,13 @@ class MethodConfig:
     def __post_init__(self) -> None:
         check_choices(self)
 
+    @classmethod
+    def nested_settings(cls) -> dict[str, set[str]]:
+        """Settings that live in one of this config's mapping fields: field -> their names.
+        A config file or flag may give them at the top level (``--tensor-parallel-size``);
+        :func:`harness.config.build` files them under their field."""
+        return {}
+
 
 def field_meta(help: str, choices: tuple[str, ...] | None = None) -> dict[str, Any]:
     """A config field's metadata: its help, and the values it accepts when they are few."""

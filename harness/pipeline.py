@@ -17,17 +17,20 @@ from pathlib import Path
 from harness.config import RunConfig, as_dict
 from harness.core import Example, Prediction
 from harness.errors import ConfigError, DataError
+from harness.evaluation import gold_flags
+from harness.evaluation.ambiguity import Flag, scan
 from harness.evaluation.config import EvalConfig
 from harness.evaluation.execution import (
     ExecutionSettings,
     Executor,
     GoldCache,
 )
-from harness.evaluation.metrics import rves, summarize
+from harness.evaluation.metrics import clean_block, rves, summarize
 from harness.evaluation.predictions import PredictionLog, gold_predictions, load_candidates
 from harness.evaluation.records import (
     BaselineInfo,
     DataInfo,
+    GenerationInfo,
     LatencyInfo,
     MethodInfo,
     PassAtN,
@@ -76,8 +79,11 @@ def evaluate(
     candidates, predictions_info = _candidates_to_score(
         examples, predictions_path, predictions_format, predictions, candidates, source
     )
-    samples, execution_s = _score(suite, rule, config, examples, candidates, progress)
+    release = suite.release(split).name or None
+    samples, execution_s, scanned = _score(suite, rule, config, examples, candidates, progress)
+    ties = gold_flags.attach(samples, scanned, suite.gold_annotations(split, release))
     counts, unscorable, metrics = summarize(samples, suite.difficulty_levels)
+    metrics.clean = clean_block([s for s in samples if s.verdict.scorable], ties)
     if config.rves_iterations:
         metrics.rves = _rves(suite, rule, config, samples)
     run = method_run or MethodRun(started)
@@ -89,6 +95,7 @@ def evaluate(
         data=DataInfo(
             split_sha256=suite.split_hash(split),
             files=[portable_path(p, {"": suite.data_root}) for p in suite.split_files(split)],
+            release=release,
         ),
         predictions=predictions_info,
         config={**asdict(config), "split": split, "rule": rule.name},
@@ -160,8 +167,9 @@ def _score(
     examples: list[Example],
     candidates: dict[int, list[Prediction]],
     progress: Callable[[int, int], None] | None,
-) -> tuple[list[ScoredSample], float]:
-    """Execute and judge every example; returns the samples and the seconds it took."""
+) -> tuple[list[ScoredSample], float, dict[int, list[Flag]]]:
+    """Execute and judge every example, and scan the golds for ambiguity (flags only); returns
+    the samples, the seconds it took and the scan's flags."""
     settings = ExecutionSettings(config.timeout_s, config.max_rows, rule.text_errors)
     cache = GoldCache() if config.gold_cache else None
     started = time.perf_counter()
@@ -170,10 +178,11 @@ def _score(
             samples = score_candidates(
                 examples, candidates, suite, rule, executor, progress, config.soft_f1, config.vote
             )
+            scanned = scan(suite, examples, executor)
     finally:
         if cache is not None:
             cache.close()
-    return samples, time.perf_counter() - started
+    return samples, time.perf_counter() - started, scanned
 
 
 def _rves(suite: Suite, rule: Rule, config: EvalConfig, samples: list[ScoredSample]) -> float:
@@ -246,7 +255,8 @@ def decoding_label(method_config) -> str:
     if samples <= 1:
         return "greedy"
     vote = getattr(method_config, "vote", "majority")
-    return f"{'vav' if vote == 'value-aware' else 'maj'}@{samples}"
+    short = {"value-aware": "vav", "similarity": "sim"}.get(vote, "maj")
+    return f"{short}@{samples}"
 
 
 def run_method(
@@ -293,8 +303,26 @@ def run_method(
         record, samples = evaluate(suite, eval_config, predictions=predictions,
                                    source=method.name, progress=stage.update,
                                    method_run=method_run)
+    # How the SQL was produced needs the scored record (its EX beside the lenient parser's):
+    # the finished record is copied with it, not changed.
+    record = dataclasses.replace(record, generation=_generation(
+        method, suite, eval_config, record, samples, predictions))
     write_run(out_dir, record, samples)
     return record, samples
+
+
+def _generation(method: Method, suite: Suite, eval_config: EvalConfig, record: RunRecord,
+                samples: list[ScoredSample], predictions: dict[int, Prediction]):
+    """Recipe, prompt format, extractor, both EX figures (harness.generation.recipes.report)."""
+    from harness.generation.recipes.report import generation_info
+
+    def rescore(other: dict[int, Prediction]):
+        with reporter().stage("scoring the lenient parser's SQL") as stage:
+            return evaluate(suite, eval_config, predictions=other, source=method.name,
+                            progress=stage.update)
+
+    info = generation_info(method, suite, record, samples, predictions, rescore)
+    return None if info is None else GenerationInfo(**info)
 
 
 def _save_run_state(path: Path, method: Method, suite: Suite, split: str, run: RunConfig) -> None:

@@ -19,17 +19,20 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import ConfigError
-from harness.evaluation.records import RunRecord, read_record, read_samples
+from harness.errors import ConfigError, RunFolderError
+from harness.evaluation.paired import verdict_flag
+from harness.evaluation.records import RunRecord, check_size, read_record, read_samples
 from harness.files import write_json_atomic
 
 AGGREGATE_FILE = "aggregate.json"
 MAX_SEEDS = 100
+MAX_AGGREGATE_BYTES = 64 * 1024 * 1024  # a share per question of the largest split, many times
 
 
 def parse_seeds(spec: str | int) -> list[int]:
@@ -90,7 +93,9 @@ def aggregate_runs(out: Path, seeds: list[int]) -> dict:
             "correct": record.counts.correct,
         })
         for sample in read_samples(folder):
-            per_question.setdefault(str(sample["question_id"]), []).append(bool(sample["correct"]))
+            where = f"{folder}, question {sample['question_id']}"
+            correct = verdict_flag(sample.get("correct"), where)
+            per_question.setdefault(str(sample["question_id"]), []).append(correct)
     assert first is not None
     exs = [r["ex"] for r in runs if r["ex"] is not None]
     return {
@@ -112,10 +117,86 @@ def aggregate_runs(out: Path, seeds: list[int]) -> dict:
 
 
 def read_aggregate(folder: str | Path) -> dict:
+    """``folder/aggregate.json``, checked field by field (anyone may have written it): every
+    problem is one RunFolderError naming the file and the field."""
     path = Path(folder) / AGGREGATE_FILE
     if not path.is_file():
         raise ConfigError(f"{folder} has no {AGGREGATE_FILE} (run `harness run … --seeds`).")
-    return json.loads(path.read_text(encoding="utf-8"))
+    check_size(path, MAX_AGGREGATE_BYTES)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RunFolderError(f"{path} is not UTF-8 text.", path=path) from exc
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, a 5,000-digit number
+        raise RunFolderError(f"{path} is not valid JSON ({str(exc)[:80]}).", path=path) from exc
+    problem = _aggregate_problem(data)
+    if problem:
+        raise RunFolderError(f"{path} is not a seed aggregate: {problem}.", path=path)
+    return data
+
+
+def _aggregate_problem(data: object) -> str | None:
+    """What is wrong with an aggregate's shape, or None (the fields of :func:`aggregate_runs`)."""
+    if not isinstance(data, dict):
+        return "it must hold a JSON object"
+    if data.get("kind", "seeds") != "seeds":
+        return f"kind is {_shown(data.get('kind'))}, not \"seeds\""
+    for key in ("suite", "split", "rule"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            return f"{key} must be a non-empty string, got {_shown(data.get(key))}"
+    if data.get("method") is not None and not isinstance(data["method"], str):
+        return f"method must be a string, got {_shown(data['method'])}"
+    runs = data.get("runs")
+    if not isinstance(runs, list) or not runs:
+        return f"runs must be a non-empty list, got {_shown(runs)}"
+    for i, run in enumerate(runs):
+        if problem := _run_problem(run):
+            return f"runs[{i}]: {problem}"
+    seeds = [run["seed"] for run in runs]
+    if data.get("seeds") != seeds or len(set(seeds)) != len(seeds):
+        return f"seeds must be the runs' distinct seeds {seeds}, got {_shown(data.get('seeds'))}"
+    for key in ("ex_mean", "ex_min", "ex_max", "ex_std"):
+        if not _share(data.get(key), none_ok=key != "ex_std"):
+            return f"{key} must be a number from 0 to 1, got {_shown(data.get(key))}"
+    shares = data.get("question_correct_share")
+    if not isinstance(shares, dict):
+        return f"question_correct_share must be an object, got {_shown(shares)}"
+    for question, share in shares.items():
+        if not re.fullmatch(r"-?[0-9]{1,18}", question) or not _share(share):
+            return (f"question_correct_share must map question ids to numbers from 0 to 1, "
+                    f"got {_shown(question)}: {_shown(share)}")
+    return None
+
+
+def _run_problem(run: object) -> str | None:
+    if not isinstance(run, dict):
+        return f"each run must be an object, got {_shown(run)}"
+    seed, folder = run.get("seed"), run.get("dir")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        return f"seed must be an integer ≥ 0, got {_shown(seed)}"
+    if not isinstance(folder, str) or folder != seed_dir(Path(), seed).name:
+        return f"dir must be \"{seed_dir(Path(), seed).name}\", got {_shown(folder)}"
+    counts = [run.get("scored"), run.get("correct")]
+    if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts) or (
+        counts[1] > counts[0]
+    ):
+        return f"scored and correct must be counts with correct ≤ scored, got {_shown(counts)}"
+    if not _share(run.get("ex"), none_ok=True):
+        return f"ex must be a number from 0 to 1 or null, got {_shown(run.get('ex'))}"
+    return None
+
+
+def _share(value: object, none_ok: bool = False) -> bool:
+    """A finite number in [0, 1] (None too when ``none_ok``)."""
+    if value is None:
+        return none_ok
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and 0 <= value <= 1)
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from harness.core import Database, DatabaseProblem, Example
-from harness.data.integrity import SQLITE_MAGIC, integrity_problem, stray_files
+from harness.data.annotations import annotations_in, flags_for
+from harness.data.integrity import SQLITE_MAGIC, integrity_problem, stray_files, unapplied_wal
+from harness.data.releases import Release, ReleaseMatch, identify
 from harness.data.sources import Dataset
 from harness.errors import ConfigError, DataError, UnknownNameError
 from harness.paths import data_root
@@ -40,6 +42,8 @@ class Suite(ABC):
     how_to_get: ClassVar[str] = ""
     #: Archives ``harness data download NAME`` can fetch for this suite (see harness.data.sources).
     downloads: ClassVar[tuple[Dataset, ...]] = ()
+    #: The published releases of each split (harness.data.releases), newest last.
+    releases: ClassVar[dict[str, tuple[Release, ...]]] = {}
 
     def __init__(self, data_dir: str | Path | None = None):
         self.data_root, self.data_root_source = data_root(data_dir)
@@ -78,8 +82,10 @@ class Suite(ABC):
 
     def database_problem(self, db_id: str) -> DatabaseProblem | None:
         """Why ``db_id`` cannot be used, or None when it can: a missing file, a file that is not
-        SQLite, or one that fails SQLite's ``quick_check`` (memoised by content hash, so each
-        database is read in full once). Opened immutable: nothing is ever written beside it."""
+        SQLite, one with a hot WAL beside it (``unsettled``: committed changes the file lacks, which
+        immutable reading would ignore), or one that fails SQLite's ``quick_check`` (memoised by
+        content hash, so each database is read in full once). Opened immutable: nothing is ever
+        written beside it."""
         database = self.database(db_id)
         if not database.path.exists():
             return DatabaseProblem(db_id, "missing")
@@ -88,6 +94,8 @@ class Suite(ABC):
                 with open(path, "rb") as f:
                     if f.read(16) != SQLITE_MAGIC:
                         return DatabaseProblem(db_id, "corrupt", f"not an SQLite file: {path}")
+                if pending := unapplied_wal(path):
+                    return DatabaseProblem(db_id, "unsettled", f"{pending}: {path}")
                 problem = integrity_problem(path)
             except OSError as exc:
                 return DatabaseProblem(db_id, "corrupt", f"{exc}: {path}")
@@ -97,8 +105,32 @@ class Suite(ABC):
 
     def stray_files(self, db_id: str) -> list[Path]:
         """Journal/WAL files beside ``db_id``'s database: harmless to verdicts (connections are
-        immutable), but they mean something wrote there, so ``suites check`` names them."""
+        immutable) unless a WAL holds changes (see :meth:`database_problem`), but they mean
+        something wrote there, so ``suites check`` names them."""
         return stray_files(self.database(db_id).path.parent)
+
+    def gold_file(self, split: str) -> Path | None:
+        """The split's official gold ``.sql`` file, when the suite has one."""
+        return None
+
+    def release(self, split: str) -> ReleaseMatch:
+        """Which named release the split's files are (``unrecognised (modified?)`` if none)."""
+        files, releases = self.split_files(split), self.releases.get(split, ())
+        if not files or not releases:
+            return ReleaseMatch("", "undeclared")
+        try:
+            examples = self.load_examples(split)
+        except DataError:
+            examples = None
+        return identify(releases, files[0], examples, self.gold_file(split))
+
+    def gold_annotations(self, split: str, release: str | None) -> dict[int, list[dict]]:
+        """Published findings about ``split``'s golds in ``release`` (``harness.data.annotations``):
+        the files in an ``annotations/`` folder beside the suite's module, per question id."""
+        import inspect
+
+        folder = Path(inspect.getfile(type(self))).parent / "annotations"
+        return flags_for(annotations_in(folder), self.name, split, release)
 
     def split_hash(self, split: str) -> str:
         """SHA-256 over the split's files, to pin the data version in results."""
@@ -123,6 +155,7 @@ class SplitReport:
     database_problems: dict[str, str] = field(default_factory=dict)
     unscorable: dict[str, list[int]] = field(default_factory=dict)  # db_id -> question_ids
     stray_files: dict[str, list[str]] = field(default_factory=dict)  # db_id -> file names
+    release: ReleaseMatch | None = None  # which named release the split's files are
 
     @property
     def unscorable_count(self) -> int:
@@ -142,6 +175,9 @@ class SplitReport:
             "database_problems": self.database_problems,
             "unscorable_question_ids": self.unscorable,
             "stray_files": self.stray_files,
+            "release": self.release.name if self.release else None,
+            "release_match": self.release.how if self.release else None,
+            "question_file_sha256": self.release.question_sha256 if self.release else None,
         }
 
 
@@ -154,7 +190,8 @@ def check_suite(suite: Suite) -> list[SplitReport]:
         except DataError as exc:
             reports.append(SplitReport(split, available=False, problem=str(exc).splitlines()[0]))
             continue
-        report = SplitReport(split, available=True, examples=len(examples))
+        report = SplitReport(split, available=True, examples=len(examples),
+                             release=suite.release(split))
         report.by_difficulty = dict(Counter(e.difficulty or "unlabelled" for e in examples))
         report.by_category = dict(
             sorted(Counter(e.category for e in examples if e.category is not None).items())
@@ -213,6 +250,22 @@ def datasets() -> dict[str, Dataset]:
         for archive in getattr(SUITES.get(name), "downloads", ()):
             found[archive.name] = archive
     return found
+
+
+def release_of(name: str, release: str) -> Release:
+    """Release ``release`` of the downloadable dataset ``name``, refused with the names that can
+    be fetched when it is unknown or has no pinned files (``harness data download --release``)."""
+    known: dict[str, Release] = {}
+    for suite in SUITES.names():
+        for releases in getattr(SUITES.get(suite), "releases", {}).values():
+            known.update({r.name: r for r in releases if r.base == name})
+    chosen = known.get(release)
+    if chosen is None or not chosen.downloadable:
+        fetchable = ", ".join(r for r, v in known.items() if v.downloadable) or "none"
+        why = "has no pinned files to fetch it by" if chosen else "is not a known release"
+        raise ConfigError(f"{name} {release!r} {why}. Releases that can be downloaded: "
+                          f"{fetchable}.", option="--release")
+    return chosen
 
 
 def dataset(name: str) -> Dataset:

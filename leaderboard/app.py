@@ -24,13 +24,13 @@ page = st.navigation(
 
 url = data.store_url()
 with st.sidebar:
-    st.caption("Results store")
+    st.caption("Results from")
     st.code(data.display_url(url), language=None, wrap_lines=True)
 try:
     data.get_store(url)
 except HarnessError as exc:
     st.error("The leaderboard database cannot be opened.")
-    st.code(str(exc), language=None, wrap_lines=True)
+    st.code(data.hide_paths(str(exc)), language=None, wrap_lines=True)
     st.stop()
 
 page.run()

@@ -323,6 +323,7 @@ def submissions_group() -> None:
       harness submissions list --pending
       harness submissions approve 42
       harness submissions hide 17
+      harness submissions mark-reproduced 42 repro/reproduce.json
     """
 
 
@@ -341,7 +342,8 @@ def list_command(db, pending, as_json) -> None:
         store.close()
     rows = [
         {
-            "id": s["id"], "name": s["name"], "status": s["status"], "review": s["review"],
+            "id": s["id"], "name": s["name"],
+            "status": "reproduced" if s.get("reproduced") else s["status"], "review": s["review"],
             "flags": len(s["flags"] or []), "decoding": s["decoding"],
             "created": s["created"].isoformat(timespec="seconds") if s["created"] else None,
             "results": {
@@ -371,6 +373,8 @@ def list_command(db, pending, as_json) -> None:
 def _moderate(db, submission_id: int, review: str | None) -> None:
     from leaderboard.store import open_store
 
+    if not 1 <= submission_id < 2**63:  # ids are SQLite integers: a larger one names nothing
+        raise SubmissionError(f"There is no submission #{submission_id}.")
     store = open_store(db)
     try:
         done = (store.delete(submission_id) if review is None
@@ -409,6 +413,29 @@ def delete_command(submission_id, db, yes) -> None:
         click.confirm(f"Delete submission #{submission_id} for good?", abort=True)
     _moderate(db, submission_id, None)
     click.echo(f"Submission #{submission_id} deleted.")
+
+
+@submissions_group.command("mark-reproduced")
+@click.argument("submission_id", type=int)
+@click.argument("report", type=click.Path(path_type=Path))
+@_db_option
+def mark_reproduced_command(submission_id, report, db) -> None:
+    """Mark a verified row "reproduced" from the reproduce.json of `harness reproduce`.
+
+    The report must say the run was reproduced (greedy: every SQL identical; sampled: the 95%
+    interval of the EX difference holds 0) and be about this row's stored predictions (its
+    original.predictions_digest).
+    """
+    from leaderboard.reproduced import mark_reproduced
+    from leaderboard.store import open_store
+
+    store = open_store(db)
+    try:
+        key = mark_reproduced(store, submission_id, report)
+    finally:
+        store.close()
+    click.echo(f"Submission #{submission_id} is marked reproduced: {report} reproduces its {key} "
+               f"predictions (the board shows it as \"reproduced\" from the next page load).")
 
 
 __all__ = ["leaderboard_command", "streamlit_command", "submissions_group", "submit_command"]

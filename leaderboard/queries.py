@@ -1,9 +1,10 @@
 """All data access of the leaderboard app, over ``leaderboard.store``.
 
-One store (engine) per process through ``st.cache_resource``; frames through
-``st.cache_data(ttl=60)``, so a new submission shows within a minute (at once after an upload,
-which clears the caches). The shaping below is pure pandas, so the pages hold no SQL, no
-scoring and no statistics, and the functions are tested without a browser.
+One store (engine) per process through ``st.cache_resource``; frames through ``st.cache_data``
+keyed on the store's state token (``Store.state_token``), so a new submission, an approval, a
+hide or a delete shows on the next page load, whichever process made it. The shaping below is
+pure pandas, so the pages hold no SQL, no scoring and no statistics, and the functions are
+tested without a browser.
 
 One number everywhere: every page takes a result's EX, its 95% interval and its denominator
 (the questions scored) from the stored result, which the verification computed from the stored
@@ -26,24 +27,29 @@ import streamlit as st
 from harness.errors import SubmissionError
 from harness.evaluation.paired import Comparison, compare_verdicts, paired_bootstrap_ci
 from leaderboard import reasons
-from leaderboard.decoding import CLASS_GREEDY, CLASSES, from_row
-from leaderboard.store import METRICS, SIZE_BUCKETS, Store, masked, resolve_url
-from leaderboard.verify import GOLD_METHOD, SubmissionMeta
+from leaderboard.decoding import CLASS_GREEDY, CLASS_UNKNOWN, CLASSES, from_row
+from leaderboard.store import METRICS, SIZE_BUCKETS, Store, resolve_url
+from leaderboard.verify import GOLD_METHOD, CannotVerify, SubmissionMeta
 
+STATUS_REPRODUCED = "reproduced"  # verified, and the board re-ran the generation itself
 STATUS_VERIFIED = "verified"
 STATUS_FLAGGED = "verified ⚑ flagged"
 STATUS_REPORTED = "reported, not verified"
+RANK = "Rank"  # within a decoding class; each ranked class gets its own "Rank: <class>" column
+NOT_RANKED = "Not ranked because"
 SUITE_ORDER = ("bird", "spider", "spider-syn", "spider-realistic", "spider-dk", "sample")
 SPLIT_ORDER = ("dev", "mini-dev", "test", "train")
 SMOKE_SUITES = ("sample",)  # tiny suites that check the pipeline, not a model
 # The columns of a benchmark's table, in order; per-difficulty columns go before "Decoding".
 VIEW_COLUMNS = [
-    "Rank", "Submission", "Status", "EX %", "95% CI", "Scored", "Unscorable", "Decoding",
+    "Submission", NOT_RANKED, "Status", "EX %", "95% CI", "EX % clean", "Release", "Scored",
+    "Unscorable", "Decoding",
     "Decoding class", "Method", "Base model", "Params (B)", "Size", "s/sample", "Timing",
     "Gold copy %", "Other metric", "Date", "Source", "Link", "id",
 ]
-HIDDEN_COLUMNS = ["result_id", "ci_low", "ci_high", "verified", "hardware", "subset"]
-MAX_UPLOADS_PER_HOUR = 6  # per browser session (see upload_allowed)
+HIDDEN_COLUMNS = [RANK, "result_id", "ci_low", "ci_high", "verified", "hardware", "subset",
+                  "flagged", "reproduced", "method_id", "_flag"]
+MAX_UPLOADS_PER_HOUR = 6  # per client address, server side (see UploadLog)
 
 
 # -- the store ---------------------------------------------------------------------------------
@@ -55,7 +61,23 @@ def store_url() -> str:
 
 
 def display_url(url: str) -> str:
-    return masked(url)
+    """What the sidebar says of the store: its kind and name, never a path on the server or a
+    host (a visitor has no use for either, and they tell an attacker where things are).
+
+    >>> display_url("sqlite:////srv/board/data/board.sqlite")
+    'SQLite database board.sqlite'
+    >>> display_url("postgresql://lb:secret@db.internal:5432/board")
+    'PostgreSQL database board'
+    """
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # an unreadable URL: say nothing of it
+        return "results database"
+    name = Path(parsed.database or "").name or "(in memory)"
+    kind = "SQLite" if parsed.get_backend_name() == "sqlite" else "PostgreSQL"
+    return f"{kind} database {name}"
 
 
 @st.cache_resource(show_spinner=False)
@@ -63,21 +85,27 @@ def get_store(url: str) -> Store:
     return Store(url)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def submissions(url: str) -> list[dict]:
-    """The public submissions (pending and hidden ones are the maintainers' business)."""
+    """The public submissions (pending and hidden ones are the maintainers' business), as the
+    store holds them now: the cache is keyed on the store's state token, so an approval, a hide
+    or a delete shows on the next page load."""
+    return _submissions(url, get_store(url).state_token())
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _submissions(url: str, token: str) -> list[dict]:
     return get_store(url).submissions(("public",))
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def verdicts(url: str, result_id: int) -> pd.DataFrame:
     return pd.DataFrame(get_store(url).verdicts(result_id))
 
 
 def clear_caches() -> None:
-    submissions.clear()
+    _submissions.clear()
     verdicts.clear()
-    view_frame.clear()
+    _view_frame.clear()
 
 
 # -- benchmarks --------------------------------------------------------------------------------
@@ -156,9 +184,12 @@ def default_benchmark(benches: list[Benchmark]) -> str | None:
 
 
 def status_label(submission: dict) -> str:
+    """The trust tier a row is shown with (a flag outranks a reproduction)."""
     if submission["status"] == "reported":
         return STATUS_REPORTED
-    return STATUS_FLAGGED if submission["flagged"] else STATUS_VERIFIED
+    if submission["flagged"]:
+        return STATUS_FLAGGED
+    return STATUS_REPRODUCED if submission.get("reproduced") else STATUS_VERIFIED
 
 
 def _pct(value) -> float | None:
@@ -208,9 +239,13 @@ def difficulty_levels(suite: str, seen: list[str]) -> list[str]:
     return [lv for lv in known if lv in seen] + sorted(lv for lv in seen if lv not in known)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def view_frame(url: str, key: str, per_seed: bool = False) -> pd.DataFrame:
     """A benchmark's frame over the store's public submissions (with robustness columns)."""
+    return _view_frame(url, key, per_seed, get_store(url).state_token())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _view_frame(url: str, key: str, per_seed: bool, token: str) -> pd.DataFrame:
     return benchmark_frame(submissions(url), key, get_store(url).verdicts, per_seed)
 
 
@@ -233,7 +268,8 @@ def benchmark_frame(
         d = from_row(s)
         is_ex = (r.get("metric") or "EX") == "EX"
         row = {
-            "Rank": None,
+            RANK: None,
+            NOT_RANKED: None,
             "Submission": s["name"],
             "Status": status_label(s),
             "EX %": _pct(r["ex"]) if is_ex else None,
@@ -242,6 +278,8 @@ def benchmark_frame(
             "Scored": r["n_scored"],
             "Unscorable": (r["n_total"] - r["n_scored"]
                            if r["n_total"] is not None and r["n_scored"] is not None else None),
+            "EX % clean": _pct(clean_ex(s, r)) if is_ex else None,
+            "Release": r.get("dataset_version"),
             "Decoding": s["decoding"] or d.label,
             "Decoding class": d.decoding_class,
             "Method": s["method"],
@@ -262,6 +300,10 @@ def benchmark_frame(
             "verified": s["status"] == "verified",
             "hardware": hardware_of(s),
             "subset": is_subset(key),
+            "flagged": bool(s["flagged"]),
+            "reproduced": bool(s.get("reproduced")) and not s["flagged"],
+            "method_id": s["method"],  # the Method cell as stored, for the gold self-test rule
+            "_flag": (s.get("flags") or [None])[0],
             "_ex": r["ex"] if is_ex else None,  # unrounded, for a seed group's mean and sd
             **robustness.get(s["id"], {}),
         }
@@ -291,6 +333,19 @@ def benchmark_frame(
     return frame
 
 
+def clean_ex(submission: dict, result: dict) -> float | None:
+    """A verified row's EX on the questions with no gold flag (``metrics.clean``, as re-scored
+    here); None for a reported row or a run scored before flags existed."""
+    return result.get("clean_ex") if submission["status"] == "verified" else None
+
+
+def ranked_releases(view: pd.DataFrame) -> list[str]:
+    """The data releases of the verified rows a view ranks (more than one: say so)."""
+    verified = view[view["verified"].astype(bool)] if len(view) else view
+    return sorted({str(r) if r is not None and r == r else "no release named"
+                   for r in verified.get("Release", [])})
+
+
 def _seed_rows(rows: list[dict], owners: list[dict], per_seed: bool) -> list[dict]:
     """The seeds of one ``harness run --seeds`` run folded into one row (mean EX, ``± sd`` in the
     interval's place), or each seed's own row labelled with its seed (``per_seed``)."""
@@ -311,8 +366,10 @@ def _seed_rows(rows: list[dict], owners: list[dict], per_seed: bool) -> list[dic
     for members in groups.values():
         first = members[0]
         folded = dict(first, Seeds=f"{len(members)} seeds", ci_low=None, ci_high=None)
-        if any(r["Status"] == STATUS_FLAGGED for r in members):
-            folded["Status"] = STATUS_FLAGGED
+        flagged = [r for r in members if r["flagged"]]
+        if flagged:
+            folded.update(Status=STATUS_FLAGGED, flagged=True, reproduced=False,
+                          _flag=flagged[0]["_flag"])
         for column in list(first):
             if column.endswith(" EX %") or column == "s/sample":
                 numbers = [r[column] for r in members if isinstance(r.get(column), int | float)]
@@ -373,6 +430,7 @@ class ViewFilter:
     classes: list[str] = field(default_factory=list)
     greedy_only: bool = False
     include_reported: bool = True
+    reproduced_only: bool = False
     query: str = ""
     show_difficulty: bool = False
 
@@ -388,8 +446,9 @@ def options(frame: pd.DataFrame, column: str) -> list[str]:
 
 
 def board_view(frame: pd.DataFrame, f: ViewFilter) -> pd.DataFrame:
-    """The filtered table: verified rows first, best EX first, ranked within each decoding class;
-    then the published rows (unranked), best first."""
+    """The filtered table: the ranked rows first, one decoding class after another (CLASSES
+    order), best EX first within each, with a ``Rank: <class>`` column per class; then the
+    verified rows that take no rank, with the reason; then the published rows, best first."""
     view = frame
     if f.sizes:
         view = view[view["Size"].isin(f.sizes)]
@@ -401,6 +460,8 @@ def board_view(frame: pd.DataFrame, f: ViewFilter) -> pd.DataFrame:
         view = view[view["Decoding class"] == CLASS_GREEDY]
     if not f.include_reported:
         view = view[view["Status"] != STATUS_REPORTED]
+    if f.reproduced_only:
+        view = view[view["reproduced"].astype(bool)]
     query = f.query.strip().lower()
     if query and not view.empty:
         text = (
@@ -411,28 +472,53 @@ def board_view(frame: pd.DataFrame, f: ViewFilter) -> pd.DataFrame:
     if not f.show_difficulty:
         view = view[[c for c in view.columns if not c.endswith(" EX %") or c == "EX %"]]
     # robustness columns ("EX drop on …") always stay: they are not a breakdown
+    view = view.copy()
+    view[NOT_RANKED] = [not_ranked_because(row) for row in view.to_dict("records")]
+    ranked = view[NOT_RANKED].isna()
+    view["_group"] = [
+        CLASSES.index(c) if r else (len(CLASSES) if v else len(CLASSES) + 1)
+        for c, r, v in zip(view["Decoding class"], ranked, view["verified"])
+    ]
     view = view.sort_values(
-        ["verified", "EX %", "Submission"], ascending=[False, False, True], na_position="last",
+        ["_group", "EX %", "Submission"], ascending=[True, False, True], na_position="last",
         kind="stable",
-    ).copy()
-    view["Rank"] = ranks(view)
-    return view.reset_index(drop=True)
+    ).drop(columns="_group")
+    view[RANK] = ranks(view)
+    return _class_rank_columns(view).reset_index(drop=True)
 
 
-def rankable(status: str, method: str | None, ex, subset: bool = False) -> bool:
-    """Verified, not the gold self-test (the evaluator's ceiling), with an EX, on a whole split
-    (a --limit subset is never ranked)."""
-    return (status != STATUS_REPORTED and method != GOLD_METHOD and not subset
-            and ex is not None and not (isinstance(ex, float) and math.isnan(ex)))
+def not_ranked_because(row: dict) -> str | None:
+    """Why a row of a benchmark table takes no rank (None: it is ranked).
+
+    Ranked: verified, not flagged, not the gold self-test, on a whole split, with an EX, and a
+    decoding class that the evidence states. Nothing a submitter writes into a file can lift a
+    flag, and a row with no stated decoding is never ranked against anyone.
+    """
+    ex = row.get("EX %")
+    if row.get("Status") == STATUS_REPORTED:
+        return "reported, not verified here"
+    if row.get("method_id") == GOLD_METHOD:
+        return "the gold SQL itself (the evaluator's ceiling)"
+    if row.get("flagged") is True:
+        flag = row.get("_flag")
+        flag = "flagged" if flag is None or pd.isna(flag) else str(flag)
+        return f"flagged: {flag.partition(': ')[2] or flag}"
+    if row.get("subset"):
+        return "a subset of the split (--limit run)"
+    if ex is None or (isinstance(ex, float) and math.isnan(ex)):
+        return "no EX (another metric)"
+    cls = row.get("Decoding class")
+    if cls is None or pd.isna(cls) or cls == CLASS_UNKNOWN:
+        return "decoding not stated"
+    return None
 
 
 def ranks(view: pd.DataFrame) -> pd.Series:
-    """1, 2, … down the (sorted) rankable rows of each decoding class; others get no rank."""
+    """1, 2, … down the (sorted) ranked rows of each decoding class; others get no rank."""
     counters: dict[str, int] = {}
     out = []
-    for status, method, ex, cls, subset in zip(view["Status"], view["Method"], view["EX %"],
-                                               view["Decoding class"], view["subset"]):
-        if rankable(status, method, ex, bool(subset)):
+    for reason, cls in zip(view[NOT_RANKED], view["Decoding class"]):
+        if pd.isna(reason):
             counters[cls] = counters.get(cls, 0) + 1
             out.append(counters[cls])
         else:
@@ -440,10 +526,38 @@ def ranks(view: pd.DataFrame) -> pd.Series:
     return pd.Series(pd.array(out, dtype="Int64"), index=view.index)
 
 
+def rank_column(decoding_class: str) -> str:
+    return f"{RANK}: {decoding_class}"
+
+
+def _class_rank_columns(view: pd.DataFrame) -> pd.DataFrame:
+    """One visible rank column per ranked class, in front: a row's rank sits in its class's."""
+    classes = ranked_classes(view)
+    for cls in reversed(classes):
+        column = view[RANK].where(view["Decoding class"] == cls)
+        view.insert(0, rank_column(cls), column.astype("Int64"))
+    return view
+
+
 def ranked_classes(view: pd.DataFrame) -> list[str]:
     """The decoding classes that hold ranked rows, in CLASSES order."""
-    present = set(view.loc[view["Rank"].notna(), "Decoding class"])
+    present = set(view.loc[view[RANK].notna(), "Decoding class"])
     return [c for c in CLASSES if c in present]
+
+
+def top_unflagged(url: str) -> list[int]:
+    """The result ids of the ranked rows of the board's default view, best first (where Compare
+    and Sample open); verified unflagged rows when fewer than two are ranked."""
+    benches = benchmarks(submissions(url))
+    key = default_benchmark(benches)
+    if key is None:
+        return []
+    view = board_view(view_frame(url, key), ViewFilter())
+    ranked = view[view[RANK].notna()].sort_values("EX %", ascending=False, kind="stable")
+    others = view[view["verified"] & ~view["flagged"].astype(bool) & view[RANK].isna()
+                  & (view["method_id"] != GOLD_METHOD)]
+    return [int(i) for i in list(ranked["result_id"]) + list(others["result_id"])
+            if not pd.isna(i)]
 
 
 # -- one submission ----------------------------------------------------------------------------
@@ -459,8 +573,10 @@ def submission_details(url: str, submission_id: int) -> pd.DataFrame:
     if s is None:
         return pd.DataFrame(columns=["Field", "Value"])
     d = from_row(s)
+    repro = s.get("reproduction") if s.get("reproduced") else None
     fields = [
         ("Status", status_label(s)),
+        ("Reproduced", _reproduction_text(repro)),
         ("Method", s["method"]),
         ("Base model", s["base_model"]),
         ("Parameters (B)", s["params_b"]),
@@ -486,7 +602,8 @@ def submission_details(url: str, submission_id: int) -> pd.DataFrame:
         ("Submitted", str(s["created"])[:19] if s["status"] == "verified" else None),
     ]
     if _per_question_latency(s):
-        fields.append(("Per-question latency p50 / p95 s", f"{s['p50_s']} / {s['p95_s']}"))
+        fields.append(("Per-question latency p50 / p95 s",
+                       f"{_cell(s['p50_s'])} / {_cell(s['p95_s'])}"))
     for r in s["results"]:
         key = result_key(r)
         if (r.get("metric") or "EX") != "EX":
@@ -502,8 +619,30 @@ def submission_details(url: str, submission_id: int) -> pd.DataFrame:
             fields.append((f"{key}: note", r["note"]))
     for key, hashes in (s["data_hashes"] or {}).items():
         fields.append((f"{key}: data hash (verified)", (hashes or {}).get("verified")))
-    rows = [(k, "" if v is None else str(v)) for k, v in fields if v not in (None, "")]
+    rows = [(k, _cell(v)) for k, v in fields if v not in (None, "")]
     return pd.DataFrame(rows, columns=["Field", "Value"])
+
+
+def _cell(value) -> str:
+    """A details value as text; a float with at most 6 significant digits (a stored float such
+    as 0.30000000000000004 is noise, not precision).
+
+    >>> _cell(0.30000000000000004), _cell(1.5), _cell(12), _cell("x")
+    ('0.3', '1.5', '12', 'x')
+    """
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _reproduction_text(report: dict | None) -> str | None:
+    if not isinstance(report, dict):
+        return None
+    how = ("greedy: every SQL identical" if report.get("greedy") else
+           "sampled: the EX difference's 95% interval holds 0")
+    return (f"re-generated here ({how}; {report.get('identical_sql')} of "
+            f"{report.get('questions')} SQL identical; backend {report.get('backend')}, "
+            f"{report.get('hardware')})")
 
 
 def _per_question_latency(s: dict) -> bool:
@@ -546,6 +685,29 @@ def plot_points(frame: pd.DataFrame) -> pd.DataFrame:
     )
     return points[["Submission", "Kind", "EX", "ci_low", "ci_high", "s/sample", "Params (B)",
                    "Decoding", "Decoding class", "hardware", "Timing"]].reset_index(drop=True)
+
+
+def labelled(points: pd.DataFrame, x: str, gap_x: float = 0.1, gap_y: float = 0.06) -> list[bool]:
+    """Which points of a scatter get their name drawn: the best EX first, and no name closer
+    than ``gap_x``/``gap_y`` (fractions of the plotted range; x on a log scale) to one already
+    drawn, so names never overlap; every point keeps its tooltip.
+
+    >>> frame = pd.DataFrame({"EX": [50.0, 50.2, 80.0], "size": [1.5, 1.5, 7.0]})
+    >>> labelled(frame, "size")
+    [False, True, True]
+    """
+    if points.empty:
+        return []
+    xs = [math.log10(v) if isinstance(v, int | float) and v > 0 else 0.0 for v in points[x]]
+    ys = [float(v) for v in points["EX"]]
+    span_x = (max(xs) - min(xs)) or 1.0
+    span_y = (max(ys) - min(ys)) or 1.0
+    kept: list[int] = []
+    for i in sorted(range(len(ys)), key=lambda i: -ys[i]):
+        if all(abs(xs[i] - xs[j]) / span_x >= gap_x or abs(ys[i] - ys[j]) / span_y >= gap_y
+               for j in kept):
+            kept.append(i)
+    return [i in kept for i in range(len(ys))]
 
 
 def timing_groups(points: pd.DataFrame) -> list[str]:
@@ -596,11 +758,31 @@ def pass_at_k_long(subs: list[dict], key: str) -> pd.DataFrame:
             block = metrics.get("candidates") if isinstance(metrics, dict) else None
             if not isinstance(block, dict) or not isinstance(block.get("pass_at_k"), dict):
                 continue
-            for k, value in block["pass_at_k"].items():
-                rows.append((s["name"], status_label(s), int(k), _pct(value),
-                             _pct(metrics.get("ex")), block.get("vote"), label))
+            curve = _pass_at_k_curve(block["pass_at_k"])
+            if curve is None:  # a malformed claim stored before claims were checked
+                continue
+            ex = metrics.get("ex")
+            for k, value in curve:
+                rows.append((s["name"], status_label(s), k, _pct(value),
+                             _pct(ex) if isinstance(ex, int | float) else None,
+                             str(block.get("vote") or "")[:40], label))
             break
     return pd.DataFrame(rows, columns=PASS_AT_K_COLUMNS)
+
+
+def _pass_at_k_curve(curve: dict) -> list[tuple[int, float]] | None:
+    """(k, share) pairs when every key is a k ≥ 1 and every value a finite share, else None.
+
+    >>> _pass_at_k_curve({"1": 0.5, "8": 0.75}), _pass_at_k_curve({"x": 0.5})
+    ([(1, 0.5), (8, 0.75)], None)
+    """
+    out = []
+    for k, value in curve.items():
+        if (not str(k).isdigit() or int(k) < 1 or isinstance(value, bool)
+                or not isinstance(value, int | float) or not 0 <= value <= 1):
+            return None
+        out.append((int(k), float(value)))
+    return sorted(out)
 
 
 # -- comparing ---------------------------------------------------------------------------------
@@ -627,6 +809,10 @@ def verified_results(url: str) -> list[dict]:
                 "decoding": d.label,
                 "decoding_class": d.decoding_class,
                 "gold": s["method"] == GOLD_METHOD,
+                "status": status_label(s),
+                "flags": list(s.get("flags") or []),
+                "claimed_ex": r.get("claimed_ex"),
+                "batch_size": (s.get("method_info") or {}).get("batch_size"),
             })
     return sorted(out, key=lambda r: (r["key"].partition("/")[0] in SMOKE_SUITES,
                                       _key_order(r["key"]), r["gold"], -(r["ex"] or 0)))
@@ -651,6 +837,16 @@ class PairedView:
     def same_class(self) -> bool:
         return self.a["decoding_class"] == self.b["decoding_class"]
 
+    @property
+    def winner(self) -> str | None:
+        """"A" or "B" when the gap is unlikely to be chance (McNemar p < 0.05 and the paired
+        interval excludes 0), else None."""
+        c = self.comparison
+        lo, hi = self.diff_ci or (0.0, 0.0)
+        if c.n == 0 or c.p_value >= 0.05 or lo <= 0 <= hi:
+            return None
+        return "A" if (self.diff or 0) > 0 else "B"
+
     def summary(self) -> str:
         """Which is better, by how much and how sure, in one or two sentences."""
         c = self.comparison
@@ -659,8 +855,8 @@ class PairedView:
         p = c.p_value
         gap = 100 * (self.diff or 0)
         lo, hi = (100 * x for x in (self.diff_ci or (0.0, 0.0)))
-        if p < 0.05 and (lo > 0 or hi < 0):
-            better = "A" if gap > 0 else "B"
+        better = self.winner
+        if better:
             if gap < 0:  # say it as the winner's lead
                 gap, lo, hi = -gap, -hi, -lo
             other = "B" if better == "A" else "A"
@@ -773,6 +969,26 @@ def filter_questions(
     return out
 
 
+def latency_text(latency_s: float | None, batch_size) -> str:
+    """What a question's recorded generation time means: its own latency only when questions
+    were generated one at a time; in a batch, every question records the batch's wall time.
+
+    >>> latency_text(0.5, 1)
+    'Generation latency of this question, as the run recorded it (self-reported): 0.500 s.'
+    >>> latency_text(4.0, 16)[:62]
+    'Generated in a batch of 16 questions: 4.000 s is the wall time'
+    """
+    if latency_s is None:
+        return "The run recorded no generation time for this question."
+    if batch_size == 1:
+        return (f"Generation latency of this question, as the run recorded it (self-reported): "
+                f"{latency_s:.3f} s.")
+    batch = (f"a batch of {batch_size} questions" if isinstance(batch_size, int)
+             else "a batch of unstated size")
+    return (f"Generated in {batch}: {latency_s:.3f} s is the wall time of the whole batch as the "
+            f"run recorded it (self-reported), not this question's latency.")
+
+
 def sample_detail(url: str, result_id: int, question_id: int) -> dict | None:
     return get_store(url).verdict(result_id, question_id)
 
@@ -783,6 +999,8 @@ def result_columns(sql: str | None, width: int) -> list[str]:
 
     >>> result_columns("SELECT name, count(*) AS n, T1.age FROM singer AS T1", 3)
     ['name', 'n', 'age']
+    >>> result_columns("SELECT country, count(*) FROM singer GROUP BY country", 2)
+    ['country', 'COUNT(*)']
     >>> result_columns("SELECT * FROM t", 2)
     ['col 1', 'col 2']
     """
@@ -805,7 +1023,10 @@ def result_columns(sql: str | None, width: int) -> list[str]:
     for e in tree.expressions:
         if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and e.is_star):
             return fallback
-        names.append(e.alias_or_name or e.sql(dialect="sqlite"))
+        if isinstance(e, exp.Alias | exp.Column):
+            names.append(e.alias_or_name)
+        else:  # SQLite names an expression's column by its text: count(*), not *
+            names.append(e.sql(dialect="sqlite"))
     if len(names) != width:
         return fallback
     return _unique(names)
@@ -903,7 +1124,7 @@ def approval_required() -> bool:
 
 
 def upload_allowed(history: list[float], now: float, limit: int = MAX_UPLOADS_PER_HOUR) -> bool:
-    """At most ``limit`` uploads in the last hour of one session (``history``: their times).
+    """At most ``limit`` uploads in the last hour (``history``: their times).
 
     >>> upload_allowed([0.0] * 5, 10.0, limit=6), upload_allowed([0.0] * 6, 10.0, limit=6)
     (True, False)
@@ -911,6 +1132,44 @@ def upload_allowed(history: list[float], now: float, limit: int = MAX_UPLOADS_PE
     True
     """
     return sum(1 for t in history if now - t < 3600) < limit
+
+
+class UploadLog:
+    """Upload times per client address, held by the server process for every session: a page
+    reload or a new browser session does not reset a client's count."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._times: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def allowed(self, client: str, now: float, limit: int = MAX_UPLOADS_PER_HOUR) -> bool:
+        """Whether ``client`` is under the limit (nothing counted)."""
+        with self._lock:
+            return upload_allowed(self._times.get(client, []), now, limit)
+
+    def take(self, client: str, now: float, limit: int = MAX_UPLOADS_PER_HOUR) -> bool:
+        """Count one upload for ``client`` when it is under the limit; False when it is not."""
+        with self._lock:
+            recent = [t for t in self._times.get(client, []) if now - t < 3600]
+            allowed = upload_allowed(recent, now, limit)
+            if allowed:
+                recent.append(now)
+            self._times[client] = recent
+            return allowed
+
+
+@st.cache_resource(show_spinner=False)
+def upload_log() -> UploadLog:
+    """The server's one UploadLog (st.cache_resource: shared by every session)."""
+    return UploadLog()
+
+
+def client_address() -> str:
+    """The uploading client's address as the server sees it (a proxy in front of the app makes
+    every client one address: the limit then holds for all of them together)."""
+    return str(getattr(st.context, "ip_address", None) or "local")
 
 
 def user_message(message: str, folder: str, names: dict[str, str]) -> str:
@@ -921,7 +1180,6 @@ def user_message(message: str, folder: str, names: dict[str, str]) -> str:
     ...              {"predictions.jsonl": "mine.jsonl"})
     "mine.jsonl:3: bad. Point the server's data folder at it."
     """
-    import re
 
     text = message
     for stored, shown in names.items():
@@ -929,7 +1187,17 @@ def user_message(message: str, folder: str, names: dict[str, str]) -> str:
     text = text.replace(f"{folder}/", "").replace(folder, "your upload")
     for flag, word in _FORM_WORDS.items():
         text = text.replace(flag, word)
-    # Any other absolute path (the data root, the cache) is the server's business.
+    return hide_paths(text)
+
+
+def hide_paths(text: str) -> str:
+    """Any absolute path (the data root, the cache, the store) is the server's business.
+
+    >>> hide_paths("cannot open /srv/board/board.sqlite: locked")
+    'cannot open (a server path): locked'
+    """
+    import re
+
     return re.sub(r"(?<![\w.])/(?:[\w.+-]+/)+[\w.+-]*", "(a server path)", text)
 
 
@@ -947,7 +1215,7 @@ def submit_upload(
     SubmissionError (nothing stored) in the uploader's terms for anything wrong. Stored as
     pending when the server asks for approval (``harness leaderboard --approval``).
     """
-    from harness.errors import HarnessError
+    from harness.errors import DataError, HarnessError
 
     review = "pending" if approval_required() else "public"
     with tempfile.TemporaryDirectory(prefix="harness-upload-") as tmp:
@@ -957,6 +1225,13 @@ def submit_upload(
             _refuse_unfit_uploads(files)
             upload = _Upload(get_store(url), Path(tmp), meta, review, names)
             outcome = upload.submit(files, suite, split)
+        except (CannotVerify, DataError) as exc:  # the suite's data is not on this server
+            name = getattr(exc, "suite", None) or suite or "this benchmark"
+            raise SubmissionError(
+                f"This server does not have the databases of {name}, so it cannot check "
+                f"these predictions. Choose another suite, or ask the board's maintainers to "
+                f"add the {name} databases."
+            ) from exc
         except HarnessError as exc:
             raise SubmissionError(user_message(str(exc), str(Path(tmp)), names)) from exc
     clear_caches()

@@ -91,7 +91,9 @@ def describe(reason: str, correct: bool | None = None) -> str:
         return "The gold SQL ran past the time limit; the question counts as wrong."
     if kind == "unscorable":
         why = detail or "no reason given"
-        where = "is damaged on" if why.endswith("corrupt") else "is not on"
+        where = ("is damaged on" if why.endswith("corrupt") else
+                 "has changes not yet applied to its file on" if why.endswith("unsettled") else
+                 "is not on")
         return (f"Unscorable: the database {where} this server ({why}), so the question is "
                 f"left out of EX.")
     if kind == "quirk":

@@ -81,6 +81,10 @@ class Submission(Base):
     # board shows them as one row (mean ± spread) with the per-seed rows on demand.
     seed_group: Mapped[str | None] = mapped_column(String(64), index=True)
     seed: Mapped[int | None] = mapped_column(Integer)
+    # Trust tier above "verified": a maintainer re-ran the generation (`harness reproduce`) and
+    # got the stored predictions back; the reproduce.json report is kept whole.
+    reproduced: Mapped[bool] = mapped_column(Boolean, default=False)
+    reproduction: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Result(Base):
@@ -114,6 +118,10 @@ class Result(Base):
     dataset_version: Mapped[str | None] = mapped_column(String(50))
     # Share of predictions whose normalised text equals the gold SQL (verified results only).
     gold_copy_share: Mapped[float | None] = mapped_column(Float)
+    # EX on the questions with no gold flag (metrics.clean) and how many they are; the data
+    # release the result was scored on is dataset_version.
+    clean_ex: Mapped[float | None] = mapped_column(Float)
+    n_clean: Mapped[int | None] = mapped_column(Integer)
 
 
 class SampleVerdict(Base):

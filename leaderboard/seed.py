@@ -96,9 +96,20 @@ def _reported_record(entry: dict) -> SubmissionRecord:
         link=entry.get("link"),
         published=str(entry["published"]) if entry.get("published") else None,
         source_kind=kind,
-        source="; ".join(x for x in (entry.get("source"), entry.get("note")) if x),
+        source="; ".join(x for x in (entry.get("source"), entry.get("note"),
+                                     _reproduce_text(entry)) if x),
         claimed_metrics={f"{r.suite}/{r.split}": r.metrics for r in results},
     )
+
+
+def _reproduce_text(entry: dict) -> str | None:
+    """"recipe NAME; reproduce: harness run --recipe NAME --suite S --split D" for a linked row."""
+    name = entry.get("recipe")
+    if not name:
+        return None
+    first = entry["results"][0]  # the same command as harness.generation.recipes prints
+    return (f"recipe {name}; reproduce: harness run --recipe {name} --suite {first['suite']} "
+            f"--split {first['split']}")
 
 
 def _metric(name: str) -> str:

@@ -364,7 +364,30 @@ class Store:
             submission.review = review
         return True
 
+    def mark_reproduced(self, submission_id: int, report: dict | None) -> bool:
+        """Record that the board reproduced a submission (``report``: its reproduce.json), or
+        take the mark back (``None``)."""
+        with self._errors("write to"), Session(self._writer) as session, session.begin():
+            submission = session.get(Submission, submission_id)
+            if submission is None:
+                return False
+            submission.reproduced = report is not None
+            submission.reproduction = _clean(report)
+        return True
+
     # -- reading -------------------------------------------------------------------------------
+
+    def state_token(self) -> str:
+        """Changes whenever a row is added, deleted, moderated or marked reproduced: the app
+        keys its caches on it, so a hide shows on the next page load (one small query)."""
+        import hashlib
+
+        with self._errors("read"), Session(self.engine) as session:
+            rows = session.execute(
+                select(Submission.id, Submission.review, Submission.reproduced)
+                .order_by(Submission.id)
+            ).all()
+        return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()[:16]
 
     def find(self, fingerprint: str) -> int | None:
         """The id of the submission with this fingerprint, if any."""
@@ -486,6 +509,8 @@ def _add_result(session: Session, submission_id: int, r: ResultRecord) -> None:
         metric=r.metric,
         dataset_version=r.dataset_version,
         gold_copy_share=r.gold_copy_share,
+        clean_ex=(m.get("clean") or {}).get("ex"),
+        n_clean=(m.get("clean") or {}).get("scored"),
         by_difficulty=m.get("by_difficulty") or None,
         by_category=m.get("by_category") or None,
         question_limit=r.question_limit,

@@ -20,6 +20,7 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from harness.errors import (
     SubmissionError,
 )
 from harness.evaluation.config import EvalConfig
-from harness.evaluation.predictions import load_predictions
+from harness.evaluation.predictions import MAX_CANDIDATES, load_predictions
 from harness.evaluation.records import (
     RESULTS_FILE,
     RunRecord,
@@ -46,7 +47,7 @@ from harness.evaluation.records import (
 from harness.pipeline import evaluate
 from harness.suite import Suite, load_suite
 from leaderboard.decoding import Decoding, parse_decoding
-from leaderboard.gold_copy import GOLD_COPY_FLAG_SHARE, gold_copy_share
+from leaderboard.gold_copy import canonical_sql, copy_signals
 from leaderboard.store import ResultRecord, Store, SubmissionRecord
 
 GOLD_METHOD = "gold SQL self-test"  # the evaluator's ceiling: shown, never ranked
@@ -92,6 +93,14 @@ class SubmissionMeta:
             )
 
 
+class CannotVerify(SubmissionError):
+    """Not one database of the suite is on this machine: nothing to verify against."""
+
+    def __init__(self, suite: str, message: str):
+        self.suite = suite
+        super().__init__(message)
+
+
 def parse_model_size(text: str) -> float:
     """Parameters in billions from a size such as ``3B``, ``1.5b``, ``500M`` or ``7``.
 
@@ -116,11 +125,37 @@ def _short_text(label: str, value: str | None, required: bool = False) -> str | 
         if required:
             raise SubmissionError(f"A submission needs a {label}.")
         return None
-    if len(value) > MAX_TEXT_CHARS or any(ord(ch) < 32 for ch in value):
+    if len(value) > MAX_TEXT_CHARS or not printable_text(value):
         raise SubmissionError(
-            f"The {label} must be one line of at most {MAX_TEXT_CHARS} characters."
+            f"The {label} must be one line of at most {MAX_TEXT_CHARS} printable characters, "
+            f"with something visible and no control, direction-changing or invisible-only text."
         )
     return value
+
+
+# Direction overrides and isolates, and the marks that reorder or hide text in a table cell.
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable_text(text: str) -> bool:
+    """True for text a table can show as written: no control or format characters other than
+    the zero-width joiner of emoji sequences, no direction controls, and one visible character.
+
+    >>> [printable_text(t) for t in ("Qwen 1.5B", "a\u202eb", "\u200b\u200b", "x\ty", "🧑\u200d💻")]
+    [True, False, False, False, True]
+    """
+    import unicodedata
+
+    visible = False
+    for ch in text:
+        kind = unicodedata.category(ch)
+        if ch in _BIDI or kind in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp"):
+            return False
+        if kind == "Cf" and ch != "\u200d":
+            return False
+        if not ch.isspace() and kind not in ("Cf", "Mn", "Me"):
+            visible = True
+    return visible
 
 
 # -- verification -----------------------------------------------------------------------------
@@ -136,7 +171,9 @@ class Verification:
     samples: list[dict]  # our samples.jsonl records (+ latency_s)
     predictions: dict[int, str]  # question_id -> SQL, for the fingerprint
     data_hash: str
-    gold_copy_share: float | None = None  # predictions equal to the gold SQL, normalised
+    gold_copy_share: float | None = None  # predictions equal to the gold SQL in structure
+    copy_flags: list[str] = field(default_factory=list)  # why it looks like a gold copy
+    decoding_evidence: Decoding | None = None  # what the candidates and the vote show
     claimed: RunRecord | None = None  # the run's results.json, when there was one
     flags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -178,18 +215,25 @@ def verify_run(
     if limit:  # a --limit run: verified on its first N questions, stored apart, never ranked
         examples = examples[:limit]
     predictions = _predictions_from_samples(records, examples, samples_path)
+    candidates = candidates_from_samples(records, predictions, samples_path)
+    vote = stated_vote(claimed, records) if candidates else None
     verification = _score(
         suite, split, examples, predictions, data_dir, workers,
         source=f"re-scored from {samples_path}", raw=samples_path.read_bytes(), limit=limit,
+        candidates=candidates, vote=vote,
     )
     verification.claimed = claimed
+    if candidates and vote:
+        verification.decoding_evidence = _voting_decoding(candidates, vote, claimed)
+        _check_selection(verification, records, vote)
+    _check_claimed_fields(verification, claimed)
     if limit:
         verification.question_limit = limit
         verification.notes.append(
             f"subset: the first {limit} of {split_size} questions of "
             f"{suite.name}/{split} (--limit {limit}); shown apart, not ranked with whole splits"
         )
-    _compare_claims(verification, suite, predictions, workers)
+    _compare_claims(verification, suite, candidates or predictions, workers)
     return verification
 
 
@@ -270,6 +314,111 @@ def _predictions_from_samples(
     return predictions
 
 
+def candidates_from_samples(records: list[dict], predictions: dict[int, Prediction],
+                            path: Path) -> dict[int, list[Prediction]] | None:
+    """Each question's candidates as the run recorded them (``candidates[].sql``), or None for
+    a run with one answer per question; a question without candidates keeps its one answer."""
+    if not any("candidates" in r for r in records):
+        return None
+    out: dict[int, list[Prediction]] = {}
+    for r in records:
+        qid, listed = r["question_id"], r.get("candidates")
+        if listed is None:
+            if qid in predictions:
+                out[qid] = [predictions[qid]]
+            continue
+        if not isinstance(listed, list) or not all(
+                isinstance(c, dict) and (c.get("sql") is None or isinstance(c.get("sql"), str))
+                for c in listed):
+            raise SubmissionError(
+                f"{path}: question {qid}: \"candidates\" must be a list of objects whose \"sql\" "
+                f"is a string or null."
+            )
+        if len(listed) > MAX_CANDIDATES:
+            raise SubmissionError(f"{path}: question {qid} has {len(listed)} candidates; at most "
+                                  f"{MAX_CANDIDATES} are verified.")
+        out[qid] = [Prediction(qid, c.get("sql") or "") for c in listed] or [
+            predictions.get(qid) or Prediction(qid, "")]
+    return out
+
+
+def stated_vote(claimed: RunRecord, records: list[dict]) -> str:
+    """The vote the run says chose its answers: ``config.vote``, else the samples' selection,
+    else the metrics' candidates block; majority when none says."""
+    from harness.evaluation.voting import STRATEGIES as VOTES
+
+    said = [claimed.config.get("vote")]
+    said += [_obj(r.get("selection")).get("strategy") for r in records[:1]]
+    said.append(_obj(claimed.metrics.candidates).get("vote"))
+    return next((v for v in said if isinstance(v, str) and v in VOTES), "majority")
+
+
+def _voting_decoding(candidates: dict[int, list[Prediction]], vote: str,
+                     claimed: RunRecord) -> Decoding:
+    n = max(len(c) for c in candidates.values())
+    sampling = _obj(_obj(claimed.method).get("sampling"))
+    temperature = _number(sampling.get("temperature"))
+    # A vote over result groups is self-consistency; choosing by similarity to the others is a
+    # selection rule (best-of-n).
+    strategy = {"value-aware": "value-aware", "similarity": "best-of"}.get(vote, "majority")
+    if n == 1:
+        strategy = "greedy" if temperature in (None, 0.0) else "sampled"
+    if temperature is not None and not 0 <= temperature <= 10:
+        temperature = None
+    return Decoding(strategy, n, temperature)
+
+
+def _check_selection(v: Verification, records: list[dict], vote: str) -> None:
+    """Flag a run whose pred_sql is not the candidate its own vote chooses (for instance, the
+    right candidate picked with the gold as judge)."""
+    ours = {s["question_id"]: s.get("pred_sql") for s in v.samples}
+    differ = [q for q, r in ((r["question_id"], r) for r in records)
+              if "candidates" in r and q in ours and (r.get("pred_sql") or "") != (ours[q] or "")]
+    if differ:
+        v.flags.append(
+            f"{v.label}: the selection does not follow the stated vote: on {len(differ)} "
+            f"question(s) (first: {', '.join(map(str, differ[:5]))}) the run's pred_sql is not "
+            f"the candidate the {vote} vote chooses; the stored numbers are the vote's."
+        )
+
+
+def _check_claimed_fields(v: Verification, claimed: RunRecord) -> None:
+    """Claims the board shows but cannot re-check (timings, pass@k) must be well-formed numbers;
+    a malformed one is flagged and left out of what is stored."""
+    problems = []
+    latency = claimed.latency
+    for key in ("s_per_sample", "latency_p50_s", "latency_p95_s", "tokens_per_s"):
+        value = None if latency is None else getattr(latency, key)
+        if value is not None and _duration(value) is None:
+            problems.append(f"latency.{key} = {str(value)[:30]} is not a number ≥ 0")
+            setattr(latency, key, None)
+    block = claimed.metrics.candidates
+    if block is not None and _pass_at_k(block) is None:
+        problems.append("metrics.candidates.pass_at_k is not a map of k ≥ 1 to shares in 0…1")
+        claimed.metrics.candidates = None
+    if problems:
+        v.flags.append(f"{v.label}: malformed claims ({'; '.join(problems)}); not stored.")
+
+
+def _duration(value) -> float | None:
+    number = _number(value)
+    return number if number is not None and number >= 0 else None
+
+
+def _pass_at_k(block) -> dict[int, float] | None:
+    """A candidates block's pass@k curve when every key is a k ≥ 1 and every value a share."""
+    curve = block.get("pass_at_k") if isinstance(block, dict) else getattr(block, "pass_at_k", None)
+    if not isinstance(curve, dict):
+        return None
+    out = {}
+    for k, value in curve.items():
+        share = _number(value)
+        if not str(k).isdigit() or int(k) < 1 or share is None or not 0 <= share <= 1:
+            return None
+        out[int(k)] = share
+    return out
+
+
 def _score(
     suite: Suite,
     split: str,
@@ -280,16 +429,22 @@ def _score(
     source: str,
     raw: bytes,
     limit: int | None = None,
+    candidates: dict[int, list[Prediction]] | None = None,
+    vote: str | None = None,
 ) -> Verification:
-    config = EvalConfig(split=split, workers=workers, limit=limit)
+    config = EvalConfig(split=split, workers=workers, limit=limit, vote=vote or "majority")
     try:
-        record, scored = evaluate(suite, config, predictions=predictions, source=source)
+        if candidates:  # the vote is re-run on the candidates' executions
+            record, scored = evaluate(suite, config, candidates=candidates, source=source)
+        else:
+            record, scored = evaluate(suite, config, predictions=predictions, source=source)
     except DataError as exc:  # not one database here: nothing to verify against
-        raise SubmissionError(f"Cannot verify this submission. {exc}") from exc
+        raise CannotVerify(suite.name, f"Cannot verify this submission. {exc}") from exc
     record.predictions.sha256 = hashlib.sha256(raw).hexdigest()
     if record.counts.scored == 0:
         reasons = ", ".join(f"{n} × {r}" for r, n in record.unscorable.items())
-        raise SubmissionError(
+        raise CannotVerify(
+            suite.name,
             f"None of the {len(examples)} questions of {suite.name}/{split} can be scored here "
             f"({reasons}). Point --data-dir at the benchmark data, then submit again."
         )
@@ -298,8 +453,14 @@ def _score(
         line = sample_record(sample)
         line["latency_s"] = _latency_s(line.get("generation"))
         samples.append(line)
+    if candidates:  # what the board scores is the vote's choice
+        predictions = {s.example.question_id: s.prediction for s in scored
+                       if s.prediction is not None}
     gold = {e.question_id: e.gold_sql for e in examples}
-    share = gold_copy_share({q: p.sql for q, p in predictions.items()}, gold)
+    signals = copy_signals(
+        {q: p.sql for q, p in predictions.items()}, gold,
+        {s.example.question_id: (s.verdict.correct, s.verdict.reason) for s in scored},
+    )
     verification = Verification(
         suite=suite.name,
         split=split,
@@ -307,20 +468,15 @@ def _score(
         samples=samples,
         predictions={qid: p.sql for qid, p in predictions.items()},
         data_hash=record.data.split_sha256 or "",
-        gold_copy_share=share,
+        gold_copy_share=signals.share,
     )
-    if share is not None and share > GOLD_COPY_FLAG_SHARE:
-        verification.flags.append(
-            f"{verification.label}: {100 * share:.1f}% of the predictions are the gold SQL itself "
-            f"(same text after normalisation); a model rarely writes more than a few "
-            f"questions' gold SQL word for word."
-        )
+    verification.copy_flags = [f"{verification.label}: {reason}." for reason in signals.reasons()]
     return verification
 
 
 def _latency_s(generation) -> float | None:
     """A sample's generation latency in seconds, as the prompting method records it."""
-    return _number(generation.get("latency_s")) if isinstance(generation, dict) else None
+    return _duration(generation.get("latency_s")) if isinstance(generation, dict) else None
 
 
 def _number(value) -> float | None:
@@ -450,15 +606,27 @@ def fingerprint(verifications: list[Verification]) -> str:
     """SHA-256 over the predictions of each suite/split and the data they were scored on.
 
     Names and metadata are left out on purpose: the same predictions under a new name are
-    still the same submission.
+    still the same submission; and each SQL enters in canonical form
+    (``leaderboard.gold_copy.canonical_sql``), so re-spacing or re-aliasing them does not make
+    a new one.
     """
+    return _fingerprint(verifications, canonical_sql)
+
+
+def legacy_fingerprint(verifications: list[Verification]) -> str:
+    """The fingerprint as stored before duplicates were compared on canonical SQL (the exact
+    text): a row stored then is still found."""
+    return _fingerprint(verifications, lambda sql: sql)
+
+
+def _fingerprint(verifications: list[Verification], form: Callable[[str], str]) -> str:
     parts = sorted(
         (
             {
                 "suite": v.suite,
                 "split": v.split,
                 "data": v.data_hash,
-                "predictions": sorted(v.predictions.items()),
+                "predictions": sorted((q, form(sql)) for q, sql in v.predictions.items()),
             }
             for v in verifications
         ),
@@ -528,8 +696,14 @@ def submit_predictions(
     workers: int | None = None,
     review: str = "public",
 ) -> SubmitOutcome:
-    """Verify a predictions file for ``suite``/``split`` and store it."""
+    """Verify a predictions file for ``suite``/``split`` and store it. The file says nothing of
+    how it was decoded, so the submitter must (``--decoding``)."""
     verification = verify_predictions(path, suite, split, fmt, data_dir, workers)
+    if meta.decoding_fields is None or meta.decoding_fields.strategy is None:
+        raise SubmissionError(
+            "A predictions file must state its decoding: give --decoding (greedy, maj@8, "
+            "vav@30, best-of@6 or pipeline). Nothing was stored."
+        )
     return store_verified(store, [verification], meta, review)
 
 
@@ -547,12 +721,17 @@ def store_verified(
     ``seed_group`` and ``seed``: this submission is one seed of a run over several seeds.
     """
     _refuse_repeated_splits(verifications)
+    claims = [v.claimed for v in verifications if v.claimed]
+    decoding_from_evidence(verifications, meta, run_description(claims)["decoding_fields"])
+    gold_self_test = meta.method == GOLD_METHOD  # the evaluator's ceiling, shown as such
     fp = fingerprint(verifications)
-    existing = store.find(fp)
+    if gold_self_test:  # a reference row: a pasted gold must still land, flagged, beside it
+        fp = hashlib.sha256(f"{GOLD_METHOD}:{fp}".encode()).hexdigest()
+    existing = store.find(fp) or store.find(legacy_fingerprint(verifications))
     if existing is not None:
         raise DuplicateSubmission(fp, existing)
-    flags = [f for v in verifications for f in v.flags
-             if not (meta.method == GOLD_METHOD and "are the gold SQL itself" in f)]
+    flags = [f for v in verifications
+             for f in v.flags + ([] if gold_self_test else v.copy_flags)]
     notes = [n for v in verifications for n in v.notes]
     record = _submission_record(verifications, meta, fp, flags, review,
                                 seed_group=seed_group, seed=seed)
@@ -578,6 +757,7 @@ def _result_record(v: Verification) -> ResultRecord:
         metrics=as_json(v.results.metrics),
         counts=as_json(v.results.counts),
         rule=v.results.rule,
+        dataset_version=v.results.data.release,  # the release of the data re-scored here
         s_per_sample=v.claimed_s_per_sample,
         claimed_ex=v.claimed_ex,
         note="; ".join(v.notes) or None,
@@ -595,6 +775,7 @@ def _submission_record(verifications: list[Verification], meta: SubmissionMeta, 
     """The submission's row: the submitter's metadata first, else what the runs recorded."""
     claims = [v.claimed for v in verifications if v.claimed]
     run = run_description(claims)
+    decoding = decoding_from_evidence(verifications, meta, run["decoding_fields"])
     results = [_result_record(v) for v in verifications]
     return SubmissionRecord(
         name=meta.name,
@@ -606,8 +787,9 @@ def _submission_record(verifications: list[Verification], meta: SubmissionMeta, 
         method=meta.method or run["method"],
         base_model=meta.base_model or run["base_model"],
         params_b=meta.params_b,
-        decoding=meta.decoding or run["decoding"],
-        **(meta.decoding_fields or run["decoding_fields"]).columns(),
+        decoding=(decoding.label if any(v.decoding_evidence for v in verifications)
+                  else meta.decoding or run["decoding"]),
+        **decoding.columns(),
         review=review,
         training_data=meta.training_data,
         hardware=meta.hardware or run["hardware"],
@@ -634,6 +816,33 @@ def _submission_record(verifications: list[Verification], meta: SubmissionMeta, 
         seed_group=seed_group,
         seed=seed,
     )
+
+
+def decoding_from_evidence(verifications: list[Verification], meta: SubmissionMeta,
+                           recorded: Decoding) -> Decoding:
+    """The decoding a row is ranked by. Candidates and a vote in the run are evidence: n and the
+    vote come from them, and a ``--decoding`` that says otherwise is refused. Else what the
+    submitter states, else what the run's record says (both are only words)."""
+    stated = meta.decoding_fields
+    evidence = next((v.decoding_evidence for v in verifications if v.decoding_evidence), None)
+    if evidence is not None:
+        if stated is not None and _contradicts(stated, evidence):
+            raise SubmissionError(
+                f"--decoding says {stated.label}, but the run holds {evidence.n} candidates per "
+                f"question chosen by a {evidence.strategy} vote ({evidence.label}). Leave "
+                f"--decoding out or state what the run did. Nothing was stored."
+            )
+        extra = stated.extra_models if stated else None
+        temperature = evidence.temperature if evidence.temperature is not None else (
+            stated.temperature if stated else None)
+        return Decoding(evidence.strategy, evidence.n, temperature, extra)
+    return stated if stated is not None else recorded
+
+
+def _contradicts(stated: Decoding, evidence: Decoding) -> bool:
+    if stated.strategy is not None and stated.strategy != evidence.strategy:
+        return True
+    return stated.n is not None and stated.n != evidence.n
 
 
 def _run_decoding(text: str | None, sampling: dict, config: dict) -> Decoding:
@@ -713,14 +922,17 @@ def _first_dict(values) -> dict:
 
 
 def _text(value, limit: int = MAX_TEXT_CHARS) -> str | None:
+    """A text field of the run's own record, cut to ``limit``; None when it is not printable
+    text (:func:`printable_text`): it would be shown on the board."""
     if value is None or isinstance(value, dict | list):
         return None
-    value = str(value).strip()
-    return value[:limit] or None
+    value = str(value).strip()[:limit]
+    return value if value and printable_text(value) else None
 
 
 __all__ = [
     "GOLD_METHOD",
+    "CannotVerify",
     "MAX_SUBMISSION_BYTES",
     "SubmissionMeta",
     "SubmitOutcome",

@@ -39,6 +39,7 @@ from methods.training import (
     is_main_process,
     load_model_and_tokenizer,
     lora_config,
+    on_gpu,
     train_and_export,
     training_examples,
     write_complete,
@@ -370,8 +371,10 @@ class GRPOMethod(TrainedMethod):
             max_steps=cfg.warm_start_steps,
             num_train_epochs=cfg.warm_start_epochs,
             learning_rate=cfg.warm_start_learning_rate,
-            per_device_train_batch_size=cfg.warm_start_batch_size,
-            gradient_accumulation_steps=1,
+            # On a CPU one sequence per forward pass, accumulated to the same step: no padding,
+            # a quarter of the activations; the loss is normalised over the step's tokens anyway.
+            per_device_train_batch_size=cfg.warm_start_batch_size if on_gpu() else 1,
+            gradient_accumulation_steps=1 if on_gpu() else cfg.warm_start_batch_size,
             save_steps=0,
         )
         warm_cfg = TrainingConfig(**fields)

@@ -49,8 +49,10 @@ from harness.generation.backends import (
 )
 from harness.generation.base import BackendConfig, Generator
 from harness.generation.cache import GenerationCache, cached_generate
+from harness.generation.extractors import EXTRACTORS, get_extractor
 from harness.generation.latency import hardware
-from harness.generation.parsing import extract_sql
+from harness.generation.parsing import ParsedSQL, extract_sql
+from harness.generation.prompt_formats import PROMPT_FORMATS, make_format
 from harness.generation.prompts import (
     PROMPT_TEMPLATE_VERSION,
     SCHEMA_FORMATS,
@@ -93,7 +95,10 @@ class PromptingConfig(MethodConfig):
     )
     vote: str = dataclasses.field(
         default="value-aware",
-        metadata=_help("With samples > 1: value-aware (FINER-SQL vav) or majority.", STRATEGIES),
+        metadata=_help(
+            "With samples > 1: value-aware (FINER-SQL's vav), majority, result-set-majority "
+            "(OmniSQL's) or similarity (Arctic-Text2SQL-R1's).", STRATEGIES,
+        ),
     )
     temperature: float | None = dataclasses.field(
         default=None, metadata=_help("Default 0 (greedy) when samples == 1, else 1.0.")
@@ -106,10 +111,28 @@ class PromptingConfig(MethodConfig):
         default=1.0, metadata=_help("Penalty on repeated tokens (1.0 = off).")
     )
     max_new_tokens: int = dataclasses.field(
-        default=128,
+        default=2048,
         metadata=_help(
-            "Completion budget per candidate (enough for one SQL query; raise it for models "
-            "that reason before answering, as the FINER-SQL presets do)."
+            "Completion budget per candidate (2048: what OmniSQL and FINER-SQL allow, so a model "
+            "that reasons first is not cut off; the run summary counts completions that hit it)."
+        ),
+    )
+    stop: str | None = dataclasses.field(
+        default=None, metadata=_help("A stop string (default: none; the end of turn stops).")
+    )
+    extractor: str = dataclasses.field(
+        default="lenient",
+        metadata=_help(
+            "How SQL is taken from a completion: lenient (the harness parser) or an upstream "
+            "pipeline's rule; with one other than lenient, the lenient EX is reported beside it.",
+            list(EXTRACTORS),
+        ),
+    )
+    recipe: str | None = dataclasses.field(
+        default=None,
+        metadata=_help(
+            "A recipe (harness recipes list): model, prompt format, decoding, extractor and "
+            "selection as the checkpoint's authors evaluated it; other flags override it."
         ),
     )
     batch_size: int = dataclasses.field(
@@ -117,6 +140,14 @@ class PromptingConfig(MethodConfig):
         metadata=_help("Questions per generation call (measured best for CPU decoding: 16)."),
     )
     # > Prompt
+    prompt_format: str = dataclasses.field(
+        default="house",
+        metadata=_help("Prompt format (harness prompts lists them; house is the harness's own)."),
+    )
+    prompt_options: dict = dataclasses.field(
+        default_factory=dict,
+        metadata=_help("Options of the prompt format, e.g. {path: prompts.jsonl} for prebuilt."),
+    )
     few_shot: int = dataclasses.field(
         default=0,
         metadata=_help("Train-split examples shown before each question (chosen by seed)."),
@@ -163,6 +194,14 @@ class PromptingConfig(MethodConfig):
             raise ConfigError(f"No backend has the setting {', '.join(unknown)}.")
         if self.backend != AUTO:  # auto is resolved when the model loads
             backend_config(self.backend, self.backend_options)
+        get_extractor(self.extractor)
+        if self.prompt_format not in PROMPT_FORMATS.names():
+            raise ConfigError(f"Unknown prompt format '{self.prompt_format}'. Known: "
+                              f"{', '.join(PROMPT_FORMATS.names())}.")
+
+    @classmethod
+    def nested_settings(cls) -> dict[str, set[str]]:
+        return {"backend_options": all_setting_names()}
 
     def backend_settings(self, backend: str) -> BackendConfig:
         """The concrete ``backend``'s Config from ``backend_options``."""
@@ -178,6 +217,7 @@ class PromptingConfig(MethodConfig):
             max_new_tokens=self.max_new_tokens,
             n=self.samples,
             seed=self.seed,
+            stop=(self.stop,) if self.stop else (),
         )
 
 
@@ -269,14 +309,38 @@ class PromptingMethod(Method):
             exclude=examples,
         )
 
-    def predict(self, examples: Sequence[Example], suite: Suite) -> Iterator[Prediction]:
+    def prompt_source(self, suite: Suite, examples: Sequence[Example] = ()) -> Any:
+        """What builds each question's prompt: the house builder (which subclasses shape), or
+        the named prompt format (``build(example) -> Prompt`` either way)."""
+        if self.config.prompt_format == "house":
+            return self.prompt_builder(suite, examples)
         builder = self.prompt_builder(suite, examples)
+        fmt = make_format(self.config.prompt_format, suite, budget=builder.budget,
+                          count_tokens=builder.count_tokens, exclude=examples,
+                          seed=self.config.seed, **self.config.prompt_options)
+        fmt.prepare(examples)  # e.g. a prebuilt file missing questions: refused before any work
+        return fmt
+
+    def prompt_identity(self, suite: Suite) -> dict[str, Any]:
+        """Name, version and SHA-256 of the prompt format (what the run record names)."""
+        if self.config.prompt_format == "house":
+            options = {"schema_format": self.config.schema_format, "few_shot": self.config.few_shot}
+            fmt = make_format("house", suite, seed=self.config.seed, **options)
+        else:
+            fmt = make_format(self.config.prompt_format, suite, seed=self.config.seed,
+                              **self.config.prompt_options)
+        return fmt.identity()
+
+    def predict(self, examples: Sequence[Example], suite: Suite) -> Iterator[Prediction]:
+        builder = self.prompt_source(suite, examples)
         size = self.config.batch_size
+        if getattr(self.generator, "prefix_reuse", False):
+            examples = by_database(examples)
         for start in range(0, len(examples), size):
             yield from self._predict_batch(list(examples[start : start + size]), builder, suite)
 
     def _predict_batch(
-        self, batch: list[Example], builder: PromptBuilder, suite: Suite
+        self, batch: list[Example], builder: Any, suite: Suite
     ) -> Iterator[Prediction]:
         """One batch: prompts → generate (or the cache) → parse → vote → one Prediction each."""
         batch_id = f"{self._run_id}-{self._batches}"
@@ -285,11 +349,16 @@ class PromptingMethod(Method):
         ready = [i for i, p in enumerate(prompts) if p.error is None]
         gen = self._generate(prompts, ready)
         parsed: dict[int, list] = {}  # every candidate parsed, then (samples > 1) voted on
+        lenient: dict[int, list] = {}  # the harness parser's reading, when another extractor rules
         if gen.failure is None:
-            parsed = {i: [extract_sql(c.text) for c in gen.completions[k]]
-                      for k, i in enumerate(ready)}
+            for k, i in enumerate(ready):
+                texts = [c.text for c in gen.completions[k]]
+                parsed[i] = [self._extract(t) for t in texts]
+                if self.config.extractor != "lenient":
+                    lenient[i] = [extract_sql(t) for t in texts]
         parse_s = time.perf_counter() - gen.finished_at
         vote = self._select(batch, parsed, suite)
+        lenient_vote = self._select(batch, lenient, suite) if lenient else _Votes()
         shared = {
             "batch_id": batch_id,
             "batch_size": sum(1 for c in gen.from_cache if not c),
@@ -311,8 +380,18 @@ class PromptingMethod(Method):
                 k = ready.index(i)
                 sql = self._fill_meta(meta, gen.completions[k], parsed[i], gen.from_cache[k],
                                       vote, i, parse_s)
+                if i in lenient:
+                    meta["lenient_sql"] = _chosen(lenient[i], lenient_vote, i)
             self.metas.append(meta)
             yield Prediction(example.question_id, sql, meta)
+
+    def _extract(self, text: str) -> ParsedSQL:
+        """One completion's SQL under the configured extractor (lenient: with its reason)."""
+        if self.config.extractor == "lenient":
+            return extract_sql(text)
+        sql = get_extractor(self.config.extractor)(text)
+        reason = None if sql else f"no SQL under the {self.config.extractor} extractor"
+        return ParsedSQL(sql, self.config.extractor, reason, text)
 
     def _generate(self, prompts: list[Prompt], ready: list[int]) -> _Generated:
         """The completions of the prompts that could be built (from the cache where it has them).
@@ -429,9 +508,34 @@ class PromptingMethod(Method):
             batch_size=self.config.batch_size,
             hardware=hardware(),
             prompt_template={"version": PROMPT_TEMPLATE_VERSION, "sha256": template_hash()},
+            prompt_format=self.config.prompt_format,
+            extractor=self.config.extractor,
             sampling=self.config.sampling.to_dict(),
         )
         return out
+
+
+def _chosen(cands: list[ParsedSQL], votes: _Votes, i: int) -> str:
+    """The SQL one question ends with: its only candidate, or the vote's choice."""
+    if len(cands) == 1:
+        return cands[0].sql
+    chosen = votes.selections.get(i)
+    return chosen.sql if chosen else ""
+
+
+def by_database(examples: Sequence[Example]) -> list[Example]:
+    """The examples grouped by database, in order of each database's first question (a stable
+    sort): a backend that reuses the KV state of a shared prompt prefix then evaluates each
+    schema once. Predictions are keyed by question id, so their order does not matter.
+
+    >>> [e.db_id for e in by_database([Example(1, "a", "q", ""), Example(2, "b", "q", ""),
+    ...                                  Example(3, "a", "q", "")])]
+    ['a', 'a', 'b']
+    """
+    first: dict[str, int] = {}
+    for i, e in enumerate(examples):
+        first.setdefault(e.db_id, i)
+    return sorted(examples, key=lambda e: first[e.db_id])
 
 
 def _load(cfg: PromptingConfig) -> Generator:

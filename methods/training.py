@@ -214,9 +214,23 @@ def model_folder(model: str) -> str:
     return str(source.hub_id)
 
 
+def release_memory() -> None:
+    """Collect the previous stage's model and trainer, and hand the freed heap back to the system:
+    glibc keeps freed blocks otherwise, so each stage's peak would stack on the last one's."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
+
+
 def load_model_and_tokenizer(cfg: TrainingConfig, model: str | None = None):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    release_memory()
     location = model_folder(model or cfg.model)
     tokenizer = AutoTokenizer.from_pretrained(location)
     if tokenizer.pad_token is None:
@@ -471,6 +485,7 @@ class TrainedMethod(PromptingMethod):
             self._generator = None
         started = time.perf_counter()
         record = self.run_training(suite, split, out_dir)
+        release_memory()  # the trainers' memory, before the checkpoint is loaded for evaluation
         record.setdefault("wall_s", round(time.perf_counter() - started, 2))
         record["base_model"] = self.base_model
         record["config"] = dataclasses.asdict(self.config)

@@ -46,7 +46,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "harness.method": FOUNDATION | {"harness.suite"},
     "harness.evaluation": FOUNDATION | {"harness.suite"},
     "harness.generation": FOUNDATION | {"harness.suite"},
-    "harness.config": FOUNDATION | {"harness.evaluation", "harness.method", "harness.generation"},
+    "harness.config": FOUNDATION | {"harness.evaluation", "harness.method"},
     "harness.seeds": FOUNDATION | {"harness.evaluation"},
     "harness.pipeline": FOUNDATION | {"harness.suite", "harness.method", "harness.config",
                                       "harness.evaluation", "harness.generation"},

@@ -6,8 +6,9 @@ A test module imports the ``*_fixture`` functions it needs; pytest registers the
 Run folders come from ``runner.evaluate`` on the embedded sample suite (dev, 57 questions), with
 the gold SQL as predictions or deliberately perturbed: every k-th question answered
 ``SELECT 0`` (a wrong result), so each perturbation is a different, honest run. A perturbed
-run's right answers are the gold query wrapped as ``SELECT * FROM (gold)`` (same rows, other
-text), as a model's would be: only the gold run is a copy of the gold SQL.
+run's right answers are the gold query filtered by a tautology, ``SELECT * FROM (gold) WHERE 1``
+(same rows, another structure), as a model's would be: only the gold run is a copy of the gold
+SQL (``leaderboard.gold_copy`` sees through a bare ``SELECT * FROM (gold)`` wrapper).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 
 from harness.core import Prediction
 from harness.evaluation.config import EvalConfig
-from harness.evaluation.records import write_run
+from harness.evaluation.records import LatencyInfo, MethodInfo, as_json, block, write_run
 from harness.pipeline import evaluate
 from harness.suite import load_suite
 
@@ -43,7 +44,7 @@ def make_run(
     for i, e in enumerate(examples):
         sql = e.gold_sql
         if wrong_every:
-            sql = f"SELECT * FROM ({e.gold_sql.strip().rstrip(';')})"
+            sql = f"SELECT * FROM ({e.gold_sql.strip().rstrip(';')}) WHERE 1"
         if wrong_every and (i + offset) % wrong_every == 0:
             sql = WRONG_SQL
         meta = {"latency_s": round(0.05 * (1 + i % 4), 3)} if latency else {}
@@ -53,15 +54,49 @@ def make_run(
         suite, EvalConfig(split=split, workers=1), predictions=predictions, source=source
     )
     if latency is not None:  # what `harness run` records (summarize_latency, provenance)
-        record.latency = {
-            "s_per_sample": latency, "latency_p50_s": latency, "latency_p95_s": 2 * latency,
-        }
+        record.latency = LatencyInfo(
+            s_per_sample=latency, latency_p50_s=latency, latency_p95_s=2 * latency,
+        )
         record.decoding = "greedy"
-        record.method = {"method": "test", "backend": "none", "hardware": {"cpu": "test CPU"}}
+        record.method = MethodInfo("test", backend="none", hardware={"cpu": "test CPU"})
     if method is not None:
-        record.method = {**(record.method or {}), **method}
+        record.method = block(MethodInfo, {**(as_json(record.method) if record.method else {}),
+                                           **method})
     write_run(out, record, samples)
     return out
+
+
+def voting_run(out: Path, n: int = 8) -> Path:
+    """A real majority-of-``n`` run of sample/dev as ``harness run --samples n`` records it:
+    every question's candidates in samples.jsonl, the vote in config and selection. On every
+    other question most candidates are wrong, so the vote picks a wrong one although a right
+    one is there (what a best-of-n with the gold as judge would pick instead)."""
+    suite = load_suite("sample")
+    candidates = {}
+    for i, e in enumerate(suite.load_examples("dev")):
+        right = f"SELECT * FROM ({e.gold_sql.strip().rstrip(';')}) WHERE 1"
+        few, many = (n - 1) // 2, n - (n - 1) // 2
+        wrong = "SELECT 'not it'"
+        pool = [wrong] * many + [right] * few if i % 2 == 0 else [right] * many + [wrong] * few
+        candidates[e.question_id] = [Prediction(e.question_id, sql) for sql in pool]
+    record, samples = evaluate(suite, EvalConfig(split="dev", workers=1, vote="majority"),
+                               candidates=candidates, source="test")
+    record.decoding = f"maj@{n}"
+    record.method = MethodInfo("prompting", sampling={"n": n, "temperature": 0.8},
+                               config={"model": "Qwen2.5-Coder-0.5B", "samples": n})
+    write_run(out, record, samples)
+    return out
+
+
+def pick_the_right_candidates(run: Path) -> None:
+    """Edit a voting run as a cheat would: each pred_sql becomes a right candidate (the gold as
+    judge), and results.json claims the EX that gives."""
+    def pick(r: dict) -> dict:
+        right = next((c["sql"] for c in r.get("candidates") or [] if c["correct"]), None)
+        return {**r, "pred_sql": right or r["pred_sql"], "correct": bool(right) or r["correct"]}
+
+    rewrite_samples(run / "samples.jsonl", pick)
+    rewrite_json(run / "results.json", lambda r: r["metrics"].update(ex=1.0))
 
 
 def rewrite_json(path: Path, change) -> None:

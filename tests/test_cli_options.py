@@ -51,7 +51,7 @@ def test_help_groups_method_options_and_shows_choices(capsys):
     text = run_help(capsys)
     assert "Options of every method:" in text
     assert "Options of grpo, finer-sql:" in text
-    assert "--vote [majority|value-aware]" in text
+    assert "--vote [majority|value-aware|result-set-majority|similarity]" in text
     # a default that differs between methods is given per method
     assert "[default: prompting 16, grpo 64, sft 64, finer-sql 64]" in text
 

@@ -88,3 +88,49 @@ def test_cli_compares_spider_dev_with_spider_syn(data_dir, tmp_path, capsys):
 def test_cli_says_what_is_not_a_run(tmp_path, capsys):
     assert main(["compare", str(tmp_path), str(tmp_path)]) == 1
     assert "has no results.json" in capsys.readouterr().err
+
+
+# -- samples edited by hand: refused, not silently miscounted ----------------------------------
+
+
+@pytest.fixture
+def two_runs(tmp_path):
+    """Two gold runs of the sample suite's dev split, written as `harness eval` writes them."""
+    results, samples = evaluate(load_suite("sample"), EvalConfig(limit=6))
+    for name in ("a", "b"):
+        write_run(tmp_path / name, results, samples)
+    return tmp_path / "a", tmp_path / "b"
+
+
+def _edit_samples(run, edit) -> None:
+    path = run / "samples.jsonl"
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    path.write_text("".join(json.dumps(s) + "\n" for s in edit(lines)))
+
+
+@pytest.mark.parametrize("edit,message", [
+    # "false" is a non-empty string: bool() counted it right.
+    (lambda s: [{**s[0], "correct": "false"}, *s[1:]], '"correct" must be true or false'),
+    (lambda s: [{**s[0], "correct": 0}, *s[1:]], '"correct" must be true or false'),
+    (lambda s: [{**s[0], "correct": None}, *s[1:]], '"correct" must be true or false'),
+    (lambda s: [{k: v for k, v in s[0].items() if k != "correct"}, *s[1:]],
+     '"correct" must be true or false'),
+    # Two verdicts for one question: the dict kept the last one.
+    (lambda s: [*s, {**s[0], "correct": not s[0]["correct"]}], "appears twice"),
+])
+def test_compare_refuses_samples_it_would_miscount(two_runs, capsys, edit, message):
+    a, b = two_runs
+    assert main(["compare", str(a), str(b), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["shared"] == 6
+    _edit_samples(b, edit)
+    assert main(["compare", str(a), str(b)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and err.count("\n") == 1 and message in err, err
+
+
+def test_a_reworded_run_with_a_non_integer_original_id_is_refused():
+    from harness.errors import RunFolderError
+
+    reworded = [sample(0, True, original="0"), sample(1, True, original=[1])]
+    with pytest.raises(RunFolderError, match="original_id must be an integer"):
+        paired_report(("spider", "dev"), [sample(0, True)], ("spider-syn", "dev"), reworded)

@@ -1,13 +1,10 @@
 """Downloading Spider-Syn, Spider-DK and Spider-Realistic (file sets) from a loopback server.
 
-The Syn and DK tests serve the project's shared copies of the official files, so the pinned
-digests in ``suites/spider_robust/sources.py`` are checked against real bytes. Spider-Realistic has
-no local copy: its test serves a small file in the official format, made here.
+The tests serve the project's shared copies of the files, so the pinned digests in
+``suites/spider_robust/sources.py`` are checked against real bytes.
 """
 
 from __future__ import annotations
-
-import json
 
 import pytest
 
@@ -78,48 +75,31 @@ def test_sha256_option_is_refused_for_a_file_set(tmp_path):
         download_dataset(dataset("spider-dk"), tmp_path, sha256="0" * 64)
 
 
-def realistic_file() -> bytes:
-    """A few records in spider-realistic.json's format (Spider's dev.json fields)."""
-    records = [
-        {
-            "db_id": "concert_singer",
-            "query": "SELECT count(*) FROM singer",
-            "query_toks": ["SELECT", "count", "(", "*", ")", "FROM", "singer"],
-            "question": "How many singers do we have?",
-            "question_toks": ["How", "many", "singers", "do", "we", "have", "?"],
-            "sql": {"select": [False, [[3, [0, [0, 0, False], None]]]]},
-        },
-        {
-            "db_id": "concert_singer",
-            "query": "SELECT name ,  country ,  age FROM singer ORDER BY age DESC",
-            "query_toks": [],
-            "question": "Show the singers from the oldest to the youngest.",
-            "question_toks": [],
-            "sql": {},
-        },
-    ]
-    # Trailing whitespace (valid JSON), so the file is big enough to cut mid-way.
-    return (json.dumps(records, indent=2) + "\n" + " " * 200_000).encode()
-
-
-def test_spider_realistic_resumes_and_loads(server, tmp_path):  # noqa: F811
-    body = realistic_file()
+def test_spider_realistic_resumes_checks_its_pinned_digest_and_loads(server, tmp_path):  # noqa: F811
+    body = (shared("spider-realistic") / "spider-realistic.json").read_bytes()
     server.add("/mirror/spider-realistic.json", body, "application/json")
-    server.drop_after = [50_000]
+    server.drop_after = [500_000]
     mirror = server.url("/mirror")
 
     with pytest.raises(DataError, match="interrupted"):
         download_dataset(dataset("spider-realistic"), tmp_path, url=mirror, progress=False)
     download_dataset(dataset("spider-realistic"), tmp_path, url=mirror, progress=True)
 
-    assert [r["range"] for r in server.requests] == [None, "bytes=50000-"]
+    assert [r["range"] for r in server.requests] == [None, "bytes=500000-"]
     dest = tmp_path / "spider-realistic"
     assert (dest / "spider-realistic.json").read_bytes() == body
-    assert "spider-realistic.json" in (dest / "DOWNLOAD_SHA256").read_text()
+    assert "6d16e1be16eb4790" in (dest / "DOWNLOAD_SHA256").read_text()
     examples = SpiderRealisticSuite(tmp_path).load_examples("dev")
-    assert [e.question for e in examples][1] == "Show the singers from the oldest to the youngest."
-    assert [e.difficulty for e in examples] == ["easy", "medium"]
-    assert [e.original_id for e in examples] == [None, None]  # no Spider dev.json to align with
+    assert len(examples) == 508
+    assert [e.original_id for e in examples][:3] == [None] * 3  # no Spider dev.json to align with
+
+
+def test_spider_realistic_with_other_bytes_is_refused(server, tmp_path):  # noqa: F811
+    server.add("/mirror/spider-realistic.json", b"[]", "application/json")
+    with pytest.raises(DataError, match="(?i)sha-?256|checksum|digest"):
+        download_dataset(dataset("spider-realistic"), tmp_path, url=server.url("/mirror"),
+                         progress=False)
+    assert not is_complete(dataset("spider-realistic"), tmp_path)
 
 
 def test_spider_realistic_not_downloaded_says_how(tmp_path):

@@ -111,3 +111,28 @@ def test_any_saved_prediction_log_on_resume(tmp_path, lines):
         PredictionLog(path)
     except HarnessError:
         pass
+
+
+def _values(value) -> int:
+    """JSON values inside ``value`` (the document itself not counted), as loads_bounded counts."""
+    if isinstance(value, list):
+        return sum(1 + _values(v) for v in value)
+    if isinstance(value, dict):
+        return sum(1 + _values(v) for v in value.values())
+    return 0
+
+
+@FUZZ
+@given(value=json_values, slack=st.integers(-3, 3))
+def test_bounded_json_is_json_loads_up_to_its_bound(value, slack):
+    """Under the bound, the same result as json.loads (whichever scanner runs); over it,
+    TooManyValues, whether the commas are structure or inside strings."""
+    from harness.evaluation.bounded_json import TooManyValues, loads_bounded
+
+    text = json.dumps(value)
+    bound = max(0, _values(value) + slack)
+    if _values(value) <= bound:
+        assert repr(loads_bounded(text, bound)) == repr(json.loads(text))
+    else:
+        with pytest.raises(TooManyValues):
+            loads_bounded(text, bound)

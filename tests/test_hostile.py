@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -18,6 +19,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from harness.evaluation.config import EvalConfig
 from harness.evaluation.execution import PROCESS_MEMORY_BOUND
@@ -185,6 +188,67 @@ def test_a_wal_database_gets_no_files_beside_it_and_stray_ones_change_nothing(sp
     assert set(_gold_reasons(spider_copy)) == {"match"}
     code, out = _cli("suites", "check", "spider", "--data-dir", str(spider_copy))
     assert code == 0 and "stray files beside concert_singer" in out
+
+
+# A writer that commits in WAL mode and dies before checkpointing: its changes live only in -wal.
+_CRASHED_WRITER = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+conn.execute("PRAGMA journal_mode = WAL")
+conn.execute("PRAGMA wal_autocheckpoint = 0")
+conn.execute(sys.argv[2])
+conn.commit()
+if sys.argv[3] == "checkpointed":
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # the file has the changes; -wal stays
+os._exit(0)  # no close, so no checkpoint and the -wal is left behind
+"""
+
+
+def _crash_writing(db: Path, sql: str, state: str = "hot") -> None:
+    subprocess.run([sys.executable, "-c", _CRASHED_WRITER, str(db), sql, state], check=True)
+    assert (db.parent / f"{db.name}-wal").stat().st_size > 0
+
+
+def test_a_hot_wal_makes_the_database_unscorable_and_is_named(spider_copy):
+    """Committed changes left in a -wal were ignored by immutable reading (the gold scored on
+    stale rows) while `suites check` called the file harmless. Now the database is unsettled:
+    unscorable, named with the fix, and still nothing is written beside it."""
+    folder = spider_copy / "spider" / "database" / "concert_singer"
+    db = folder / "concert_singer.sqlite"
+    _crash_writing(db, "UPDATE singer SET Name = 'changed'")
+    before = _folder_state(folder)
+
+    (report, *_) = check_suite(load_suite("spider", spider_copy))
+    problem = report.database_problems["concert_singer"]
+    assert problem.startswith("database concert_singer unsettled (concert_singer.sqlite-wal "
+                              "holds 1 committed transaction(s) changing ")
+    assert "wal_checkpoint(TRUNCATE)" in problem and problem.endswith(f": {db})")
+    reasons = set(_gold_reasons(spider_copy))
+    assert reasons == {"unscorable:database concert_singer unsettled", "match"}  # pets_1 scores
+    code, out = _cli("suites", "check", "spider", "--data-dir", str(spider_copy))
+    assert "database concert_singer unsettled" in out and "see above" in out
+    assert "they do not change verdicts" not in out
+    assert _folder_state(folder) == before
+
+    owner = sqlite3.connect(db)  # its owner applies it: the last close checkpoints, -wal goes
+    owner.execute("SELECT count(*) FROM singer").fetchone()
+    owner.close()
+    assert not (db.parent / "concert_singer.sqlite-wal").exists()
+    assert report_problems(spider_copy) == {}
+    with sqlite3.connect(f"file:{db}?mode=ro&immutable=1", uri=True) as conn:
+        assert conn.execute("SELECT DISTINCT Name FROM singer").fetchall() == [("changed",)]
+
+
+def test_a_wal_already_applied_to_the_file_changes_nothing(spider_copy):
+    db = spider_copy / "spider" / "database" / "concert_singer" / "concert_singer.sqlite"
+    _crash_writing(db, "UPDATE singer SET Name = 'changed'", state="checkpointed")
+    assert report_problems(spider_copy) == {}
+    assert set(_gold_reasons(spider_copy)) == {"match"}
+
+
+def report_problems(root: Path) -> dict[str, str]:
+    (report, *_) = check_suite(load_suite("spider", root))
+    return report.database_problems
 
 
 def _break(root: Path) -> None:
@@ -446,3 +510,166 @@ def test_the_gold_cache_stores_no_timeout(tmp_path):
     cache.put_many([(keys[0], Execution(None, "timeout", timed_out=True)),
                     (keys[1], Execution(None, "interrupted"))], settings)
     assert cache.get_many(keys, ExecutionSettings()) == {}  # a later run executes them again
+
+
+# -- a predictions file past the candidates cap is refused while it is read -------------------
+
+
+def _many_lines(path: Path, qid: int, size: int) -> None:
+    line = json.dumps({"question_id": qid, "sql": "SELECT 1"}).encode() + b"\n"
+    path.write_bytes(line * (size // len(line)))
+
+
+def _one_long_list(path: Path, qid: int, size: int) -> None:
+    with open(path, "wb") as f:
+        f.write(b'{"question_id": %d, "candidates": [' % qid)
+        f.write(b",".join([b'"ab"'] * (size // 5)) + b"]}\n")
+
+
+@pytest.mark.parametrize("shape,size,bound_mib,message", [
+    # Both used to be refused only after parsing: 373 MiB and 2.1 GiB at 30 MB; a MemoryError
+    # traceback at 120 MB. Now the refusal comes at line 1,025 or at value 4,097 of the line.
+    (_many_lines, 30_000_000, 64, "1025: question .* has over 1,024 candidates"),
+    (_one_long_list, 30_000_000, 160, ":1: more than 4,096 JSON values"),
+    (_one_long_list, 120_000_000, 400, ":1: more than 4,096 JSON values"),
+])
+def test_a_file_past_the_candidates_cap_is_refused_in_bounded_memory(
+    tmp_path, shape, size, bound_mib, message
+):
+    examples = load_suite("sample").load_examples("dev")
+    predictions = tmp_path / "big.jsonl"
+    shape(predictions, examples[0].question_id, size)
+    cmd = [sys.executable, "-m", "harness", "eval", "--predictions", str(predictions),
+           "--out", str(tmp_path / "out")]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", _MEASURE, "0", *cmd], capture_output=True,
+                          text=True, env=env, cwd=REPO, timeout=300)
+    peak_kib, code = done.stdout.strip().splitlines()[-1].split()
+    assert code == "1"
+    assert done.stderr.startswith("Error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert re.search(message, done.stderr), done.stderr
+    assert int(peak_kib) < bound_mib * 1024, f"{int(peak_kib) // 1024} MiB for {size:,} bytes"
+
+
+# -- a question file cannot point a db_id out of the data folder -------------------------------
+
+
+def _secret_database(root: Path) -> None:
+    """A SQLite file outside the suite's folders, where `../../secret/secret` leads from
+    <root>/spider/database/ or <root>/bird/dev_databases/ (as <db_id>/<db_id>.sqlite)."""
+    for folder in ("secret/secret", "spider/database", "bird/dev_databases"):
+        (root / folder).mkdir(parents=True)
+    with sqlite3.connect(root / "secret" / "secret.sqlite") as db:
+        db.execute("CREATE TABLE t (x TEXT)")
+        db.execute("INSERT INTO t VALUES ('private')")
+
+
+_ESCAPE = "../../secret/secret"
+
+
+@pytest.mark.parametrize("suite,question_file,record", [
+    ("spider-realistic", "spider-realistic/spider-realistic.json",
+     {"db_id": _ESCAPE, "question": "q", "query": "SELECT x FROM t"}),
+    ("spider-syn", "spider-syn/dev.json",
+     {"db_id": _ESCAPE, "SpiderSynQuestion": "q", "query": "SELECT x FROM t"}),
+    ("spider", "spider/dev.json", {"db_id": _ESCAPE, "question": "q", "query": "SELECT x FROM t"}),
+    ("bird", "bird/dev.json", {"db_id": _ESCAPE, "question": "q", "SQL": "SELECT x FROM t"}),
+    ("spider", "spider/dev.json", {"db_id": "/tmp/x", "question": "q", "query": "SELECT 1"}),
+    ("spider", "spider/dev.json", {"db_id": ["a"], "question": "q", "query": "SELECT 1"}),
+])
+def test_a_db_id_that_is_not_a_plain_name_is_refused(tmp_path, capsys, suite, question_file,
+                                                     record):
+    """A robustness question file with db_id `../../secret/secret` opened (and scored the gold
+    on) a SQLite file outside the data folder."""
+    from harness.cli.app import main
+
+    _secret_database(tmp_path)
+    (tmp_path / question_file).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / question_file).write_text(json.dumps([record]))
+    code = main(["eval", "--gold", "--suite", suite, "--data-dir", str(tmp_path),
+                 "--out", str(tmp_path / "out"), "--no-gold-cache"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("Error: ") and err.count("\n") == 1, err
+    assert "is not a plain database name" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("suite", ["sample", "spider", "bird", "spider-dk"])
+def test_a_suite_opens_no_database_by_a_path(tmp_path, suite):
+    from harness.errors import DataError
+
+    with pytest.raises(DataError, match="not a plain database name"):
+        load_suite(suite, tmp_path).database(_ESCAPE)
+
+
+# -- a run cannot report negative or non-finite timings ----------------------------------------
+
+
+@pytest.mark.parametrize("field,value", [
+    (("latency", "s_per_sample"), -0.5),  # was stored and shown as the fastest row
+    (("latency", "s_per_sample"), "fast"),
+    (("latency", "tokens_per_s"), -3),
+    (("timing", "wall_s"), -1.0),
+    (("timing", "generate_s"), float("nan")),
+])
+def test_a_negative_self_reported_timing_is_refused(tmp_path, capsys, field, value):
+    from harness.cli.app import main
+    from harness.evaluation.records import write_run
+
+    results, samples = evaluate(load_suite("sample"), EvalConfig(limit=3))
+    results.latency = {"samples": 3, "s_per_sample": 0.25, "tokens_per_s": 40.0}
+    write_run(tmp_path / "run", results, samples)
+    path = tmp_path / "run" / "results.json"
+    data = json.loads(path.read_text())
+    data[field[0]][field[1]] = value
+    path.write_text(json.dumps(data))
+    db = tmp_path / "board.sqlite"
+    assert main(["submit", str(tmp_path / "run"), "--name", "Fast", "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and err.count("\n") == 1, err
+    assert f"{field[0]}.{field[1]} is " in err and "not a number ≥ 0" in err
+    if db.exists():  # nothing was stored
+        assert main(["submissions", "list", "--db", str(db), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out) == []
+
+
+# -- the remaining tracebacks are one Error line -----------------------------------------------
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["submissions", "hide", "99999999999999999999"], "There is no submission #9999"),
+    (["submissions", "delete", "9223372036854775808", "--yes"], "There is no submission #"),
+    (["submissions", "approve", "0"], "There is no submission #0"),
+    (["eval", "--gold", "--limit", "1", "--out", "/proc/x"], "Cannot create --out /proc/x"),
+    (["eval", "--gold", "--limit", "1", "--out", "/tmp/" + "x" * 300], "File name too long"),
+    (["serve", "--port", "70000"], "--port must be between 1 and 65535"),
+])
+def test_the_remaining_tracebacks_are_one_error_line(tmp_path, capsys, args, fragment):
+    from harness.cli.app import main
+
+    if args[0] == "submissions":
+        args = [*args, "--db", str(tmp_path / "board.sqlite")]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and err.count("\n") == 1 and fragment in err, err
+
+
+_NAMES = st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)),
+                 min_size=1, max_size=300).filter(lambda name: name not in (".", ".."))
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(number=st.integers(), name=_NAMES)
+def test_odd_cli_arguments_end_in_an_exit_code_not_a_traceback(tmp_path, capsys, number, name):
+    """Any id, any folder name: an answer or one Error line (a usage error for a negative id,
+    which click reads as an option), never an exception out of main()."""
+    from harness.cli.app import main
+
+    db = str(tmp_path / "board.sqlite")
+    for args in (["submissions", "hide", str(number), "--db", db],
+                 ["compare", str(tmp_path / name), str(tmp_path / name)],
+                 ["seeds", "show", str(tmp_path / name)]):
+        assert main(args) in (1, 2)
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "Error: " in err, err

@@ -3,6 +3,11 @@
 Opens every page at laptop (1440×900) and phone (390×844) size and checks that nothing raises
 and nothing is wider than the screen; checks that Sample and Compare show every stored result's
 EX; compares a greedy with a voting run; uploads a copy of the gold SQL and finds it flagged.
+The hostile uploads of the last probe, in the browser at both sizes: a gold copy, a wrapped gold
+copy, a ``; -- x`` gold copy (each stored, flagged, not ranked, with its reason in the table)
+and a majority-of-8 run declared greedy (refused, with the reason); ranks 1..n within each class
+under a rank column named for the class; Back after "Open in Sample" returns to the same
+comparison; a hide is gone on the next load.
 Skips when Chromium or Playwright is absent, unless HARNESS_REQUIRE_ALL=1, which turns the skip
 into a failure.
 """
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -25,6 +31,7 @@ from lb_helpers import (
     make_run,
     rewrite_json,
     runs_fixture,  # noqa: F401  (a fixture)
+    voting_run,
 )
 
 from leaderboard.seed import seed_reported, seed_runs
@@ -77,13 +84,16 @@ def server(runs, lb_cache, tmp_path_factory):
     store = open_store(db)
     seed_reported(store)
     seed_runs(store, [runs["gold"]], workers=1)
-    ids = {}
+    ids, sids = {}, {}
+    runs = {**runs, "d": make_run(tmp_path / "d", wrong_every=5)}
     for key, name, size, decoding in (("a", "Qwen 0.5B prompting", "0.5B", "greedy"),
                                       ("b", "Qwen 1.5B SFT maj@8", "1.5B", "maj@8"),
-                                      ("c", "Qwen 3B GRPO", "3B", "greedy")):
+                                      ("c", "Qwen 3B GRPO", "3B", "greedy"),
+                                      ("d", "Qwen 7B SFT", "7B", "greedy")):
         outcome = submit_runs(store, [runs[key]], SubmissionMeta(name, size, decoding=decoding),
                               workers=1)
         ids[key] = store.submission(outcome.submission_id)["results"][0]["id"]
+        sids[key] = outcome.submission_id
     inflated = make_run(tmp_path / "inflated", wrong_every=6, latency=0.3)
     rewrite_json(inflated / "results.json", lambda r: r["metrics"].update(ex=0.99))
     submit_runs(store, [inflated], SubmissionMeta("Inflated claims", "7B"), workers=1)
@@ -105,7 +115,8 @@ def server(runs, lb_cache, tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)
-        yield {"url": url, "ids": ids, "expected": expected}
+        yield {"url": url, "ids": ids, "sids": sids, "expected": expected, "db": str(db),
+               "root": tmp_path}
     finally:
         process.terminate()  # the command exec'd Streamlit: this PID is the server itself
         try:
@@ -224,6 +235,7 @@ def test_a_gold_copy_upload_is_flagged_in_chromium(browser, server, tmp_path):
         page.get_by_role("option", name="sample", exact=True).click()
         settle(page)
         page.get_by_label("Name (required)").fill("Definitely a model")
+        choose(page, "Decoding", "greedy: one greedy decode (temperature 0)")  # a file must say
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(upload))
         page.wait_for_timeout(1000)
         page.get_by_role("button", name="Verify and submit").click()
@@ -241,8 +253,189 @@ def test_a_gold_copy_upload_is_flagged_in_chromium(browser, server, tmp_path):
         expect(page.locator("td", has_text="Definitely a model").first).to_be_attached(
             timeout=30_000)
         expect(page.get_by_role("link", name="Leaderboard")).to_be_visible()  # the app's nav
-        expect(page.get_by_text("100.0% of the predictions are the gold SQL itself",
+        expect(page.get_by_text("sample/dev: 100.0% of the predictions are the gold SQL itself",
                                 exact=False)).to_be_visible()  # the row's details, opened
+        expect(page.locator("td", has_text="flagged: 100.0% of the predictions").first
+               ).to_be_attached()  # and the reason it is not ranked, in its row
         check_page(page)
+    finally:
+        page.close()
+
+
+# -- the hostile uploads of the last probe -----------------------------------------------------
+
+
+def gold_copy_file(folder: Path, name: str, change, skip: int) -> Path:
+    """The gold SQL of sample/dev, disguised by ``change``, on 3 of every 4 questions (the
+    fourth answered ``SELECT 1``, so each copy is a submission of its own)."""
+    from harness.suite import load_suite
+
+    examples = load_suite("sample").load_examples("dev")
+    path = folder / f"{name}.jsonl"
+    path.write_text("".join(
+        json.dumps({"question_id": e.question_id,
+                    "sql": "SELECT 1" if i % 4 == skip else change(e.gold_sql.strip()
+                                                                   .rstrip(";"))}) + "\n"
+        for i, e in enumerate(examples)))
+    return path
+
+
+COPY_FLAG = re.compile(r"\d+\.\d% of the predictions are the gold SQL itself")
+COPY_REASON = re.compile(r"flagged: \d+\.\d% of the predictions")
+HOSTILE_UPLOADS = {  # viewport -> (name, kind, builder)
+    "laptop": [
+        ("Pasted gold", "file", lambda d: gold_copy_file(d, "gold", lambda g: g, 0)),
+        ("Wrapped gold", "file", lambda d: gold_copy_file(
+            d, "wrapped", lambda g: f"SELECT * FROM ({g}) AS t", 1)),
+    ],
+    "phone": [
+        ("Commented gold", "file", lambda d: gold_copy_file(d, "commented",
+                                                            lambda g: f"{g}; -- x", 2)),
+        ("Majority of 8 called greedy", "run", None),
+    ],
+}
+
+
+def open_board(page, url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url, wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Text-to-SQL leaderboard")).to_be_visible(
+        timeout=60_000)
+    settle(page)
+    check_page(page)
+
+
+def choose(page, label: str, option: str) -> None:
+    """Open the selectbox labelled ``label`` (its input, not its label's help icon) and pick."""
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text=label)
+    box.scroll_into_view_if_needed()  # at 390 px a list opened at the screen's edge is empty
+    page.wait_for_timeout(500)
+    box.get_by_role("combobox").click()
+    page.get_by_role("option", name=option).click()
+    settle(page)
+
+
+def upload(page, base: str, name: str, kind: str, files: list[Path]) -> None:
+    """Fill the Submit page as a person would: what, suite, name, decoding greedy, the files."""
+    page.goto(f"{base}/submit", wait_until="domcontentloaded")
+    page.get_by_text("What are you uploading?").wait_for(timeout=60_000)
+    settle(page)
+    if kind == "run":
+        page.get_by_text("Run folder (results.json + samples.jsonl)").click()
+        settle(page)
+    else:
+        choose(page, "Suite", "sample")
+    page.get_by_label("Name (required)").fill(name)
+    choose(page, "Decoding", "greedy: one greedy decode (temperature 0)")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        [str(f) for f in files])
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="Verify and submit").click()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_hostile_uploads_are_never_ranked_in_chromium(browser, server, viewport, tmp_path):
+    from playwright.sync_api import expect
+
+    base = server["url"]
+    page = browser.new_page(viewport=VIEWPORTS[viewport])
+    try:
+        for name, kind, build in HOSTILE_UPLOADS[viewport]:
+            if kind == "run":
+                run = voting_run(tmp_path / "maj8")
+                upload(page, base, name, kind, [run / "results.json", run / "samples.jsonl"])
+                expect(page.get_by_text("Not stored.")).to_be_visible(timeout=180_000)
+                expect(page.get_by_text("holds 8 candidates per question", exact=False)
+                       ).to_be_visible()
+            else:
+                upload(page, base, name, kind, [build(tmp_path)])
+                expect(page.get_by_text("Stored as submission")).to_be_visible(timeout=180_000)
+                expect(page.get_by_text("Flagged, so not ranked")).to_be_visible()
+                expect(page.get_by_text(COPY_FLAG).first).to_be_visible()
+            check_page(page)
+            page.screenshot(path=str(tmp_path / f"upload-{name}-{viewport}.png"), full_page=True)
+        open_board(page, f"{base}/?view=sample/dev")
+        page.screenshot(path=str(tmp_path / f"board-{viewport}.png"), full_page=True)
+        # A rank column per class, named for it, first in the table.
+        for header in ("Rank: single greedy decode", "Rank: several samples: many (8–32)"):
+            expect(page.get_by_text(header, exact=True).first).to_be_attached()
+        # The copies (searched for: the grid draws only the cells on screen, and a phone shows
+        # few): each there, unranked, its reason in its row; the refused run is not there.
+        open_board(page, f"{base}/?view=sample/dev&search=gold")
+        page.screenshot(path=str(tmp_path / f"board-copies-{viewport}.png"), full_page=True)
+        for name, kind, _ in HOSTILE_UPLOADS[viewport]:
+            cell = page.locator("td", has_text=name)
+            if kind == "run":
+                expect(cell).to_have_count(0)  # refused: not on the board at all
+            else:
+                expect(cell.first).to_be_attached(timeout=30_000)
+        expect(page.get_by_text("Rank: single greedy decode", exact=True)).to_have_count(0)
+        expect(page.locator("td", has_text=COPY_REASON).first).to_be_attached()
+    finally:
+        page.close()
+
+
+def test_ranks_count_one_to_n_within_each_class(server):
+    """What the browser's table holds, from the same store: ranks 1..n per class, the copies
+    and the flagged claim unranked with a reason (checked on the store the server reads)."""
+    from leaderboard import queries as data
+
+    store = open_store(server["db"])
+    try:
+        frame = data.benchmark_frame(store.submissions(("public",)), "sample/dev")
+    finally:
+        store.close()
+    view = data.board_view(frame, data.ViewFilter())
+    ranked = view[view[data.RANK].notna()]
+    for cls in set(ranked["Decoding class"]):
+        block = ranked[ranked["Decoding class"] == cls]
+        assert list(block[data.rank_column(cls)]) == list(range(1, len(block) + 1))
+    unranked = view[view[data.RANK].isna() & view["verified"]]
+    assert unranked[data.NOT_RANKED].notna().all()
+
+
+def test_back_after_open_in_sample_returns_to_the_comparison(browser, server):
+    from playwright.sync_api import expect
+
+    a, b = server["ids"]["c"], server["ids"]["a"]
+    page = browser.new_page(viewport=VIEWPORTS["laptop"])
+    try:
+        page.goto(f"{server['url']}/compare?on=sample/dev&a={a}&b={b}",
+                  wait_until="domcontentloaded")
+        expect(page.get_by_text("McNemar exact p")).to_be_visible(timeout=60_000)
+        settle(page)
+        page.get_by_role("button", name="Open in Sample").click()
+        expect(page.get_by_role("heading", name="Sample")).to_be_visible(timeout=60_000)
+        settle(page)
+        assert "/sample" in page.url
+        page.go_back()
+        expect(page.get_by_text("McNemar exact p")).to_be_visible(timeout=60_000)
+        settle(page)
+        assert f"a={a}" in page.url and f"b={b}" in page.url
+        expected = server["expected"]
+        assert metric(page, "A: EX %") == expected[a] and metric(page, "B: EX %") == expected[b]
+        check_page(page)
+    finally:
+        page.close()
+
+
+def test_a_hide_is_gone_on_the_next_load(browser, server):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport=VIEWPORTS["laptop"])  # the names' column on screen
+    try:
+        page.goto(f"{server['url']}/?view=sample/dev", wait_until="domcontentloaded")
+        settle(page)
+        expect(page.locator("td", has_text="Qwen 7B SFT").first).to_be_attached(timeout=60_000)
+        code = subprocess.run(
+            [sys.executable, "-m", "harness", "submissions", "hide", str(server["sids"]["d"]),
+             "--db", server["db"]], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True, text=True, timeout=120)
+        assert code.returncode == 0, code.stderr
+        page.reload(wait_until="domcontentloaded")
+        settle(page)
+        expect(page.locator("td", has_text="Qwen 3B GRPO").first).to_be_attached(timeout=60_000)
+        expect(page.locator("td", has_text="Qwen 7B SFT")).to_have_count(0)
     finally:
         page.close()

@@ -29,11 +29,14 @@ def store(tmp_path, lb_cache):
 
 def limited_run(out, suite, limit, wrong=(), data_dir=None):
     """A real run folder of the first ``limit`` questions; ``wrong`` question_ids answered
-    with SQL that returns the wrong rows."""
+    with SQL that returns the wrong rows, the others with the gold's rows in other SQL (the
+    gold itself would be flagged as a copy)."""
     examples = suite.load_examples("dev")[:limit]
-    predictions = {e.question_id: Prediction(e.question_id, "SELECT 'wrong'" if
-                                             e.question_id in wrong else e.gold_sql)
-                   for e in examples}
+    def sql(e) -> str:
+        return ("SELECT 'wrong'" if e.question_id in wrong
+                else f"SELECT * FROM ({e.gold_sql.strip().rstrip(';')}) WHERE 1")
+
+    predictions = {e.question_id: Prediction(e.question_id, sql(e)) for e in examples}
     results, samples = evaluate(suite, EvalConfig(limit=limit, workers=1),
                                 predictions=predictions, source="test")
     write_run(out, results, samples)
@@ -42,11 +45,12 @@ def limited_run(out, suite, limit, wrong=(), data_dir=None):
 
 def test_a_limited_run_is_stored_as_a_subset_and_never_ranked(store, tmp_path):
     sample = load_suite("sample")
-    full = limited_run(tmp_path / "full", sample, 57, wrong={0})
+    ids = [e.question_id for e in sample.load_examples("dev")]
+    full = limited_run(tmp_path / "full", sample, 57, wrong=set(ids[:5]))
     part = limited_run(tmp_path / "part", sample, 20)
 
     outcome = submit_runs(store, [part], SubmissionMeta("Subset model"), workers=1)
-    submit_runs(store, [full], SubmissionMeta("Whole model"), workers=1)
+    submit_runs(store, [full], SubmissionMeta("Whole model", decoding="greedy"), workers=1)
 
     stored = store.submission(outcome.submission_id)["results"][0]
     assert stored["question_limit"] == 20 and stored["n_total"] == 20

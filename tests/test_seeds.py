@@ -149,3 +149,75 @@ def test_submit_of_a_seed_folder_is_one_board_row_with_per_seed_rows(tmp_path, m
     # The same seeds again: refused, nothing stored.
     assert main(["submit", str(out), "--name", "Again", "--db", db]) == 1
     assert "already on the leaderboard" in capsys.readouterr().err
+
+
+# -- a hand-edited or foreign aggregate.json is one Error line -----------------------------------
+
+
+def _aggregate(**changes) -> dict:
+    runs = [{"seed": s, "dir": f"seed-{s}", "ex": ex, "scored": 4, "correct": int(4 * ex)}
+            for s, ex in ((0, 0.5), (1, 0.75))]
+    good = {"kind": "seeds", "method": "seeded", "suite": "sample", "split": "dev",
+            "rule": "bird", "seeds": [0, 1], "runs": runs, "ex_mean": 0.625, "ex_std": 0.18,
+            "ex_min": 0.5, "ex_max": 0.75, "question_correct_share": {"0": 1.0, "1": 0.5}}
+    return {**good, **changes}
+
+
+def _run(**changes) -> dict:
+    return {**_aggregate()["runs"][0], **changes}
+
+
+MALFORMED = [
+    ("{", "not valid JSON"),
+    ("[]", "must hold a JSON object"),
+    ('{"runs": [{"seed": ' + "9" * 5000 + "}]}", "not valid JSON"),  # over int's digit limit
+    (b"\xff\xfe", "not UTF-8"),
+    (_aggregate(runs=None), "runs must be a non-empty list"),
+    (_aggregate(runs=[]), "runs must be a non-empty list"),
+    (_aggregate(runs=5), "runs must be a non-empty list"),
+    (_aggregate(runs=[1, 2]), "each run must be an object"),
+    (_aggregate(runs=[_run(ex="0.5")]), "ex must be a number from 0 to 1"),
+    (_aggregate(runs=[_run(ex=float("nan"))]), "ex must be a number from 0 to 1"),
+    (_aggregate(runs=[_run(seed="0")]), "seed must be an integer"),
+    (_aggregate(runs=[_run(dir="../elsewhere")]), 'dir must be "seed-0"'),
+    (_aggregate(runs=[_run(correct=9)]), "correct ≤ scored"),
+    (_aggregate(runs=[_run(), _run()], seeds=[0, 0]), "distinct seeds"),
+    (_aggregate(seeds=[5]), "seeds must be the runs' distinct seeds"),
+    (_aggregate(ex_mean="high"), "ex_mean must be a number"),
+    (_aggregate(ex_std=None), "ex_std must be a number"),
+    (_aggregate(ex_max=2.0), "ex_max must be a number from 0 to 1"),
+    (_aggregate(question_correct_share=[1, 0]), "question_correct_share must be an object"),
+    (_aggregate(question_correct_share={"0": "all"}), "question_correct_share must map"),
+    (_aggregate(question_correct_share={"x": 1.0}), "question_correct_share must map"),
+    (_aggregate(suite=None), "suite must be a non-empty string"),
+    (_aggregate(kind="run"), "kind is"),
+]
+
+
+def _write_aggregate(folder, content) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, dict):
+        content = json.dumps(content)
+    data = content if isinstance(content, bytes) else content.encode()
+    (folder / "aggregate.json").write_bytes(data)
+
+
+def test_a_well_formed_aggregate_is_read(tmp_path, capsys):
+    _write_aggregate(tmp_path / "a", _aggregate())
+    assert read_aggregate(tmp_path / "a") == _aggregate()
+    assert main(["seeds", "show", str(tmp_path / "a")]) == 0
+    assert main(["seeds", "compare", str(tmp_path / "a"), str(tmp_path / "a")]) == 0
+    assert "A − B = +0.00 points" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content,message", MALFORMED)
+def test_a_malformed_aggregate_is_one_error_line(tmp_path, capsys, content, message):
+    """seeds show and compare crashed with a traceback on 7 of 9 malformed shapes."""
+    _write_aggregate(tmp_path / "bad", content)
+    _write_aggregate(tmp_path / "good", _aggregate())
+    for args in (["show", str(tmp_path / "bad")],
+                 ["compare", str(tmp_path / "good"), str(tmp_path / "bad")]):
+        assert main(["seeds", *args]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("Error: ") and err.count("\n") == 1, err
+        assert message in err, err

@@ -58,6 +58,7 @@ def run_copy(tmp_path, runs):
 
 
 META = SubmissionMeta("Test model", model_size="0.5B")
+PRED_META = SubmissionMeta("Test model", model_size="0.5B", decoding="greedy")  # a file must say
 EMPTY = {"submissions": 0, "results": 0, "sample_verdicts": 0, "provenance": 0}
 
 
@@ -166,7 +167,8 @@ def test_a_claim_under_another_rule_is_checked_under_that_rule(store, run_copy, 
 
     suite = load_suite("sample")
     records = [json.loads(line) for line in (run_copy / "samples.jsonl").open()]
-    preds = {r["question_id"]: Prediction(r["question_id"], r["pred_sql"] + " -- spider")
+    preds = {r["question_id"]: Prediction(r["question_id"],  # other SQL, the same rows
+                                          f"SELECT * FROM ({r['pred_sql']}) AS again WHERE 1")
              for r in records}
     results, samples = evaluate(suite, EvalConfig(split="dev", rule="spider", workers=1),
                                 predictions=preds, source="test")
@@ -221,14 +223,17 @@ def test_a_predictions_file_alone(store, tmp_path, lb_cache, fmt):
         }))
     else:
         path = predictions_file(tmp_path, "p.sql", "".join(e.gold_sql + "\n" for e in examples))
-    outcome = submit_predictions(store, path, "sample", "dev", META, workers=1)
+    outcome = submit_predictions(store, path, "sample", "dev", PRED_META, workers=1)
     (summary,) = outcome.summary()
     assert summary["correct"] == (40 if fmt == "jsonl" else 57) and summary["total"] == 57
     # The file is the split's own gold SQL: stored with its score, and flagged as a copy.
     share = 40 / 57 if fmt == "jsonl" else 1.0
     assert summary["claimed_ex"] is None and summary["gold_copy_share"] == round(share, 6)
-    (flag,) = outcome.flags
+    flag, *more = outcome.flags
     assert f"{100 * share:.1f}% of the predictions are the gold SQL itself" in flag
+    # A whole copy also scores what the gold itself scores: a second signal.
+    assert [("within 0.5 points of the gold SQL's own" in f) for f in more] == (
+        [] if fmt == "jsonl" else [True])
 
 
 def test_a_run_of_two_suites_is_one_submission(store, runs, tmp_path):
@@ -259,7 +264,7 @@ def test_a_duplicate_submission(store, runs, tmp_path):
         {"question_id": r["question_id"], "sql": r["pred_sql"]} for r in records
     ])
     refused(store, SubmissionError, "already on the leaderboard",
-            lambda: submit_predictions(store, path, "sample", "dev", META, workers=1))
+            lambda: submit_predictions(store, path, "sample", "dev", PRED_META, workers=1))
 
 
 RUN_DAMAGE = {
@@ -370,7 +375,7 @@ def test_a_bad_predictions_file_is_refused(store, tmp_path, lb_cache, case):
         json.dumps(content) if isinstance(content, dict)
         else "".join(json.dumps(x) + "\n" for x in content)))
     refused(store, error, message,
-            lambda: submit_predictions(store, path, "sample", "dev", META, workers=1))
+            lambda: submit_predictions(store, path, "sample", "dev", PRED_META, workers=1))
 
 
 def test_an_oversized_predictions_file_is_refused(store, tmp_path, lb_cache):
@@ -378,13 +383,13 @@ def test_an_oversized_predictions_file_is_refused(store, tmp_path, lb_cache):
     path.write_bytes(b"")
     _sparse(path, MAX_SUBMISSION_BYTES + 1)
     refused(store, PredictionsError, "over the 64 MiB limit",
-            lambda: submit_predictions(store, path, "sample", "dev", META))
+            lambda: submit_predictions(store, path, "sample", "dev", PRED_META))
 
 
 def test_a_wrong_split_name_is_refused(store, tmp_path, lb_cache):
     path = predictions_file(tmp_path, "p.jsonl", [{"question_id": 130, "sql": "SELECT 1"}])
     refused(store, HarnessError, "has no split 'test'",
-            lambda: submit_predictions(store, path, "sample", "test", META))
+            lambda: submit_predictions(store, path, "sample", "test", PRED_META))
 
 
 def test_a_suite_without_its_databases_is_refused(store, tmp_path, lb_cache):
@@ -398,7 +403,7 @@ def test_a_suite_without_its_databases_is_refused(store, tmp_path, lb_cache):
     (data / "bird" / "dev_tables.json").write_text("[]")
     path = predictions_file(tmp_path, "p.jsonl", [{"question_id": 0, "sql": "SELECT 1"}])
     refused(store, SubmissionError, "database california_schools missing",
-            lambda: submit_predictions(store, path, "bird", "dev", META, data_dir=data))
+            lambda: submit_predictions(store, path, "bird", "dev", PRED_META, data_dir=data))
 
 
 @pytest.mark.parametrize(
@@ -457,7 +462,8 @@ def test_cli_submit_json_and_predictions(harness_main, tmp_path, lb_cache, capsy
     assert harness_main(["submit", str(path), "--name", "x", "--db", str(db)]) == 1
     assert "say which suite it answers with --suite" in capsys.readouterr().err
     code = harness_main(["submit", str(path), "--suite", "sample", "--split", "dev", "--name",
-                         "Gold file", "--db", str(db), "--json", "--workers", "1"])
+                         "Gold file", "--db", str(db), "--json", "--workers", "1",
+                         "--decoding", "greedy"])
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["results"][0]["ex"] == 1.0
     assert report["flagged"] and "gold SQL itself" in report["flags"][0]

@@ -48,13 +48,30 @@ def test_generation_batch_must_divide_by_num_generations():
 
 
 def test_grpo_can_warm_start_like_finer_sql():
-    """Binary GRPO takes the same warm-start stage, so both GRPO variants can start alike."""
+    """Binary GRPO takes the same warm-start stage, so both GRPO variants can start alike: the
+    stage's settings agree; only the number of steps is each CPU recipe's own (FINER-SQL's is
+    cut to keep `make demo` within minutes)."""
     grpo = METHODS.get("grpo").config_class
+    finer = METHODS.get("finer-sql").config_class()
     assert grpo().warm_start == "sql"
-    assert grpo(warm_start="sql").warm_start_steps == METHODS.get("finer-sql").config_class(
-    ).warm_start_steps
+    stage = ("warm_start_learning_rate", "warm_start_batch_size", "warm_start_max_length")
+    assert [getattr(grpo(), f) for f in stage] == [getattr(finer, f) for f in stage]
     with pytest.raises(ConfigError, match="warm_start 'teacher' is unknown"):
         grpo(warm_start="teacher")
+
+
+@pytest.mark.parametrize("method", ["sft", "grpo", "finer-sql"])
+def test_cpu_presets_spell_out_the_defaults(method):
+    """`configs/<method>-smollm2-cpu.yaml` is the method's defaults written out (what `make demo`
+    and `harness run --method <method>` use): every value it sets equals the default, except
+    the two it pins to what `auto` picks on a CPU."""
+    path = CONFIGS / f"{method}-smollm2-cpu.yaml"
+    _, preset = load_preset(path)
+    defaults = METHODS.get(method).config_class()
+    pinned = {"method", "reward_workers", "memory_embedding_model"}
+    for name in yaml.safe_load(path.read_text()):
+        if name not in pinned:
+            assert getattr(preset, name) == getattr(defaults, name), name
 
 
 def test_finer_sql_settings_are_checked():

@@ -1,8 +1,9 @@
 """The ``harness`` command group and its entry point; one module per command group beside it.
 
 Every command imports what it needs inside its body, so ``harness --help`` and ``harness eval``
-never import torch. User mistakes (``HarnessError``) end in one ``Error: …`` line and exit code 1;
-``--debug`` shows the traceback instead.
+never import torch. User mistakes (``HarnessError``), and paths the system refuses (``OSError``:
+a folder that cannot be created, a name too long, no space left), end in one ``Error: …`` line
+and exit code 1; ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ COMMANDS = {
     "compare": "harness.cli.compare:compare_command",
     "seeds": "harness.cli.seeds:seeds",
     "submissions": "leaderboard.cli:submissions_group",
+    "recipes": "harness.cli.recipes:recipes",
+    "reproduce": "harness.cli.reproduce:reproduce_command",
+    "prompts": "harness.cli.prompts:prompts_command",
 }
 
 
@@ -74,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         click.echo(f"Error: {exc}", err=True)
+        return 1
+    except OSError as exc:  # a path the user gave that the system refuses (EACCES, ENOSPC …)
+        if debug:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
         return 1
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)

@@ -26,10 +26,14 @@ def _model(record: RunRecord) -> str:
 @click.argument("run_a", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("run_b", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def compare_command(run_a: Path, run_b: Path, as_json: bool) -> None:
+@click.option("--subset", type=click.Choice(["official", "clean"]), default="official",
+              show_default=True,
+              help="official: every scorable question; clean: only questions with no gold flag "
+                   "in either run (samples.jsonl gold_flags).")
+def compare_command(run_a: Path, run_b: Path, as_json: bool, subset: str) -> None:
     """Paired EX drop from RUN_A to RUN_B on their shared questions (interval, McNemar test).
 
-    Example: harness compare runs/spider-dev runs/spider-syn
+    Example: harness compare runs/spider-dev runs/spider-syn --subset clean
     """
     from rich.console import Console
     from rich.table import Table
@@ -39,18 +43,24 @@ def compare_command(run_a: Path, run_b: Path, as_json: bool) -> None:
 
     results_a, samples_a = read_run(run_a)
     results_b, samples_b = read_run(run_b)
+    if subset == "clean":  # a question flagged in one run is left out of both through pairing
+        samples_a = [s for s in samples_a if not s.get("gold_flags")]
+        samples_b = [s for s in samples_b if not s.get("gold_flags")]
     report = paired_report(
         (results_a.suite, results_a.split), samples_a,
         (results_b.suite, results_b.split), samples_b,
     )
     data = report.to_json()
     data["runs"] = {"a": str(run_a), "b": str(run_b)}
+    data["subset"] = subset
+    data["releases"] = {"a": results_a.data.release, "b": results_b.data.release}
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
 
     console = Console(highlight=False, soft_wrap=True)
-    table = Table(title=f"{report.a} → {report.b}: {report.n} shared questions",
+    which = "questions with no gold flag" if subset == "clean" else "questions"
+    table = Table(title=f"{report.a} → {report.b}: {report.n} shared {which}",
                   title_justify="left")
     for column in ("run", "method", "EX % (all scored)", "EX % (shared)"):
         table.add_column(column, justify="left" if column in ("run", "method") else "right")
@@ -71,6 +81,8 @@ def compare_command(run_a: Path, run_b: Path, as_json: bool) -> None:
         f"Paired on A's {report.keys[0]} = B's {report.keys[1]}; "
         f"{data['only_in_a']} scorable questions only in A, {data['only_in_b']} only in B."
     )
+    releases = [r.data.release or "no release named" for r in (results_a, results_b)]
+    console.print(f"Data releases: A {releases[0]}, B {releases[1]}.")
     if _model(results_a) != _model(results_b):
         console.print("[yellow]The runs come from different methods or models: the "
                       "difference mixes wording with model.[/yellow]")

@@ -29,6 +29,11 @@ def _prepare(config_file, flags: dict):
     from harness.config import build, load_yaml, resolve_method
 
     file_values = load_yaml(config_file) if config_file else {}
+    recipe_name = flags.pop("recipe", None) or file_values.get("recipe")
+    if recipe_name:  # the recipe's settings over the file's, the flags over both
+        from harness.generation.recipes import get_recipe, merge_settings
+
+        file_values, _, _ = merge_settings(get_recipe(recipe_name), file_values, flags)
     name = flags.pop("method", None) or file_values.get("method") or "prompting"
     method_cls = resolve_method(name)
     file_values = {k: v for k, v in file_values.items() if k != "method"}
@@ -48,6 +53,7 @@ def run_command(config_file, verbose, **flags) -> None:
     \b
     Examples:
       harness run --method prompting --suite spider --split dev --limit 50
+      harness run --recipe omnisql-7b-greedy --suite bird --split dev
       harness run --config configs/sft-smollm2-cpu.yaml --seeds 0,1,2 --out runs/sft-seeds
     """
     method_cls, run, method_config = _prepare(config_file, flags)

@@ -35,9 +35,9 @@ def compare_command(a: Path, b: Path) -> None:
     agg_a, agg_b = read_aggregate(a), read_aggregate(b)
     result = compare_aggregates(agg_a, agg_b)
     for name, agg in (("A", agg_a), ("B", agg_b)):
+        mean = "—" if agg["ex_mean"] is None else f"{100 * agg['ex_mean']:.2f}%"
         click.echo(f"{name}: {agg['method']} ({agg['suite']}/{agg['split']}): EX mean "
-                   f"{100 * agg['ex_mean']:.2f}% ± {100 * agg['ex_std']:.2f} over seeds "
-                   f"{agg['seeds']}")
+                   f"{mean} ± {100 * agg['ex_std']:.2f} points (sd) over seeds {agg['seeds']}")
     click.echo("per seed A − B: " + ", ".join(
         f"{s}: {100 * d:+.2f}" for s, d in zip(result.seeds, result.ex_diffs)))
     click.echo(result.summary())

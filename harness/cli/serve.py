@@ -35,8 +35,9 @@ def serve_command(model: str, backend: str, host: str, port: int, api_key: str |
     Example: harness serve --model smollm2-135m --port 8000
     """
     from harness.generation.backends import backend_config, resolve_backend
-    from harness.generation.serve import serve
+    from harness.generation.serve import check_address, serve
 
+    check_address(host, port)  # an Error line now, not a traceback after loading the model
     chosen = resolve_backend(backend, model)
     given = {key: value for key, value in settings.items() if value is not None}
     serve(model, host=host, port=port, api_key=api_key, backend=chosen,

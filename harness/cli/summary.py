@@ -8,7 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from harness.evaluation.records import CandidatesInfo, RunRecord, as_json
+from harness.data.releases import UNRECOGNISED
+from harness.evaluation.records import CandidatesInfo, CleanEX, RunRecord, as_json
 
 
 def _pct(value: float | None) -> str:
@@ -41,6 +42,12 @@ def print_summary(record: RunRecord, samples, out: Path | None = None) -> None:
     console.print(table)
 
     notes = []
+    if record.data.release:
+        mark = ("" if record.data.release != UNRECOGNISED
+                else " — [yellow]its files match no known release[/yellow]")
+        notes.append(f"data release: {record.data.release}{mark}")
+    if m.clean is not None:
+        notes.extend(clean_notes(m.clean))
     if m.strict_ex is not None:
         notes.append(f"{record.rule}-strict EX {_pct(m.strict_ex)}%; "
                      f"{c.quirk_decided} verdicts decided by an evaluator quirk")
@@ -70,6 +77,25 @@ def print_summary(record: RunRecord, samples, out: Path | None = None) -> None:
     notes.append(f"{record.timing.wall_s:.2f} s" + (f" — written to {out}" if out else ""))
     for note in notes:
         console.print(f"  {note}")
+
+
+def clean_notes(clean: CleanEX) -> list[str]:
+    """The two EX figures (official on all scored questions, and on those with no gold flag)
+    with both denominators and the difference, then what the flags were."""
+    diff = "—" if clean.difference is None else f"{100 * clean.difference:+.2f} points"
+    lines = [f"EX on the {clean.scored} questions with no gold flag: {_pct(clean.ex)}% "
+             f"({clean.correct} correct); official EX on all {clean.scored_all} scored: "
+             f"{_pct(clean.ex_all)}%; difference {diff}"]
+    if clean.flagged:
+        kinds = ", ".join(f"{k} {n}" for k, n in clean.by_flag.items())
+        lines.append(f"{clean.flagged} scored questions have a gold flag ({kinds}); flags never "
+                     f"change a verdict (samples.jsonl gold_flags)")
+    if clean.ties:
+        t = clean.ties
+        lines.append(f"ties at the LIMIT: {t['flagged']} questions, {t['wrong']} predictions "
+                     f"wrong, {t['returned_another_tied_row']} of them returned another of the "
+                     f"tied rows")
+    return lines
 
 
 def _candidates_note(block: CandidatesInfo) -> str:
@@ -123,11 +149,37 @@ def print_run_extras(record: RunRecord) -> None:
     if passes:
         line += f"; pass@{passes.n} {_pct(passes.pass_at_n)}%"
     console.print(line)
+    for line in generation_lines(record):
+        console.print("  " + line)
     lat = as_json(record.latency) if record.latency else {}
     if lat.get("samples"):
         console.print("  " + latency_line(lat))
     elif lat.get("cached_samples"):
         console.print(f"  latency: all {lat['cached_samples']} samples served from the cache")
+
+
+def generation_lines(record: RunRecord) -> list[str]:
+    """Recipe, prompt format, both EX figures (upstream extractor, lenient), budget hits."""
+    g = record.generation
+    if g is None:
+        return []
+    fmt = g.prompt_format or {}
+    lines = [f"recipe: {g.recipe or 'none'}; prompt format {fmt.get('name')} "
+             f"v{fmt.get('version')} (sha256 {str(fmt.get('sha256'))[:12]}); extractor "
+             f"{g.extractor}; selection {g.selection}"]
+    if g.recipe:
+        lines.append(f"from the recipe: {', '.join(g.from_recipe) or 'nothing'}; "
+                     f"changed by flags: {', '.join(g.from_flags) or 'nothing'}")
+    x = g.extraction
+    if x:
+        lines.append(
+            f"EX under the {g.extractor} extractor (headline): {_pct(x['ex'])}%; under the "
+            f"lenient parser: {_pct(x['lenient_ex'])}% {_ci(x['lenient_ex_ci95'])}; the two "
+            f"differ in SQL on {x['differing_sql']} of {x['questions']} questions, in verdict "
+            f"on {x['differing_verdicts']}")
+    lines.append(f"token budget reached (finish_reason length): {g.hit_token_limit} of "
+                 f"{g.completions} completions")
+    return lines
 
 
 def latency_line(lat: dict) -> str:

@@ -46,6 +46,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from harness import __version__
+from harness.data.releases import Release
 from harness.data.sources import Dataset, Layout, RemoteFile
 from harness.data.unpack import data_prefix, extract, member_names
 from harness.errors import ConfigError, DataError
@@ -121,6 +122,34 @@ def download_dataset(
         archive.unlink()
     say(f"{dataset.name} is ready in {dest}")
     return dest
+
+
+def install_release(
+    base: Dataset, chosen: Release, root: Path, mirror: str | None = None, progress: bool = True
+) -> Path:
+    """Put release ``chosen`` of dataset ``base`` under ``root``; return its folder.
+
+    A release that is the base archive itself is that archive (downloaded afresh, which also
+    restores its question files); another release is its question files, each pinned to its
+    SHA-256 (fetched from ``mirror``, a folder, when given), placed over the base download's,
+    which is fetched first when it is not complete: the release uses its databases.
+    """
+    root = Path(root).expanduser()
+    if not chosen.files or not is_complete(base, root):
+        download_dataset(base, root, progress=progress)
+    if not chosen.files:
+        return root / base.layout.dest
+    files = Dataset(
+        name=f"{base.name} release {chosen.name}",
+        url=chosen.source,
+        sha256=None,
+        size=None,
+        filename=f"{base.name}-release-{chosen.name}",
+        layout=Layout(dest=base.layout.dest, marker=chosen.files[0].path,
+                      required=tuple(f.path for f in chosen.files), databases=None),
+        files=chosen.files,
+    )
+    return _download_files(files, root, mirror, progress)
 
 
 def _download_files(dataset: Dataset, root: Path, mirror: str | None, progress: bool) -> Path:

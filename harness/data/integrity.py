@@ -7,8 +7,12 @@ memoised by path, size and modification time), and a database is checked once pe
 
 Every connection here is immutable (``mode=ro&immutable=1``): opening a database in WAL mode
 without it creates ``-wal``/``-shm`` files beside the data. Files like those (and ``-journal``)
-left by something else are reported by :func:`stray_files`; they never change a verdict, since
-immutable connections read the database file alone.
+left by something else are reported by :func:`stray_files`; immutable connections read the
+database file alone, so they never change a verdict, with one exception: a *hot* WAL, whose
+committed transactions were never copied into the database file (a writer crashed or still has
+it open). Reading without it would score against stale data, and applying it would mean writing
+beside the data (SQLite rebuilds the ``-shm`` index), so :func:`unapplied_wal` finds it and such
+a database is unscorable ("unsettled") until its owner checkpoints or removes the WAL.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import struct
 import tempfile
 from pathlib import Path
 from urllib.parse import quote
@@ -25,6 +30,8 @@ from harness.paths import cache_dir
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 STRAY_SUFFIXES = ("-wal", "-shm", "-journal")
+_WAL_MAGIC = (0x377F0682, 0x377F0683)  # the WAL header's first word (checksum byte order)
+_WAL_HEADER, _FRAME_HEADER = 32, 24
 _MEMO_FILE = "database-integrity.json"
 _memo: dict | None = None
 
@@ -50,6 +57,73 @@ def stray_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.name.endswith(STRAY_SUFFIXES))
+
+
+def unapplied_wal(path: Path) -> str | None:
+    """What the ``-wal`` file beside the database at ``path`` would change were SQLite to apply
+    it, or None: no such file, not a WAL, or only pages the database file already holds.
+
+    Follows SQLite's WAL format: frames carry the header's salts until the first that does not
+    (an older generation); a frame with a database size ends a committed transaction. The last
+    committed version of each page is compared with the database file's page.
+    """
+    wal = path.with_name(path.name + "-wal")
+    try:
+        with open(wal, "rb") as f:
+            header = f.read(_WAL_HEADER)
+            if len(header) < _WAL_HEADER:
+                return None
+            magic, _, page_size, _, *salts = struct.unpack(">6I", header[:24])
+            if magic not in _WAL_MAGIC or page_size not in {2**k for k in range(9, 17)}:
+                return None
+            pages, size, commits = _committed_frames(f, page_size, tuple(salts))
+            if not commits:
+                return None
+            changed = _changed_pages(path, f, pages, page_size, size)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{wal.name} cannot be read ({exc.strerror})"
+    if not changed:
+        return None
+    return (
+        f"{wal.name} holds {commits} committed transaction(s) changing {changed} page(s) that the "
+        f"database file lacks; check it out with its owner, then apply it (sqlite3 {path.name} "
+        f"'PRAGMA wal_checkpoint(TRUNCATE)') or remove it"
+    )
+
+
+def _committed_frames(f, page_size: int, salts: tuple[int, ...]) -> tuple[dict, int, int]:
+    """(page number -> offset of its last committed copy, database pages after the last commit,
+    committed transactions), reading frame headers from the WAL's first frame on."""
+    end = os.fstat(f.fileno()).st_size
+    committed: dict[int, int] = {}
+    pending: dict[int, int] = {}
+    size = commits = 0
+    offset = _WAL_HEADER
+    while offset + _FRAME_HEADER + page_size <= end:
+        f.seek(offset)
+        page, size_after, *frame_salts = struct.unpack(">4I", f.read(16))
+        if tuple(frame_salts) != salts or page == 0:
+            break
+        pending[page] = offset + _FRAME_HEADER
+        offset += _FRAME_HEADER + page_size
+        if size_after:  # a commit frame
+            committed.update(pending)
+            pending.clear()
+            size, commits = size_after, commits + 1
+    return committed, size, commits
+
+
+def _changed_pages(path: Path, wal, pages: dict[int, int], page_size: int, size: int) -> int:
+    """How many of ``pages`` differ from the database file's (a different length counts as one)."""
+    changed = int(path.stat().st_size != size * page_size)
+    with open(path, "rb") as db:
+        for page, offset in pages.items():
+            wal.seek(offset)
+            db.seek((page - 1) * page_size)
+            changed += wal.read(page_size) != db.read(page_size)
+    return changed
 
 
 def integrity_problem(path: Path) -> str | None:

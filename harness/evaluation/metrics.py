@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from harness.evaluation.records import CandidatesInfo, Counts, Metrics
+from harness.evaluation.records import CandidatesInfo, CleanEX, Counts, Metrics
 from harness.evaluation.voting import pass_at_k
 
 if TYPE_CHECKING:
@@ -254,3 +254,30 @@ def candidates_block(per_question: Sequence[Sequence[bool]], vote: str) -> Candi
         pass_at_k=curve,
         recall_at_n=round(sum(any(c) for c in per_question) / total, 6) if total else None,
     )
+
+
+def clean_block(scored: Sequence[ScoredSample], ties: dict[int, bool | None] | None = None
+                ) -> CleanEX:
+    """EX on the scored samples whose ``extra["gold_flags"]`` is empty, beside EX on all.
+
+    ``ties``: for each question flagged ``limit_tie`` in its outermost query, whether the
+    prediction returned another of the tied rows (None: the prediction was right).
+    """
+    clean = [s for s in scored if not s.extra.get("gold_flags")]
+    correct = sum(s.verdict.correct for s in clean)
+    all_correct = sum(s.verdict.correct for s in scored)
+    ex = round(correct / len(clean), 6) if clean else None
+    ex_all = round(all_correct / len(scored), 6) if scored else None
+    by_flag: Counter[str] = Counter()
+    for s in scored:
+        by_flag.update({f.get("category", "?") for f in s.extra.get("gold_flags", [])})
+    block = CleanEX(
+        ex=ex, scored=len(clean), correct=correct, ex_all=ex_all, scored_all=len(scored),
+        difference=None if ex is None or ex_all is None else round(ex - ex_all, 6),
+        flagged=len(scored) - len(clean), by_flag=dict(sorted(by_flag.items())),
+    )
+    if ties:
+        wrong = [other for other in ties.values() if other is not None]
+        block.ties = {"flagged": len(ties), "wrong": len(wrong),
+                      "returned_another_tied_row": sum(wrong)}
+    return block

@@ -7,10 +7,12 @@ binomial form is the right one, not the chi-squared approximation.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from harness.errors import RunFolderError
 from harness.evaluation.metrics import _log_binom_pmf
 
 
@@ -128,11 +130,45 @@ def paired_bootstrap_ci(
     return (round((min(mass) if lo is None else lo) / n, 6), round(hi / n, 6))
 
 
-def verdict_map(verdicts: Iterable[Mapping]) -> dict[int, bool]:
-    """question_id → correct, from store verdict rows or samples.jsonl records."""
-    return {int(v["question_id"]): bool(v["correct"]) for v in verdicts}
+def verdict_map(verdicts: Iterable[Mapping], label: str = "verdicts") -> dict[int, bool]:
+    """question_id → correct, from store verdict rows or samples.jsonl records (checked as
+    :func:`checked_verdicts` does)."""
+    return checked_verdicts(
+        ((v.get("question_id"), v.get("correct")) for v in verdicts), "question_id", label
+    )
+
+
+def checked_verdicts(
+    pairs: Iterable[tuple[object, object]], key: str, label: str
+) -> dict[int, bool]:
+    """key → correct from untrusted (key, correct) pairs: each key an integer given once, each
+    verdict a JSON boolean. ``bool("false")`` is True and a dict keeps the last of two equal
+    keys, so without these checks a hand-edited file silently changes the comparison."""
+    out: dict[int, bool] = {}
+    for value, correct in pairs:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RunFolderError(f"{label}: {key} must be an integer, got {_shown(value)}.")
+        if value in out:
+            raise RunFolderError(
+                f"{label}: {key} {value} appears twice; a run holds one verdict per question."
+            )
+        out[value] = verdict_flag(correct, f"{label}, {key} {value}")
+    return out
+
+
+def verdict_flag(value: object, where: str) -> bool:
+    """A sample's ``correct``: a JSON boolean, nothing else ("false", 0 or null are refused)."""
+    if isinstance(value, bool):
+        return value
+    raise RunFolderError(f'{where}: "correct" must be true or false, got {_shown(value)}.')
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, float) else repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 __all__ = [
-    "Comparison", "compare_verdicts", "mcnemar_exact", "paired_bootstrap_ci", "verdict_map"
+    "Comparison", "checked_verdicts", "compare_verdicts", "mcnemar_exact", "paired_bootstrap_ci",
+    "verdict_flag", "verdict_map",
 ]

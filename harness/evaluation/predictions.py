@@ -28,16 +28,22 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from harness.core import Example, Prediction
 from harness.errors import ConfigError, PredictionsError
+from harness.evaluation.bounded_json import TooManyValues, loads_bounded
 from harness.files import write_jsonl_atomic
 
 BIRD_SEPARATOR = "\t----- bird -----\t"
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_SQL_CHARS = 100_000
 MAX_CANDIDATES = 1024  # per question
+# JSON values on one JSONL line: a full "candidates" list with metadata for each candidate.
+MAX_LINE_VALUES = 4 * MAX_CANDIDATES
+MAX_LINE_BYTES = 128 * 1024 * 1024  # one line: a full candidates list of the longest statements
+_LINE_OVER = f"a line holds one question's SQL (at most {MAX_CANDIDATES:,}) and their metadata"
 FORMATS = ("jsonl", "bird", "spider")
 
 
@@ -88,23 +94,34 @@ def _load(
             f"{MAX_FILE_BYTES // 2**20} MiB limit for a predictions file."
         )
     fmt = fmt or detect_format(path)
-    # Bytes that are not UTF-8 become lone surrogates: the statement that holds them is judged
-    # wrong on its own (sql_problem), the rest of the file is read as usual.
-    text = path.read_bytes().decode("utf-8", errors="surrogateescape")
     if fmt == "jsonl":
-        candidates = _read_jsonl(text, examples, path, many)
+        candidates = _read_jsonl(examples, path, many)
     elif fmt in ("bird", "spider"):
         reader = _read_bird if fmt == "bird" else _read_spider
-        candidates = {qid: [p] for qid, p in reader(text, examples, path).items()}
+        candidates = {qid: [p] for qid, p in reader(examples, path).items()}
     else:
         raise PredictionsError(f"Unknown predictions format '{fmt}'; use one of {FORMATS}.")
-    for qid, predictions in candidates.items():
-        if len(predictions) > MAX_CANDIDATES:
-            raise PredictionsError(
-                f"{path}: question {qid} has {len(predictions)} candidates, over the "
-                f"{MAX_CANDIDATES} limit."
-            )
     return {qid: [with_problem(p) for p in ps] for qid, ps in candidates.items()}
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The file's lines, numbered from 1, with their end of line, read one at a time (a file
+    is never held whole).
+
+    Bytes that are not UTF-8 become lone surrogates: the statement that holds them is judged
+    wrong on its own (sql_problem), the rest of the file is read as usual.
+    """
+    with open(path, "rb") as f:
+        for line_no, raw in enumerate(iter(lambda: f.readline(MAX_LINE_BYTES + 1), b""), 1):
+            if len(raw) > MAX_LINE_BYTES:
+                raise PredictionsError(
+                    f"{path}:{line_no}: line over {MAX_LINE_BYTES // 2**20} MiB, the limit for "
+                    f"one line ({MAX_CANDIDATES:,} candidates of {MAX_SQL_CHARS:,} characters "
+                    f"fit in {MAX_CANDIDATES * MAX_SQL_CHARS / 2**20:.0f} MiB)."
+                )
+            line = raw.decode("utf-8", errors="surrogateescape")
+            del raw  # a long line is held once, not twice
+            yield line_no, line
 
 
 def sql_problem(sql: str) -> str | None:
@@ -131,17 +148,19 @@ _Entry = tuple[int | None, int, Prediction]  # (candidate index if given, line n
 
 
 def _read_jsonl(
-    text: str, examples: list[Example], path: Path, many: bool
+    examples: list[Example], path: Path, many: bool
 ) -> dict[int, list[Prediction]]:
+    """Line by line; a question past MAX_CANDIDATES is refused on the line that passes it, so
+    memory holds at most what an accepted file would."""
     known = {e.question_id for e in examples}
     lines: dict[int, list[_Entry]] = {}
     listed: set[int] = set()  # questions given as one "candidates" list
-    unknown: list[int] = []
-    for line_no, line in enumerate(text.split("\n"), start=1):
+    unknown = _Unknown()
+    for line_no, line in _lines(path):
         if not line.strip():
             continue
         where = f"{path}:{line_no}"
-        record = _loads(line, where)
+        record = _loads(line, where, MAX_LINE_VALUES, _LINE_OVER)
         has_list = _has_candidate_list(record, where, many)
         qid = _as_question_id(record["question_id"], where)
         if qid in listed or (qid in lines and (has_list or not many)):
@@ -152,12 +171,18 @@ def _read_jsonl(
         read = _list_entries if has_list else _sql_entry
         entries = read(record, qid, line_no, where)
         if qid not in known:
-            unknown.append(qid)
+            unknown.add(qid)
             continue
         if has_list:
             listed.add(qid)
-        lines.setdefault(qid, []).extend(entries)
-    _reject_unknown(unknown, path, examples)
+        question = lines.setdefault(qid, [])
+        question.extend(entries)
+        if len(question) > MAX_CANDIDATES:
+            raise PredictionsError(
+                f"{where}: question {qid} has over {MAX_CANDIDATES:,} candidates, the limit "
+                f"per question."
+            )
+    unknown.refuse(path, examples)
     return {qid: _in_candidate_order(qid, entries, path) for qid, entries in lines.items()}
 
 
@@ -181,6 +206,11 @@ def _list_entries(record: dict, qid: int, line_no: int, where: str) -> list[_Ent
     sqls = record["candidates"]
     if not isinstance(sqls, list) or not sqls:
         raise PredictionsError(f'{where}: "candidates" must be a non-empty list of SQL.')
+    if len(sqls) > MAX_CANDIDATES:
+        raise PredictionsError(
+            f'{where}: "candidates" lists {len(sqls):,} SQL, over the {MAX_CANDIDATES:,} limit '
+            f"per question."
+        )
     meta = {k: v for k, v in record.items() if k not in ("question_id", "candidates")}
     return [
         (i, line_no, Prediction(qid, _sql_text(sql, f"{where}: candidate {i}"), meta))
@@ -228,9 +258,13 @@ def _in_candidate_order(qid: int, entries: list[_Entry], path: Path) -> list[Pre
     return [prediction for _, _, prediction in sorted(numbered, key=lambda e: e[0])]
 
 
-def _read_bird(text: str, examples: list[Example], path: Path) -> dict[int, Prediction]:
+def _read_bird(examples: list[Example], path: Path) -> dict[int, Prediction]:
+    text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+    over = f"one string per question and the split has {len(examples):,} questions"
     try:
-        data = _loads(text, str(path), object_pairs_hook=_refuse_duplicate_keys)
+        data = _loads(
+            text, str(path), len(examples) + 1, over, object_pairs_hook=_refuse_duplicate_keys
+        )
     except PredictionsError as exc:
         message = str(exc)
         where = message if message.startswith(str(path)) else f"{path}: {message}"
@@ -275,19 +309,20 @@ def _read_bird(text: str, examples: list[Example], path: Path) -> dict[int, Pred
     return out
 
 
-def _read_spider(text: str, examples: list[Example], path: Path) -> dict[int, Prediction]:
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    if len(lines) != len(examples):
+def _read_spider(examples: list[Example], path: Path) -> dict[int, Prediction]:
+    """Lines past the split's count are counted, not kept."""
+    out: dict[int, Prediction] = {}
+    count = 0
+    for count, line in _lines(path):
+        if count <= len(examples):
+            e = examples[count - 1]
+            out[e.question_id] = Prediction(e.question_id, line.rstrip("\n").rstrip("\r"))
+    if count != len(examples):
         raise PredictionsError(
-            f"{path} has {len(lines)} lines but the split has {len(examples)} questions. "
+            f"{path} has {count} lines but the split has {len(examples)} questions. "
             f"Spider's format is one SQL per line, in question order."
         )
-    return {
-        e.question_id: Prediction(e.question_id, line.rstrip("\r"))
-        for e, line in zip(examples, lines)
-    }
+    return out
 
 
 _QUESTION_ID = re.compile(r"-?[0-9]{1,18}")
@@ -303,10 +338,13 @@ def _as_question_id(value, where: str) -> int:
     raise PredictionsError(f"{where}: question_id must be an integer, got {shown}.")
 
 
-def _loads(text: str, where: str, **kwargs):
-    """json.loads, with every way it can fail as one PredictionsError."""
+def _loads(text: str, where: str, max_values: int, over: str, **kwargs):
+    """json.loads of at most ``max_values`` values (refused before building more: ``over`` says
+    why that is enough), with every way it can fail as one PredictionsError."""
     try:
-        return json.loads(text, **kwargs)
+        return loads_bounded(text, max_values, **kwargs)
+    except TooManyValues as exc:
+        raise PredictionsError(f"{where}: {exc}, but {over}.") from exc
     except json.JSONDecodeError as exc:
         raise PredictionsError(f"{where}: not valid JSON ({exc.msg}, line {exc.lineno}).") from exc
     except ValueError as exc:  # a number of thousands of digits
@@ -327,15 +365,27 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
     return out
 
 
-def _reject_unknown(unknown: list[int], path: Path, examples: list[Example]) -> None:
-    if unknown:
-        ids = sorted(examples, key=lambda e: e.question_id)
-        span = f"{ids[0].question_id}…{ids[-1].question_id}" if ids else "none"
-        raise PredictionsError(
-            f"{path}: {len(unknown)} question_id(s) are not in this split "
-            f"(first: {', '.join(map(str, unknown[:5]))}; the split's ids span {span}). "
-            f"Is the file for another suite or split?"
-        )
+class _Unknown:
+    """question_ids not in the split: counted, the first five kept for the message."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: list[int] = []
+
+    def add(self, qid: int) -> None:
+        self.count += 1
+        if len(self.first) < 5:
+            self.first.append(qid)
+
+    def refuse(self, path: Path, examples: list[Example]) -> None:
+        if self.count:
+            ids = sorted(examples, key=lambda e: e.question_id)
+            span = f"{ids[0].question_id}…{ids[-1].question_id}" if ids else "none"
+            raise PredictionsError(
+                f"{path}: {self.count} question_id(s) are not in this split "
+                f"(first: {', '.join(map(str, self.first))}; the split's ids span {span}). "
+                f"Is the file for another suite or split?"
+            )
 
 
 def gold_predictions(examples: list[Example]) -> dict[int, Prediction]:

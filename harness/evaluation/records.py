@@ -10,7 +10,8 @@ leaderboard's store and its app all go through :func:`write_run`, :func:`read_ru
 * ``schema_version``, ``harness_version``, ``git_commit``, ``created`` (UTC ISO time)
 * ``suite``, ``split``, ``rule``, ``rule_description``
 * ``data``: ``split_sha256`` (hash of the split's files), ``files`` (relative to the data root,
-  or ``<harness>/…``; a record names no folder of the machine that made it: :func:`portable_path`)
+  or ``<harness>/…``; a record names no folder of the machine that made it: :func:`portable_path`),
+  ``release`` (the split's named release, or ``unrecognised (modified?)``)
 * ``predictions``: ``source`` (a file, ``gold`` or a method), ``sha256`` of the file if any
 * ``config``: every setting that can change a number (timeout, row cap, workers, limit …)
 * ``environment``: :class:`EnvironmentInfo` (Python, SQLite, sqlglot, sqlparse, platform, CPU)
@@ -22,7 +23,8 @@ leaderboard's store and its app all go through :func:`write_run`, :func:`read_ru
   run, :class:`PassAtN`) and, with several candidates per question, ``candidates``
   (:class:`CandidatesInfo`): ``n``, ``n_min``, ``vote`` (the
   rule that chose each answer, whose EX is ``ex``), ``candidates`` (how many were scored),
-  ``pass_at_k`` (k → unbiased pass@k) and ``recall_at_n``
+  ``pass_at_k`` (k → unbiased pass@k) and ``recall_at_n``; ``clean`` (:class:`CleanEX`): EX on
+  the questions with no gold flag, both denominators and the difference
 * ``timing``: :class:`Timing`
 * added by ``harness run``, in the same single construction (:class:`~harness.pipeline.MethodRun`):
   ``method`` (:class:`MethodInfo`), ``decoding``, ``latency`` (:class:`LatencyInfo`), ``training``
@@ -45,6 +47,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import platform
 import sqlite3
@@ -106,6 +109,28 @@ class CandidatesInfo:
 
 
 @dataclass
+class CleanEX:
+    """EX on the questions with no gold flag, beside the official EX on all scorable ones.
+
+    A flag (``samples.jsonl`` ``gold_flags``) is a published audit's finding or the harness's own
+    ambiguity scan (``harness.evaluation.ambiguity``); it never changes a verdict.
+    """
+
+    ex: float | None  # over the scored questions with no gold flag
+    scored: int  # its denominator
+    correct: int
+    ex_all: float | None  # the official EX, over all scored questions (= Metrics.ex)
+    scored_all: int
+    difference: float | None  # ex - ex_all, in the same unit (a share, not points)
+    flagged: int  # scored questions with at least one flag
+    by_flag: dict[str, int] = field(default_factory=dict)  # category -> scored questions
+    #: Flagged ties: how many predictions were wrong, and how many of those returned another of
+    #: the tied rows (equally right by the question, wrong by the official rule).
+    ties: dict[str, int] | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
 class Metrics:
     """EX over scored examples with its 95% bootstrap interval, per level, and the extras."""
 
@@ -121,6 +146,7 @@ class Metrics:
     pass_at_n: PassAtN | None = field(default=None, metadata=_OPTIONAL)  # harness run
     # Several candidates per question: metrics.candidates_block (n, vote, pass@k, recall@n).
     candidates: CandidatesInfo | None = field(default=None, metadata=_OPTIONAL)
+    clean: CleanEX | None = field(default=None, metadata=_OPTIONAL)  # EX without flagged golds
     extra: dict = field(default_factory=dict)
 
 
@@ -139,6 +165,9 @@ class DataInfo:
 
     split_sha256: str | None
     files: list[str] = field(default_factory=list)
+    #: The named release of the split (harness.data.releases), "unrecognised (modified?)" when
+    #: its files match none; absent when the suite declares no releases.
+    release: str | None = field(default=None, metadata=_OPTIONAL)
     extra: dict = field(default_factory=dict)
 
 
@@ -226,6 +255,27 @@ class PredictionsInfo:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass
+class GenerationInfo:
+    """How the SQL was produced (``harness run``): recipe, prompt format, extractor, selection.
+
+    ``extraction``: EX under the recipe's extractor (the headline, ``metrics.ex``) beside the
+    lenient parser's, and how many questions' SQL and verdicts differ between the two.
+    ``hit_token_limit``: completions that ended at the token budget (finish_reason "length").
+    """
+
+    recipe: str | None
+    prompt_format: dict | None  # {name, version, sha256}
+    extractor: str
+    selection: str  # none (one sample) or the voting rule
+    completions: int = 0
+    hit_token_limit: int = 0
+    from_recipe: list[str] = field(default_factory=list)
+    from_flags: list[str] = field(default_factory=list)
+    extraction: dict | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
 @dataclass(kw_only=True)
 class RunRecord:
     """One suite/split scored: the content of ``results.json`` (fields in the file's order)."""
@@ -252,6 +302,7 @@ class RunRecord:
     latency: LatencyInfo | None = field(default=None, metadata=_OPTIONAL)
     baseline: BaselineInfo | None = field(default=None, metadata=_OPTIONAL)
     training: TrainingInfo | None = field(default=None, metadata=_OPTIONAL)
+    generation: GenerationInfo | None = field(default=None, metadata=_OPTIONAL)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -284,7 +335,9 @@ class RunRecord:
         for key in ("suite", "split"):
             if not isinstance(data.get(key), str) or not data[key]:
                 raise RunFolderError(f"{where} names no {key}.", path=path)
-        return _parse(cls, data, where, path)
+        record = _parse(cls, data, where, path)
+        _check_timings(record, where, path)
+        return record
 
     def to_json(self) -> dict:
         """The ``results.json`` object (plain JSON types)."""
@@ -575,12 +628,33 @@ def block(cls, data: dict):
     return _parse(cls, data, cls.__name__, None)
 
 
+def _check_timings(record: RunRecord, where: str, path: Path | None) -> None:
+    """The seconds, rates and counts a run reports about itself (``timing``, ``latency``) are
+    finite and never negative: they cannot be re-checked, and a negative s/sample was stored and
+    shown as the fastest model."""
+    figures = {f"timing.{key}": getattr(record.timing, key)
+               for key in ("wall_s", "execution_s", "generate_s", "resumed_predictions")}
+    latency = as_json(record.latency) if record.latency else {}
+    figures.update((f"latency.{key}", value) for key, value in latency.items()
+                   if isinstance(value, int | float) and not isinstance(value, bool))
+    if not isinstance(latency.get("s_per_sample", 0.0), int | float | None):
+        figures["latency.s_per_sample"] = latency["s_per_sample"]
+    for name, value in figures.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            math.isfinite(value) and value >= 0
+        ):
+            shown = json.dumps(value, default=str)[:40]
+            raise RunFolderError(f"{where}: {name} is {shown}, not a number ≥ 0.", path=path)
+
+
 def _value(value, hint, where: str, path: Path | None):
     if dataclasses.is_dataclass(hint):
         return _parse(hint, value, where, path)
-    typed = [a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)]
-    if typed and isinstance(value, dict):  # ``Block | None`` holding a block
-        return _parse(typed[0], value, where, path)
+    optional = [a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)]
+    if optional and isinstance(value, dict):  # an optional block (``X | None``) that is there
+        return _parse(optional[0], value, where, path)
     if _fits(value, hint):
         return value
     shown = json.dumps(value, default=str)[:40]

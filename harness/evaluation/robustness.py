@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from harness.errors import ConfigError, DataError
 from harness.evaluation.paired import (
     Comparison,
+    checked_verdicts,
     compare_verdicts,
     paired_bootstrap_ci,
 )
@@ -59,8 +60,9 @@ def pairing_keys(a: tuple[str, str], b: tuple[str, str]) -> tuple[str, str]:
 
 
 def keyed_verdicts(samples: Sequence[Mapping], key: str, label: str) -> dict[int, bool]:
-    """key → correct for the scorable samples (a reworded question with no source is left out)."""
-    out: dict[int, bool] = {}
+    """key → correct for the scorable samples (a reworded question with no source is left out);
+    a key given twice or a verdict that is not true/false is refused (checked_verdicts)."""
+    pairs = []
     for s in samples:
         if str(s.get("reason", "")).startswith("unscorable:"):
             continue
@@ -73,8 +75,8 @@ def keyed_verdicts(samples: Sequence[Mapping], key: str, label: str) -> dict[int
                 )
             raise DataError(f"{label}'s samples lack {key}.")
         if s[key] is not None:
-            out[int(s[key])] = bool(s["correct"])
-    return out
+            pairs.append((s[key], s.get("correct")))
+    return checked_verdicts(pairs, key, f"{label}'s samples")
 
 
 @dataclass

@@ -27,6 +27,13 @@ RUN_MARKERS = ("results.json", "samples.jsonl", "run.json", "predictions.jsonl")
 
 def prepare(out: Path, overwrite: bool = False, resume: bool = False) -> Path:
     """Make ``out`` ready to be written, or ConfigError naming what is wrong with it."""
+    try:
+        return _prepare(out, overwrite, resume)
+    except OSError as exc:  # a name too long, a folder that cannot be listed …
+        raise ConfigError(f"Cannot use --out {out}: {exc.strerror or exc}.") from exc
+
+
+def _prepare(out: Path, overwrite: bool, resume: bool) -> Path:
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; give a folder for the run.")
     entries = [p for p in out.iterdir() if p.name != LOCK_NAME] if out.is_dir() else []
@@ -62,13 +69,16 @@ def clear(out: Path) -> None:
 def lock(out: Path) -> Iterator[None]:
     """Hold the run folder's lock, or ConfigError when another process holds it. A folder this
     process created is removed again if the command fails before writing anything into it."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    try:  # atomic: of two writers starting at once, exactly one created the folder
-        out.mkdir()
-        created = True
-    except FileExistsError:
-        created = False
-    fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, umask_mode())
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        try:  # atomic: of two writers starting at once, exactly one created the folder
+            out.mkdir()
+            created = True
+        except FileExistsError:
+            created = False
+        fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, umask_mode())
+    except OSError as exc:  # /proc/x, a read-only mount, a name too long …
+        raise ConfigError(f"Cannot create --out {out}: {exc.strerror or exc}.") from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

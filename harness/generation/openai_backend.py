@@ -152,7 +152,8 @@ class OpenAIGenerator(StaticIdentity):
     def count_tokens(self, messages: Messages) -> int:
         if self._tokenize_works is not False:
             url = self.base.removesuffix("/v1") + "/tokenize"
-            body = {"model": self.model, "messages": messages, "add_generation_prompt": True}
+            body = {"model": self.model, "messages": messages, "add_generation_prompt": True,
+                    **_prefill_flags(messages)}
             try:
                 data = self._client.with_options(max_retries=0).post(
                     url, body=body, cast_to=object
@@ -241,7 +242,8 @@ class OpenAIGenerator(StaticIdentity):
             # Not in OpenAI's API; vLLM's server and ours read them. Sent every time, so the
             # server's or the checkpoint's defaults never apply.
             "extra_body": {"top_k": params.top_k if params.top_k > 0 else -1,
-                           "repetition_penalty": params.repetition_penalty},
+                           "repetition_penalty": params.repetition_penalty,
+                           **_prefill_flags(messages)},
             "seed": seed,
             "n": 1,
         }
@@ -308,3 +310,12 @@ def _detail(exc: openai.APIError) -> str:
     if isinstance(body, dict):
         return str(body.get("message") or body)
     return str(body or exc.message)[:500]
+
+
+def _prefill_flags(messages: Messages) -> dict[str, bool]:
+    """For a conversation ending in an assistant prefill, the vLLM request keys that continue it
+    (nothing otherwise, so other servers see the plain OpenAI request)."""
+    from harness.generation.prompt_formats.base import template_flags
+
+    flags = template_flags(messages)
+    return flags if flags["continue_final_message"] else {}

@@ -9,22 +9,30 @@ Endpoints: ``GET /v1/models``, ``POST /v1/chat/completions`` (streaming and not)
 time (no continuous batching): this is a reference server for tests, demos and CPU machines; on a
 GPU, serve with vLLM (``vllm serve``) and point the ``openai`` backend at it.
 
-Requests are untrusted: the server listens on 127.0.0.1 unless told otherwise, checks an optional
-API key (``Authorization: Bearer …``), refuses bodies over ``MAX_BODY_BYTES`` and more than
-``MAX_N`` completions or ``MAX_TOKENS`` tokens, answers bad input with a 400 and an OpenAI-style
-error body that names no local path, stops generating when the client goes away (streamed or
-not, any ``n``), and shuts down within ``SHUTDOWN_GRACE_S`` seconds of SIGTERM.
+Requests are untrusted: the server listens on 127.0.0.1 unless told otherwise, closes a
+connection that has not sent a complete request head within a few seconds and caps each client's
+idle connections (:mod:`harness.generation.serve_guard`), checks an optional API key
+(``Authorization: Bearer …``) before reading a body, refuses bodies over ``MAX_BODY_BYTES`` and
+more than ``MAX_N`` completions or ``MAX_TOKENS`` tokens, answers bad input with a 400 and every
+error with an OpenAI-style JSON body, names no local path in any answer (a model loaded from a
+folder is served under the folder's name), stops generating when the client goes away (streamed
+or not, any ``n``), and shuts down within ``SHUTDOWN_GRACE_S`` seconds of SIGTERM.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import logging
+import os
+import socket
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
+from harness.errors import ConfigError
 from harness.generation.base import BackendConfig, Completion, Generator, SamplingParams
 
 DEFAULT_TEMPERATURE = 1.0  # OpenAI's default when a request names none
@@ -33,6 +41,7 @@ MAX_N = 16
 MAX_TOKENS = 4096
 MAX_STOP = 4  # stop sequences, as OpenAI allows
 SHUTDOWN_GRACE_S = 5
+MAX_CONCURRENCY = 64  # open connections and requests in flight, as uvicorn counts them
 
 
 def create_app(generator: Generator, model_name: str | None = None, api_key: str | None = None):
@@ -40,21 +49,31 @@ def create_app(generator: Generator, model_name: str | None = None, api_key: str
     every request but ``/health`` must carry it as a bearer token."""
     import functools
     import hmac
-    import logging
 
     import anyio
     from starlette.applications import Starlette
     from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+    from starlette.exceptions import HTTPException
     from starlette.requests import Request
     from starlette.responses import JSONResponse, PlainTextResponse, StreamingResponse
     from starlette.routing import Route
 
-    identity = generator.identity
-    name = model_name or str(identity.get("name") or identity.get("model_id"))
+    identity = public_identity(generator.identity)
+    name = public_name(model_name or str(identity.get("name") or identity.get("model_id")))
     created = int(time.time())
 
     def error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
         return JSONResponse({"error": {"message": message, "type": kind, "code": status}}, status)
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        """Starlette's own answers (unknown path, wrong method) in the same JSON shape."""
+        status = getattr(exc, "status_code", 400)
+        return error(status, str(getattr(exc, "detail", "Bad request.")))
+
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        """Any failure not handled where it happened: a 500 that names nothing of the server
+        (the details, logged, are the operator's)."""
+        return error(500, "The server failed to handle the request.", "server_error")
 
     def refused(request: Request) -> JSONResponse | None:
         if api_key is None:
@@ -87,7 +106,7 @@ def create_app(generator: Generator, model_name: str | None = None, api_key: str
             "object": "model",
             "created": created,
             "owned_by": "text2sql-harness",
-            "root": str(identity.get("source", name)),
+            "root": name,
             "max_model_len": generator.context_length,
             "harness_identity": identity,
         }
@@ -145,7 +164,7 @@ def create_app(generator: Generator, model_name: str | None = None, api_key: str
             if not body.get("stream"):
                 return JSONResponse(_response(rid, name, completions))
             pieces = _as_async(completions)
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage", False))
         return StreamingResponse(
             _sse(rid, name, pieces, include_usage), media_type="text/event-stream"
         )
@@ -181,7 +200,28 @@ def create_app(generator: Generator, model_name: str | None = None, api_key: str
         Route("/tokenize", tokenize, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
     ]
-    return Starlette(routes=routes)
+    return Starlette(
+        routes=routes, exception_handlers={HTTPException: http_error, Exception: crashed}
+    )
+
+
+def is_local_path(value: str) -> bool:
+    """Whether ``value`` names a file or folder here rather than a hub id ("org/model")."""
+    return os.path.isabs(value) or value.startswith(("~", ".")) or Path(value).exists()
+
+
+def public_name(value: str) -> str:
+    """The name a client sees: a local path becomes its last part."""
+    return (Path(value).name or "model") if is_local_path(value) else value
+
+
+def public_identity(identity: dict[str, Any]) -> dict[str, Any]:
+    """``identity`` without the entries that name a local path (where the weights lie)."""
+    return {
+        key: public_name(value) if key == "name" and isinstance(value, str) else value
+        for key, value in identity.items()
+        if not (isinstance(value, str) and key != "name" and is_local_path(value))
+    }
 
 
 async def _client_gone(request) -> None:
@@ -229,10 +269,13 @@ def _parse_chat(body: Any, name: str) -> tuple[str | None, list, SamplingParams 
         return "The request body must be a JSON object.", [], None
     if body.get("model") not in (None, name):
         return (
-            f"The model '{body.get('model')}' does not exist; this server serves '{name}'.",
+            f"The model '{str(body.get('model'))[:100]}' does not exist; this server serves "
+            f"'{name}'.",
             [],
             None,
         )
+    if (problem := _stream_problem(body)) is not None:
+        return problem, [], None
     messages = body.get("messages")
     if not _valid_messages(messages):
         return "'messages' must be a non-empty list of {'role', 'content'} objects.", [], None
@@ -266,6 +309,22 @@ def _parse_chat(body: Any, name: str) -> tuple[str | None, list, SamplingParams 
         return f"Bad sampling parameter: {str(exc)[:200]}", [], None
     msgs = [{"role": str(m["role"]), "content": m["content"]} for m in messages]
     return None, msgs, params
+
+
+def _stream_problem(body: dict) -> str | None:
+    """Why ``stream`` / ``stream_options`` are not what OpenAI accepts, or None."""
+    if body.get("stream") is not None and not isinstance(body["stream"], bool):
+        return "'stream' must be true or false."
+    options = body.get("stream_options")
+    if options is None:
+        return None
+    if not isinstance(options, dict):
+        return "'stream_options' must be an object such as {\"include_usage\": true}."
+    if not body.get("stream"):
+        return "'stream_options' is only allowed when 'stream' is true."
+    if not isinstance(options.get("include_usage", False), bool):
+        return "'stream_options.include_usage' must be true or false."
+    return None
 
 
 def _response(rid: str, name: str, completions: list[Completion]) -> dict:
@@ -328,8 +387,10 @@ async def _sse(rid: str, name: str, pieces, include_usage: bool):
                 yield _chunk(rid, name, index, {}, item.finish_reason or "stop")
             elif item:
                 yield _chunk(rid, name, index, {"content": item})
-    except Exception as exc:  # noqa: BLE001 - headers are sent: report in-band, as OpenAI does
-        yield f"data: {json.dumps({'error': {'message': f'Generation failed: {exc}'}})}\n\n"
+    except Exception:  # noqa: BLE001 - headers are sent: report in-band, as OpenAI does
+        logging.getLogger(__name__).exception("generation failed")  # details: the operator's
+        failed = {"error": {"message": "Generation failed on the server.", "type": "server_error"}}
+        yield f"data: {json.dumps(failed)}\n\n"
         return
     if include_usage:
         usage = {
@@ -348,6 +409,7 @@ def serve(model: str, host: str = "127.0.0.1", port: int = 8000, api_key: str | 
           backend: str = "auto", config: BackendConfig | None = None) -> None:
     """Load ``model`` on ``backend`` (with its ``config``) and serve it until interrupted (SIGINT
     or SIGTERM: requests in flight get ``SHUTDOWN_GRACE_S`` seconds, then the server exits)."""
+    check_address(host, port)  # before minutes of loading, not after
     import uvicorn
 
     from harness.generation.backends import load_generator, resolve_backend
@@ -355,10 +417,37 @@ def serve(model: str, host: str = "127.0.0.1", port: int = 8000, api_key: str | 
     chosen = resolve_backend(backend, model)
     generator = load_generator(model, chosen, config)
     app = create_app(generator, model_name=model, api_key=api_key)
-    print(f"Serving {model} with the {chosen} backend at http://{host}:{port}/v1 "
-          "(OpenAI-compatible)", flush=True)
+    print(f"Serving {model} as '{public_name(model)}' with the {chosen} backend at "
+          f"http://{host}:{port}/v1 (OpenAI-compatible)", flush=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info",
-                    timeout_graceful_shutdown=SHUTDOWN_GRACE_S, limit_concurrency=64)
+        uvicorn.Server(server_config(app, host, port)).run()
     finally:
         generator.close()
+
+
+def server_config(app, host: str, port: int, log_level: str = "info"):
+    """The uvicorn configuration ``harness serve`` runs under: the connection guards of
+    :mod:`harness.generation.serve_guard`, a concurrency cap and a graceful-shutdown grace."""
+    import uvicorn
+
+    from harness.generation.serve_guard import guarded_http_protocol
+
+    return uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, http=guarded_http_protocol(),
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S, limit_concurrency=MAX_CONCURRENCY,
+    )
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse, as one error, an address this machine cannot listen on."""
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"--port must be between 1 and 65535, got {port}.", option="--port")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot listen on {host}:{port}: {exc.strerror or exc}.", option="--host"
+        ) from exc

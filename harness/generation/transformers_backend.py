@@ -164,14 +164,11 @@ class TransformersGenerator:
         return getattr(text_config, "max_position_embeddings", None)
 
     def render(self, messages: Messages) -> str:
-        """The prompt text the model sees: the chat template with the generation prompt."""
-        if getattr(self.tokenizer, "chat_template", None):
-            return self.tokenizer.apply_chat_template(
-                messages, tokenize=False, add_generation_prompt=True
-            )
-        # No template (a base model): a plain transcript ending where the answer goes.
-        lines = [f"{m['role'].capitalize()}: {m['content']}" for m in messages]
-        return "\n\n".join(lines) + "\n\nAssistant:"
+        """The prompt text the model sees: the chat template with the generation prompt (or
+        continuing a final assistant prefill); a plain transcript for a base model."""
+        from harness.generation.prompt_formats.base import render_chat
+
+        return render_chat(self.tokenizer, messages)
 
     def count_tokens(self, messages: Messages) -> int:
         text = self.render(messages)

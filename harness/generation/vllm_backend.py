@@ -159,9 +159,9 @@ class VLLMGenerator(StaticIdentity):
         }
 
     def count_tokens(self, messages: Messages) -> int:
-        text = self._tokenizer.apply_chat_template(
-            messages, tokenize=False, add_generation_prompt=True
-        )
+        from harness.generation.prompt_formats.base import render_chat
+
+        text = render_chat(self._tokenizer, messages)
         return len(self._tokenizer(text, add_special_tokens=False).input_ids)
 
     def generate(self, prompts: list[Messages], params: SamplingParams) -> list[list[Completion]]:
@@ -181,7 +181,10 @@ class VLLMGenerator(StaticIdentity):
             for _ in prompts
         ]
         started = time.perf_counter()
-        outputs = self.llm.chat(prompts, sampling_params=sampling, use_tqdm=False)
+        from harness.generation.prompt_formats.base import template_flags
+
+        flags = template_flags(prompts[0]) if prompts else {}  # one format per batch
+        outputs = self.llm.chat(prompts, sampling_params=sampling, use_tqdm=False, **flags)
         wall = time.perf_counter() - started
         results = []
         for out in outputs:

@@ -6,7 +6,7 @@ import altair as alt
 import streamlit as st
 
 from leaderboard import queries as data
-from leaderboard.urlstate import publish, restore
+from leaderboard.urlstate import publish, restore, restore_flag
 
 STRONG, PALE = "#1f4e9c", "#b0b8c4"
 KIND = alt.Color(
@@ -26,27 +26,30 @@ if not benches:
     st.stop()
 labels = {b.key: b.label for b in benches}
 restore("plots_key", "view", list(labels), default=data.default_benchmark(benches))
+restore_flag("plots_reported", "reported", default=True)
 key = st.selectbox("Benchmark", list(labels), format_func=labels.get, key="plots_key")
-include_reported = st.toggle("Include reported (not verified) results", True,
-                             key="plots_reported")
-publish(view=key)
+include_reported = st.toggle("Include reported (not verified) results", key="plots_reported")
+publish(view=key, reported=None if include_reported else "0")
 frame = data.view_frame(url, key)
 if not include_reported:
     frame = frame[frame["verified"]]
 points = data.plot_points(frame)
 
 
-def scatter(frame, x: alt.X) -> alt.Chart:
-    """Points with their names and 95% interval bars, verified in the strong colour."""
+def scatter(frame, x: alt.X, column: str) -> alt.Chart:
+    """Points with their names and 95% interval bars, verified in the strong colour; a name
+    that would overlap another is left to the tooltip (``data.labelled``)."""
     base = alt.Chart(frame).encode(x=x)
+    named = frame[data.labelled(frame, column)] if not frame.empty else frame
     bars = base.mark_rule(strokeWidth=2, opacity=0.6).encode(
         y=alt.Y("ci_low:Q", title="EX % (95% interval)"), y2="ci_high:Q", color=KIND,
     )
     dots = base.mark_circle(size=90, opacity=1).encode(
         y=alt.Y("EX:Q", title="EX % (95% interval)"), color=KIND, tooltip=TOOLTIP,
     )
-    names = base.mark_text(align="left", dx=7, dy=-7, fontSize=11, limit=170).encode(
-        y="EX:Q", text="Submission:N", color=KIND,
+    names = alt.Chart(named).mark_text(align="left", dx=7, dy=-7, fontSize=11,
+                                       limit=150).encode(
+        x=x, y="EX:Q", text="Submission:N", color=KIND,
     )
     return (bars + dots + names).properties(height=380)
 
@@ -56,10 +59,12 @@ groups = data.timing_groups(points)
 if not groups:
     st.info("No row of this benchmark reports s/sample.")
 else:
+    restore("plots_hardware", "hardware", groups, default=groups[0])
     hardware = st.selectbox(
         "Timed on", groups, key="plots_hardware",
         help="Timings from different hardware (or from papers that do not say) are not "
              "comparable, so the plot shows one hardware at a time.")
+    publish(hardware=hardware)
     timed = data.speed_points(points, hardware)
     st.caption(
         f"s/sample is generation wall time per question in batch (throughput), as each run "
@@ -71,7 +76,7 @@ else:
         "faster."
     )
     chart = scatter(timed, alt.X("s/sample:Q", scale=alt.Scale(type="log"),
-                                 title="s/sample, log scale (lower is faster)"))
+                                 title="s/sample, log scale (lower is faster)"), "s/sample")
     front = alt.Chart(timed[timed["Pareto front"]]).mark_line(
         strokeDash=[5, 4], color="#555").encode(x="s/sample:Q", y="EX:Q")
     st.altair_chart(chart + front, width="stretch", key="plots_pareto")
@@ -83,7 +88,7 @@ if sized.empty:
 else:
     st.altair_chart(
         scatter(sized, alt.X("Params (B):Q", scale=alt.Scale(type="log"),
-                             title="parameters, billions (log scale)")),
+                             title="parameters, billions (log scale)"), "Params (B)"),
         width="stretch", key="plots_size",
     )
     st.caption("Rows mix decoding classes (greedy, voting, pipelines); the table says which.")
@@ -99,9 +104,12 @@ else:
         for name, kind in zip(levels["Submission"], levels["Kind"])
     ])
     base = alt.Chart(levels).encode(
+        # Level names at the top and bottom, never dropped for want of room (a phone is
+        # 390 px wide: row names are cut at 120 px to leave the cells their space).
         x=alt.X("Level:N", sort=order, title=None,
-                axis=alt.Axis(labelAngle=0, orient="top", labelFontSize=12)),
-        y=alt.Y("Row:N", title=None, axis=alt.Axis(labelLimit=180)),
+                axis=alt.Axis(labelAngle=-30, orient="top", labelFontSize=12,
+                              labelOverlap=False, labelLimit=90)),
+        y=alt.Y("Row:N", title=None, axis=alt.Axis(labelLimit=120)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("EX:Q", title="EX %", scale=alt.Scale(scheme="blues", domain=[0, 100]),

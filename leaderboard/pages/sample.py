@@ -4,7 +4,9 @@ import streamlit as st
 
 from leaderboard import queries as data
 from leaderboard import reasons
-from leaderboard.urlstate import plural, publish, restore
+from leaderboard.plain import plain
+from leaderboard.queries import latency_text
+from leaderboard.urlstate import plural, publish, restore, restore_many
 
 url = data.store_url()
 st.title("Sample")
@@ -14,8 +16,10 @@ if not results:
     st.stop()
 
 by_id = {r["result_id"]: r for r in results}
-# Opens on a real submission: the best model (not the gold self-test) of the first benchmark.
-first = next((r["result_id"] for r in results if not r["gold"]), results[0]["result_id"])
+# Opens on the board's top unflagged row (never the gold self-test or a flagged copy).
+top = [i for i in data.top_unflagged(url) if i in by_id]
+first = top[0] if top else next((r["result_id"] for r in results
+                                 if not r["gold"] and not r["flags"]), results[0]["result_id"])
 restore("sample_result", "result", list(by_id), parse=int, default=first)
 result_id = st.selectbox(
     "Submission", list(by_id), key="sample_result",
@@ -33,8 +37,15 @@ st.caption(
     + f"{info['n_scored']} scored of {info['n_total']} questions"
     + (f"; {plural(unscorable, 'question')} unscorable here (database missing or damaged)"
        if unscorable else "")
-    + f"; decoding: {info['decoding']}."
+    + f"; decoding: {plain(info['decoding'])}; {plain(info['status'])}"
+    + ("" if info["claimed_ex"] is None else
+       f"; the run claimed EX {100 * info['claimed_ex']:.2f}%")
+    + "."
 )
+if info["flags"]:
+    st.warning("Flagged, so not ranked:")
+    for flag in info["flags"]:
+        st.code(flag, language=None, wrap_lines=True)
 frame = data.question_frame(url, result_id)
 if frame.empty:
     st.info("This result has no per-question verdicts.")
@@ -42,12 +53,16 @@ if frame.empty:
 
 groups = [g for g in reasons.CATEGORIES if g in set(frame["group"])]
 levels = sorted(set(frame["difficulty"].fillna("no label")))
+restore_many("sample_groups", "verdict", groups)
+restore_many("sample_levels", "level", levels)
+restore("sample_search", "search", None)
 c1, c2, c3 = st.columns([2, 1, 2])
 chosen_groups = c1.multiselect("Verdict", groups, key="sample_groups",
                                placeholder="every verdict")
 chosen_levels = c2.multiselect("Difficulty", levels, key="sample_levels",
                                placeholder="every level")
-text = c3.text_input("Search", key="sample_search", placeholder="words of the question")
+text = c3.text_input("Search", key="sample_search", max_chars=200,
+                     placeholder="words of the question")
 shown = data.filter_questions(frame, chosen_groups, chosen_levels, text)
 if shown.empty:
     st.info("No question matches these filters.")
@@ -68,7 +83,8 @@ c1.button("◀ Previous", key="sample_prev", on_click=step, args=(-1,), width="s
 qid = c2.selectbox("Question", order, key="sample_question",
                    format_func=lambda q: f"{q}: {questions[q][:100]}")
 c3.button("Next ▶", key="sample_next", on_click=step, args=(1,), width="stretch")
-publish(result=result_id, q=qid)
+publish(result=result_id, q=qid, verdict=chosen_groups, level=chosen_levels,
+        search=text.strip())
 st.caption(f"Question {order.index(qid) + 1} of {plural(len(order), 'question')} shown.")
 s = data.sample_detail(url, result_id, qid)
 suite = info["key"].partition("/")[0]
@@ -128,6 +144,4 @@ for column, title, sql, preview, rows, ms in (
             timing = "" if ms is None else f", {ms:.1f} ms"
             st.caption(f"{plural(rows or 0, 'row')}{timing}; first {len(table)} shown")
             st.dataframe(table, hide_index=True, key=f"sample_rows_{title.lower()}")
-if s["latency_s"] is not None:
-    st.caption(f"Generation latency as the run recorded it (self-reported): "
-               f"{s['latency_s']:.3f} s")
+st.caption(latency_text(s["latency_s"], info["batch_size"]))

@@ -59,8 +59,11 @@ with st.form("submit_form"):
     method = c1.text_input("Method", key="submit_method", placeholder="GRPO (binary reward)")
     base = c2.text_input("Base model", key="submit_base", placeholder="Qwen2.5-Coder-1.5B")
     strategy = c1.selectbox(
-        "Decoding", list(STRATEGIES), index=None, key="submit_decoding",
-        format_func=lambda s: f"{s}: {STRATEGIES[s]}", placeholder="as the run says",
+        "Decoding (required for a predictions file)", list(STRATEGIES), index=None,
+        key="submit_decoding", format_func=lambda s: f"{s}: {STRATEGIES[s]}",
+        placeholder="as the run says",
+        help="A run folder's candidates and vote decide its decoding; a predictions file says "
+             "nothing of it, so state it. A row with no stated decoding is not ranked.",
     )
     samples = c2.number_input("Samples per question", min_value=1, max_value=100_000,
                               value=None, step=1, key="submit_samples", placeholder="1")
@@ -87,10 +90,11 @@ with st.form("submit_form"):
     sent = st.form_submit_button("Verify and submit")
 
 if sent:
-    history = st.session_state.setdefault("upload_times", [])
-    if not data.upload_allowed(history, time.time()):
+    files = [(u.name, u.getvalue()) for u in uploads]
+    log, client = data.upload_log(), data.client_address()
+    if not log.allowed(client, time.time()) or (files and not log.take(client, time.time())):
         st.error(f"Not stored: at most {data.MAX_UPLOADS_PER_HOUR} uploads an hour from one "
-                 "session. Please try again later.")
+                 "address. Please try again later.")
         st.stop()
     meta = {
         "name": name, "model_size": size or None, "method": method or None,
@@ -98,9 +102,6 @@ if sent:
         "temperature": temperature, "extra_models": extra or None,
         "training_data": training or None, "hardware": hardware or None, "link": link or None,
     }
-    files = [(u.name, u.getvalue()) for u in uploads]
-    if files:
-        history.append(time.time())
     try:
         with st.spinner("Re-executing every prediction…"):
             outcome = data.submit_upload_isolated(url, meta, files, suite, split)
@@ -127,6 +128,7 @@ if sent:
                 # A plain link: the board's URL with this view and this row opened.
                 st.markdown(f"[See it on the {key} board]"
                             f"(./?{urlencode({'view': key, 'row': outcome.submission_id})})")
+        if outcome.flags:
+            st.warning("Flagged, so not ranked:")
         for flag in outcome.flags:
-            st.warning("Flagged:")
             st.code(flag, language=None, wrap_lines=True)

@@ -64,13 +64,25 @@ class FinerSQLConfig(GRPOMethodConfig):
         default=256, metadata=_help("Prompt token budget (the schema is cut to fit).")
     )
     max_new_tokens: int = dataclasses.field(
-        default=160, metadata=_help("Completion budget at evaluation (reasoning + SQL).")
+        default=128,
+        metadata=_help("Completion budget at evaluation (reasoning + SQL; the rollouts' budget)."),
     )
     max_completion_length: int = dataclasses.field(
         default=128, metadata=_help("Most tokens generated per completion during training.")
     )
     max_steps: int = dataclasses.field(
-        default=3, metadata=_help("GRPO optimizer steps (-1: run num_train_epochs epochs).")
+        default=2, metadata=_help("GRPO optimizer steps (-1: run num_train_epochs epochs).")
+    )
+    per_device_train_batch_size: int = dataclasses.field(
+        default=1, metadata=_help("Completions per device per forward pass.")
+    )
+    gradient_accumulation_steps: int = dataclasses.field(
+        default=8,
+        metadata=_help("Forward passes per optimizer step (1 x 8 = two prompts x 4 completions: "
+                       "one completion per pass keeps the CPU recipe's activations small)."),
+    )
+    warm_start_steps: int = dataclasses.field(
+        default=16, metadata=_help("Warm-start optimizer steps (-1: warm_start_epochs epochs).")
     )
 
     schema_format: str = dataclasses.field(

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from harness.core import Database, Example
 from harness.suite import Suite, read_json
+from suites import plain_db_id
+from suites.bird.releases import BIRD_DEV_RELEASES, BIRD_MINI_DEV_RELEASES
 from suites.bird.sources import BIRD_DEV, BIRD_MINI_DEV
 
 
@@ -24,6 +26,7 @@ class BirdSuite(Suite):
     default_rule = "bird"
     difficulty_levels = ("simple", "moderate", "challenging")
     downloads = (BIRD_DEV, BIRD_MINI_DEV)
+    releases = {"dev": BIRD_DEV_RELEASES, "mini-dev": BIRD_MINI_DEV_RELEASES}
     how_to_get = (
         "Get it with `harness data download bird`, or pass --data-dir pointing at a folder that "
         "holds bird/dev.json, bird/dev_tables.json and bird/dev_databases/<db_id>/<db_id>.sqlite."
@@ -42,6 +45,10 @@ class BirdSuite(Suite):
         self.check_split(split)
         return [self.root / name for name in self._files[split]]
 
+    def gold_file(self, split: str) -> Path | None:
+        gold = {"dev": "dev_gold.sql", "mini-dev": "mini_dev/mini_dev_sqlite_gold.sql"}
+        return self.root / gold[split] if split in gold else None
+
     def load_examples(self, split: str) -> list[Example]:
         path = self.split_files(split)[0]
         if not path.exists():
@@ -49,7 +56,7 @@ class BirdSuite(Suite):
         return [
             Example(
                 question_id=int(r.get("question_id", i)),
-                db_id=r["db_id"],
+                db_id=plain_db_id(r["db_id"], path),
                 question=r["question"],
                 gold_sql=r["SQL"],
                 evidence=r.get("evidence") or "",
@@ -59,6 +66,7 @@ class BirdSuite(Suite):
         ]
 
     def database(self, db_id: str) -> Database:
+        plain_db_id(db_id, f"suite {self.name}")
         for folder in ("dev_databases", "mini_dev/dev_databases", "train/train_databases"):
             path = self.root / folder / db_id / f"{db_id}.sqlite"
             if path.exists():

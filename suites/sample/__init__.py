@@ -18,15 +18,25 @@ from functools import cached_property
 from pathlib import Path
 
 from harness.core import Database, Example
+from harness.data.releases import Release
 from harness.errors import DataError
 from harness.paths import cache_dir
 from harness.suite import Suite
+from suites import plain_db_id
 from suites.sample.build import build_database
 from suites.sample.schema import schema_entry
 
 HERE = Path(__file__).parent
 QUESTIONS = HERE / "questions.jsonl"
 DATABASES = HERE / "databases"
+#: The questions file as shipped since 2026-11-25 (commit 20736ac); an edit makes it unrecognised.
+RELEASE = Release(
+    name="2026-11",
+    title="The embedded sample suite's questions, as shipped",
+    source="suites/sample/questions.jsonl",
+    question_sha256=("a1980e8ea4b8418f68cc68eccaa0a03ccfe3e1ac20eb561812239e0a4e7643a9",),
+    downloadable=False,
+)
 
 
 class SampleSuite(Suite):
@@ -37,6 +47,7 @@ class SampleSuite(Suite):
     train_split = "train"
     default_rule = "bird"
     difficulty_levels = ("simple", "moderate", "challenging")
+    releases = {"train": (RELEASE,), "dev": (RELEASE,)}
     how_to_get = (
         "The sample suite ships inside the package; reinstall the harness if it is missing."
     )
@@ -65,7 +76,7 @@ class SampleSuite(Suite):
         return [
             Example(
                 question_id=r["question_id"],
-                db_id=r["db_id"],
+                db_id=plain_db_id(r["db_id"], QUESTIONS),
                 question=r["question"],
                 gold_sql=r["sql"],
                 evidence=r["evidence"],
@@ -76,7 +87,7 @@ class SampleSuite(Suite):
         ]
 
     def database(self, db_id: str) -> Database:
-        script = DATABASES / f"{db_id}.sql"
+        script = DATABASES / f"{plain_db_id(db_id, f'suite {self.name}')}.sql"
         if not script.exists():
             known = ", ".join(sorted(p.stem for p in DATABASES.glob("*.sql")))
             raise DataError(f"The sample suite has no database '{db_id}'. Databases: {known}.")

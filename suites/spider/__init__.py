@@ -15,7 +15,9 @@ from pathlib import Path
 from harness.core import Database, Example
 from harness.data.integrity import is_database_file
 from harness.suite import Suite, read_json
+from suites import plain_db_id
 from suites.spider.hardness import cached_hardness
+from suites.spider.releases import SPIDER_DEV_RELEASES, SPIDER_TRAIN_RELEASES
 from suites.spider.sources import SPIDER
 
 
@@ -26,6 +28,7 @@ class SpiderSuite(Suite):
     default_rule = "spider"
     difficulty_levels = ("easy", "medium", "hard", "extra")
     downloads = (SPIDER,)
+    releases = {"dev": SPIDER_DEV_RELEASES, "train": SPIDER_TRAIN_RELEASES}
     how_to_get = (
         "Get it with `harness data download spider`, or pass --data-dir pointing at a folder that "
         "holds spider/dev.json, spider/tables.json and spider/database/<db_id>/<db_id>.sqlite."
@@ -40,6 +43,9 @@ class SpiderSuite(Suite):
         self.check_split(split)
         return [self.root / self._files[split]]
 
+    def gold_file(self, split: str) -> Path | None:
+        return self.root / "dev_gold.sql" if split == "dev" else None
+
     def load_examples(self, split: str) -> list[Example]:
         (path,) = self.split_files(split)
         if not path.exists():
@@ -52,7 +58,7 @@ class SpiderSuite(Suite):
         return [
             Example(
                 question_id=i,
-                db_id=r["db_id"],
+                db_id=plain_db_id(r["db_id"], path),
                 question=r["question"],
                 gold_sql=gold,
                 difficulty=level,
@@ -61,7 +67,7 @@ class SpiderSuite(Suite):
         ]
 
     def database(self, db_id: str) -> Database:
-        folder = self.root / "database" / db_id
+        folder = self.root / "database" / plain_db_id(db_id, f"suite {self.name}")
         path = folder / f"{db_id}.sqlite"
         # The test-suite evaluator compares on every file whose name contains ".sqlite"; a stray
         # "x.sqlite-wal" or "x.sqlite-journal" is not a database, so only real database files.

@@ -22,9 +22,15 @@ from typing import ClassVar
 from harness.core import Database, Example
 from harness.errors import DataError
 from harness.suite import Suite, read_json
+from suites import plain_db_id
 from suites.spider import SpiderSuite
 from suites.spider.hardness import cached_hardness
 from suites.spider_robust.pairing import align_to_spider, knowledge_type
+from suites.spider_robust.releases import (
+    SPIDER_DK_RELEASES,
+    SPIDER_REALISTIC_RELEASES,
+    SPIDER_SYN_RELEASES,
+)
 from suites.spider_robust.sources import SPIDER_DK, SPIDER_REALISTIC, SPIDER_SYN
 
 
@@ -84,7 +90,7 @@ class SpiderVariantSuite(Suite):
         return [
             Example(
                 question_id=i,
-                db_id=r["db_id"],
+                db_id=plain_db_id(r["db_id"], self.root / self.question_file),
                 question=questions[i],
                 gold_sql=golds[i],
                 difficulty=levels[i],
@@ -106,6 +112,7 @@ class SpiderVariantSuite(Suite):
 
     # -- databases and schemas ----------------------------------------------------------------
     def database(self, db_id: str) -> Database:
+        plain_db_id(db_id, f"suite {self.name}")
         if db_id in self.own_databases:
             path = self.root / "database" / db_id / f"{db_id}.sqlite"
             return Database(db_id, path)
@@ -129,6 +136,7 @@ class SpiderSynSuite(SpiderVariantSuite):
     description = "Spider-Syn dev: schema words replaced by synonyms (Spider rules; hardness)"
     derived_from = ("spider", "dev")
     downloads = (SPIDER_SYN,)
+    releases = {"dev": SPIDER_SYN_RELEASES}
     folder = "spider-syn"
     question_file = "dev.json"
     how_to_get = (
@@ -153,6 +161,7 @@ class SpiderDKSuite(SpiderVariantSuite):
     description = "Spider-DK: questions that need domain knowledge (Spider rules; by type T1-T5)"
     category_label = "knowledge type"
     downloads = (SPIDER_DK,)
+    releases = {"dev": SPIDER_DK_RELEASES}
     folder = "spider-dk"
     question_file = "Spider-DK.json"
     tables_file = "tables.json"
@@ -175,6 +184,7 @@ class SpiderRealisticSuite(SpiderVariantSuite):
     description = "Spider-Realistic: column names removed from the question (Spider rules)"
     derived_from = ("spider", "dev")
     downloads = (SPIDER_REALISTIC,)
+    releases = {"dev": SPIDER_REALISTIC_RELEASES}
     folder = "spider-realistic"
     question_file = "spider-realistic.json"
     how_to_get = (
