@@ -88,15 +88,8 @@ def evaluate(
         metrics.rves = _rves(suite, rule, config, samples)
     run = method_run or MethodRun(started)
     record = new_record(
-        suite=suite.name,
-        split=split,
-        rule=rule.name,
-        rule_description=rule.description,
-        data=DataInfo(
-            split_sha256=suite.split_hash(split),
-            files=[portable_path(p, {"": suite.data_root}) for p in suite.split_files(split)],
-            release=release,
-        ),
+        suite=suite.name, split=split, rule=rule.name, rule_description=rule.description,
+        data=_data_info(suite, split, release),
         predictions=predictions_info,
         config={**asdict(config), "split": split, "rule": rule.name},
         environment=environment(),
@@ -111,6 +104,15 @@ def evaluate(
         baseline=run.baseline, training=run.training,
     )
     return record, samples
+
+
+def _data_info(suite: Suite, split: str, release: str | None) -> DataInfo:
+    """The split's files relative to the data root (a record names no folder of a machine)."""
+    return DataInfo(
+        split_sha256=suite.split_hash(split),
+        files=[portable_path(p, {"": suite.data_root}) for p in suite.split_files(split)],
+        release=release,
+    )
 
 
 @dataclass
