@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError, did_you_mean
+from harness.evaluation.config import EvalConfig
 
 if TYPE_CHECKING:  # imported where used: the CLI reads RunConfig's fields without the methods
     from harness.method import Method
@@ -31,8 +32,10 @@ def _field(default: Any, help: str, **metadata: Any) -> Any:
 
 
 @dataclasses.dataclass
-class RunConfig:
-    """What a ``harness run`` does besides the method's own settings.
+class RunConfig(EvalConfig):
+    """What a ``harness run`` does besides the method's own settings: the evaluation's settings
+    (:class:`~harness.evaluation.config.EvalConfig`, the same fields and help as ``harness eval``)
+    and where the run comes from and goes.
 
     Each field is a command-line flag too (``harness.cli.config_options``): its metadata holds
     the flag's help, and optionally ``choices`` and ``aliases`` (further flag names).
@@ -40,7 +43,6 @@ class RunConfig:
 
     method: str = _field("prompting", "Method: a registered name, or path/to/file.py:ClassName.")
     suite: str | None = _field(None, "Suite (default: the embedded sample suite).")
-    split: str | None = _field(None, "Evaluation split (default: the suite's dev split).")
     train_split: str | None = _field(None, "Training split (default: the suite's train split).")
     data_dir: str | None = _field(
         None, "Benchmark data root (default: $HARNESS_DATA_DIR, else the per-user data folder).",
@@ -48,20 +50,14 @@ class RunConfig:
     )
     out: str | None = _field(None, "Run folder (default: a new folder under runs/).",
                              metavar="DIR")
-    limit: int | None = _field(None, "Evaluate only the first N questions.")
-    rule: str | None = _field(None, "Correctness rule (default: the suite's official rule).")
-    timeout_s: float = _field(30.0, "Seconds per SQL query.", aliases=["--timeout"])
-    workers: int | None = _field(None, "Processes executing SQL (default: the number of cores).")
     baseline: bool = _field(True, "Training methods: also score the untrained model first.")
     seeds: str | None = _field(None, "Run once per seed (0,1,2, or a count: 3) into "
                                      "<out>/seed-<s>, then write <out>/aggregate.json.")
 
-    def __post_init__(self) -> None:
-        from harness.evaluation.execution import settings_problem
-
-        problem = settings_problem(self.timeout_s, 1, self.workers)
-        if problem:
-            raise ConfigError(problem)
+    def eval_config(self, split: str, vote: str | None = None) -> EvalConfig:
+        """The evaluation part of the run, for ``split`` (and the method's own ``vote``)."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(EvalConfig)}
+        return EvalConfig(**{**values, "split": split, "vote": vote or self.vote})
 
 
 def load_yaml(path: str | Path) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from harness.config import RunConfig, as_dict
@@ -28,14 +28,21 @@ from harness.evaluation.execution import (
 from harness.evaluation.metrics import clean_block, rves, summarize
 from harness.evaluation.predictions import PredictionLog, gold_predictions, load_candidates
 from harness.evaluation.records import (
+    BaselineInfo,
     DataInfo,
     GenerationInfo,
+    LatencyInfo,
+    MethodInfo,
+    PassAtN,
     PredictionsInfo,
     RunRecord,
     Timing,
-    as_json,
+    TrainingInfo,
+    block,
     environment,
     new_record,
+    portable_path,
+    portable_paths,
     write_run,
 )
 from harness.evaluation.rules import Rule, get_rule
@@ -60,10 +67,12 @@ def evaluate(
     source: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     candidates: dict[int, list[Prediction]] | None = None,
+    method_run: MethodRun | None = None,
 ) -> tuple[RunRecord, list[ScoredSample]]:
     """Score a predictions file, a dict of predictions or of candidate lists, or (none given)
-    the gold itself. A file may hold several candidates per question (pass@k and voting)."""
-    started = time.perf_counter()
+    the gold itself. A file may hold several candidates per question (pass@k and voting).
+    ``method_run`` carries what ``harness run`` adds, so the record is built once, whole."""
+    started = time.perf_counter() if method_run is None else method_run.started
     split = config.split or suite.default_split
     rule = get_rule(config.rule or suite.default_rule)
     examples = load_scorable_examples(suite, split, config.limit)
@@ -77,28 +86,48 @@ def evaluate(
     metrics.clean = clean_block([s for s in samples if s.verdict.scorable], ties)
     if config.rves_iterations:
         metrics.rves = _rves(suite, rule, config, samples)
+    run = method_run or MethodRun(started)
     record = new_record(
-        suite=suite.name,
-        split=split,
-        rule=rule.name,
-        rule_description=rule.description,
-        data=DataInfo(
-            root=str(suite.data_root),
-            split_sha256=suite.split_hash(split),
-            files=[str(p) for p in suite.split_files(split)],
-            release=release,
-        ),
+        suite=suite.name, split=split, rule=rule.name, rule_description=rule.description,
+        data=_data_info(suite, split, release),
         predictions=predictions_info,
         config={**asdict(config), "split": split, "rule": rule.name},
         environment=environment(),
         counts=counts,
         unscorable=unscorable,
-        metrics=metrics,
+        metrics=dataclasses.replace(metrics, pass_at_n=run.pass_at_n),
         timing=Timing(
-            wall_s=round(time.perf_counter() - started, 4), execution_s=round(execution_s, 4)
+            wall_s=round(time.perf_counter() - started, 3), execution_s=round(execution_s, 4),
+            generate_s=run.generate_s, resumed_predictions=run.resumed,
         ),
+        method=run.method, decoding=run.decoding, latency=run.latency,
+        baseline=run.baseline, training=run.training,
     )
     return record, samples
+
+
+def _data_info(suite: Suite, split: str, release: str | None) -> DataInfo:
+    """The split's files relative to the data root (a record names no folder of a machine)."""
+    return DataInfo(
+        split_sha256=suite.split_hash(split),
+        files=[portable_path(p, {"": suite.data_root}) for p in suite.split_files(split)],
+        release=release,
+    )
+
+
+@dataclass
+class MethodRun:
+    """What ``harness run`` adds to a record besides the scores: how the predictions were made."""
+
+    started: float  # time.perf_counter() when the run began
+    generate_s: float | None = None
+    resumed: int | None = None  # predictions found saved from an earlier, interrupted run
+    method: MethodInfo | None = None
+    decoding: str | None = None
+    latency: LatencyInfo | None = None
+    baseline: BaselineInfo | None = None
+    training: TrainingInfo | None = None
+    pass_at_n: PassAtN | None = None
 
 
 def load_scorable_examples(suite: Suite, split: str, limit: int | None) -> list[Example]:
@@ -123,7 +152,7 @@ def _candidates_to_score(
     if path is not None:
         loaded = load_candidates(path, examples, fmt)
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        return loaded, PredictionsInfo(source=str(path), sha256=digest)
+        return loaded, PredictionsInfo(source=portable_path(path), sha256=digest)
     if candidates is not None:
         return candidates, PredictionsInfo(source=source or "method")
     if predictions is None:
@@ -199,7 +228,7 @@ def predict_all(
 def candidate_pass_rate(
     examples: list[Example], predictions: dict[int, Prediction], suite: Suite, rule_name: str,
     executor: Executor,
-) -> dict | None:
+) -> PassAtN | None:
     """pass@N / recall@N: the share of scorable questions where any sampled candidate is correct."""
     from harness.evaluation.voting import recall_at_n  # candidates come from generation
 
@@ -220,7 +249,7 @@ def candidate_pass_rate(
         verdicts.setdefault(q, []).append(s.verdict.correct)
     scorable = [e for e in examples if suite.database_problem(e.db_id) is None]
     hits = sum(recall_at_n(verdicts.get(e.question_id, [])) for e in scorable)
-    return {"n": n, "pass_at_n": round(hits / len(scorable), 6) if scorable else None}
+    return PassAtN(n=n, pass_at_n=round(hits / len(scorable), 6) if scorable else None)
 
 
 def decoding_label(method_config) -> str:
@@ -247,8 +276,7 @@ def run_method(
     """
     started = time.perf_counter()
     split = run.split or suite.default_split
-    eval_config = EvalConfig(split=split, rule=run.rule, timeout_s=run.timeout_s,
-                             workers=run.workers, limit=run.limit)
+    eval_config = run.eval_config(split, getattr(method.config, "vote", None))
     examples = load_scorable_examples(suite, split, run.limit)
     _save_run_state(out_dir / "run.json", method, suite, split, run)
     baseline = training = None
@@ -258,18 +286,29 @@ def run_method(
             baseline = _score_baseline(method, suite, examples, eval_config, out_dir)
         training = _train(method, suite, train_split, out_dir)
     predictions, generate_s, resumed = _generate(method, suite, examples, out_dir)
+    rule = run.rule or suite.default_rule
+    roots = {"<run>": out_dir, "<data>": suite.data_root}
+    method_run = MethodRun(
+        started=started,
+        generate_s=round(generate_s, 3),
+        resumed=resumed,
+        method=block(MethodInfo, portable_paths(method.provenance(), roots)),
+        decoding=decoding_label(method.config),
+        latency=_latency(predictions),
+        baseline=baseline,
+        training=None if training is None else dataclasses.replace(
+            training, checkpoint=portable_paths(training.checkpoint, roots),
+            stats=portable_paths(training.stats, roots) or None),
+        pass_at_n=_pass_at_n(examples, predictions, suite, rule, run),
+    )
     with reporter().stage("scoring (SQL queries run)") as stage:
         record, samples = evaluate(suite, eval_config, predictions=predictions,
-                                   source=method.name, progress=stage.update)
-    record.metrics.pass_at_n = _pass_at_n(examples, predictions, suite, record.rule, run)
-    record.method = method.provenance()
-    record.decoding = decoding_label(method.config)
-    record.latency = _latency(predictions)
-    record.training, record.baseline = training, baseline
-    record.generation = _generation(method, suite, eval_config, record, samples, predictions)
-    record.timing.generate_s = round(generate_s, 3)
-    record.timing.wall_s = round(time.perf_counter() - started, 3)
-    record.timing.resumed_predictions = resumed
+                                   source=method.name, progress=stage.update,
+                                   method_run=method_run)
+    # How the SQL was produced needs the scored record (its EX beside the lenient parser's):
+    # the finished record is copied with it, not changed.
+    record = dataclasses.replace(record, generation=_generation(
+        method, suite, eval_config, record, samples, predictions))
     write_run(out_dir, record, samples)
     return record, samples
 
@@ -312,7 +351,7 @@ def _train_split(method: Method, suite: Suite, run: RunConfig) -> str:
 def _score_baseline(
     method: Method, suite: Suite, examples: list[Example], eval_config: EvalConfig,
     out_dir: Path,
-) -> dict:
+) -> BaselineInfo:
     """Score the untrained model into ``out_dir/baseline``; returns its metrics and counts."""
     log = PredictionLog(out_dir / "baseline" / "predictions.jsonl")
     with reporter().stage("baseline generation (untrained model)", total=len(examples)) as stage:
@@ -322,23 +361,27 @@ def _score_baseline(
         record, samples = evaluate(suite, eval_config, predictions=predictions,
                                    source=f"{method.name} (untrained)", progress=stage.update)
     write_run(out_dir / "baseline", record, samples)
-    return {"metrics": as_json(record.metrics), "counts": as_json(record.counts)}
+    return BaselineInfo(metrics=record.metrics, counts=record.counts)
 
 
-def _train(method: Method, suite: Suite, train_split: str, out_dir: Path) -> dict:
+def _train(method: Method, suite: Suite, train_split: str, out_dir: Path) -> TrainingInfo:
     """Train into ``out_dir/checkpoint``; returns the run record's ``training`` block."""
     reporter().note(f"training {method.name} on {suite.name}/{train_split}")
     started = time.perf_counter()
     checkpoint = method.train(suite, train_split, out_dir / "checkpoint")
     elapsed = round(time.perf_counter() - started, 2)
     # A resumed run reuses its finished checkpoint: report the time that training took.
-    stats = getattr(method, "record", None)
-    recorded = stats.get("wall_s") if isinstance(stats, dict) else None
-    training = {"split": train_split, "checkpoint": str(checkpoint) if checkpoint else None,
-                "wall_s": recorded if recorded is not None else elapsed, "this_run_s": elapsed}
-    if isinstance(stats, dict) and stats.get("unusable_golds"):
-        training["unusable_golds"] = stats["unusable_golds"]
-    return training
+    record = getattr(method, "record", None)
+    stats = {k: v for k, v in (record or {}).items() if k != "log_history"}
+    recorded = stats.pop("wall_s", None)
+    return TrainingInfo(
+        split=train_split,
+        checkpoint=str(checkpoint) if checkpoint else None,
+        wall_s=recorded if recorded is not None else elapsed,
+        this_run_s=elapsed,
+        unusable_golds=stats.pop("unusable_golds", None) or None,
+        stats=stats or None,
+    )
 
 
 def _generate(
@@ -356,16 +399,16 @@ def _generate(
     return predictions, time.perf_counter() - started, resumed
 
 
-def _latency(predictions: dict[int, Prediction]) -> dict:
+def _latency(predictions: dict[int, Prediction]) -> LatencyInfo:
     from harness.generation.latency import summarize_latency  # the methods' timing records
 
-    return summarize_latency(p.meta for p in predictions.values())
+    return block(LatencyInfo, summarize_latency(p.meta for p in predictions.values()))
 
 
 def _pass_at_n(
     examples: list[Example], predictions: dict[int, Prediction], suite: Suite, rule_name: str,
     run: RunConfig,
-) -> dict | None:
+) -> PassAtN | None:
     with Executor(ExecutionSettings(run.timeout_s), workers=run.workers,
                   cache=GoldCache()) as executor:
         return candidate_pass_rate(examples, predictions, suite, rule_name, executor)

@@ -194,7 +194,7 @@ class Verification:
     def claimed_s_per_sample(self) -> float | None:
         """The run's own throughput figure: timings cannot be re-checked."""
         latency = None if self.claimed is None else self.claimed.latency
-        return _number(_obj(latency).get("s_per_sample"))
+        return None if latency is None else _number(latency.s_per_sample)
 
 
 def verify_run(
@@ -388,11 +388,12 @@ def _check_claimed_fields(v: Verification, claimed: RunRecord) -> None:
     """Claims the board shows but cannot re-check (timings, pass@k) must be well-formed numbers;
     a malformed one is flagged and left out of what is stored."""
     problems = []
-    latency = _obj(claimed.latency)
+    latency = claimed.latency
     for key in ("s_per_sample", "latency_p50_s", "latency_p95_s", "tokens_per_s"):
-        if key in latency and latency[key] is not None and _duration(latency[key]) is None:
-            problems.append(f"latency.{key} = {str(latency[key])[:30]} is not a number ≥ 0")
-            latency.pop(key)
+        value = None if latency is None else getattr(latency, key)
+        if value is not None and _duration(value) is None:
+            problems.append(f"latency.{key} = {str(value)[:30]} is not a number ≥ 0")
+            setattr(latency, key, None)
     block = claimed.metrics.candidates
     if block is not None and _pass_at_k(block) is None:
         problems.append("metrics.candidates.pass_at_k is not a map of k ≥ 1 to shares in 0…1")
@@ -408,7 +409,7 @@ def _duration(value) -> float | None:
 
 def _pass_at_k(block) -> dict[int, float] | None:
     """A candidates block's pass@k curve when every key is a k ≥ 1 and every value a share."""
-    curve = block.get("pass_at_k") if isinstance(block, dict) else None
+    curve = block.get("pass_at_k") if isinstance(block, dict) else getattr(block, "pass_at_k", None)
     if not isinstance(curve, dict):
         return None
     out = {}
@@ -874,8 +875,8 @@ def run_description(claims: list[RunRecord]) -> dict:
     harness version and git commit. Parameters and training data are never recorded: they come
     from the submitter.
     """
-    method = _first_dict(c.method for c in claims)
-    latency = _first_dict(c.latency for c in claims)
+    method = _first_dict(as_json(c.method) for c in claims if c.method)
+    latency = _first_dict(as_json(c.latency) for c in claims if c.latency)
     config = _first_dict([method.get("config")])
     identity = _first_dict([method.get("model_identity")])
     decoding = next((c.decoding for c in claims if c.decoding is not None), None)

@@ -50,7 +50,7 @@ from harness.generation.backends import (
 from harness.generation.base import BackendConfig, Generator
 from harness.generation.cache import GenerationCache, cached_generate
 from harness.generation.extractors import EXTRACTORS, get_extractor
-from harness.generation.latency import hardware, summarize_latency
+from harness.generation.latency import hardware
 from harness.generation.parsing import ParsedSQL, extract_sql
 from harness.generation.prompt_formats import PROMPT_FORMATS, make_format
 from harness.generation.prompts import (
@@ -512,7 +512,6 @@ class PromptingMethod(Method):
             prompt_format=self.config.prompt_format,
             extractor=self.config.extractor,
             sampling=self.config.sampling.to_dict(),
-            latency=summarize_latency(self.metas) if self.metas else None,
         )
         stats = getattr(self._generator, "stats", None)  # a backend that reuses prompt prefixes
         if stats is not None:

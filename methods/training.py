@@ -522,12 +522,3 @@ class TrainedMethod(PromptingMethod):
 
     def predict(self, examples: Sequence[Example], suite: Suite) -> Iterator[Prediction]:
         yield from super().predict(examples, suite)
-
-    def provenance(self) -> dict[str, Any]:
-        out = super().provenance()
-        record = {k: v for k, v in self.record.items() if k != "log_history"}
-        out["training"] = {
-            "checkpoint": str(self.checkpoint) if self.checkpoint else None,
-            **record,
-        }
-        return out

@@ -22,7 +22,7 @@ import pytest
 
 from harness.core import Prediction
 from harness.evaluation.config import EvalConfig
-from harness.evaluation.records import write_run
+from harness.evaluation.records import LatencyInfo, MethodInfo, as_json, block, write_run
 from harness.pipeline import evaluate
 from harness.suite import load_suite
 
@@ -54,13 +54,14 @@ def make_run(
         suite, EvalConfig(split=split, workers=1), predictions=predictions, source=source
     )
     if latency is not None:  # what `harness run` records (summarize_latency, provenance)
-        record.latency = {
-            "s_per_sample": latency, "latency_p50_s": latency, "latency_p95_s": 2 * latency,
-        }
+        record.latency = LatencyInfo(
+            s_per_sample=latency, latency_p50_s=latency, latency_p95_s=2 * latency,
+        )
         record.decoding = "greedy"
-        record.method = {"method": "test", "backend": "none", "hardware": {"cpu": "test CPU"}}
+        record.method = MethodInfo("test", backend="none", hardware={"cpu": "test CPU"})
     if method is not None:
-        record.method = {**(record.method or {}), **method}
+        record.method = block(MethodInfo, {**(as_json(record.method) if record.method else {}),
+                                           **method})
     write_run(out, record, samples)
     return out
 
@@ -81,8 +82,8 @@ def voting_run(out: Path, n: int = 8) -> Path:
     record, samples = evaluate(suite, EvalConfig(split="dev", workers=1, vote="majority"),
                                candidates=candidates, source="test")
     record.decoding = f"maj@{n}"
-    record.method = {"method": "prompting", "sampling": {"n": n, "temperature": 0.8},
-                     "config": {"model": "Qwen2.5-Coder-0.5B", "samples": n}}
+    record.method = MethodInfo("prompting", sampling={"n": n, "temperature": 0.8},
+                               config={"model": "Qwen2.5-Coder-0.5B", "samples": n})
     write_run(out, record, samples)
     return out
 

@@ -100,17 +100,17 @@ def test_pass_at_k_curve_and_recall():
     assert pass_at_k_ks(5) == [1, 2, 4, 5] and pass_at_k_ks(0) == []
     per_question = [[True, False, False, False], [False] * 4, [True] * 4, []]
     block = candidates_block(per_question, "value-aware")
-    assert block["n"] == block["n_min"] == 4 and block["candidates"] == 12
+    assert block.n == block.n_min == 4 and block.candidates == 12
     for k in (1, 2, 4):
         expected = (pass_at_k(per_question[0], k) + 0 + 1 + 0) / 4
-        assert block["pass_at_k"][str(k)] == pytest.approx(expected, abs=1e-6)
-    assert block["pass_at_k"] == {"1": 0.3125, "2": 0.375, "4": 0.5}
-    assert block["recall_at_n"] == 0.5  # the question without candidates counts as wrong
+        assert block.pass_at_k[str(k)] == pytest.approx(expected, abs=1e-6)
+    assert block.pass_at_k == {"1": 0.3125, "2": 0.375, "4": 0.5}
+    assert block.recall_at_n == 0.5  # the question without candidates counts as wrong
 
 
 def test_curve_stops_at_the_smallest_n():
     block = candidates_block([[True, False, False], [False, True]], "majority")
-    assert (block["n"], block["n_min"]) == (3, 2) and list(block["pass_at_k"]) == ["1", "2"]
+    assert (block.n, block.n_min) == (3, 2) and list(block.pass_at_k) == ["1", "2"]
 
 
 # -- scoring -------------------------------------------------------------------------------------
@@ -129,13 +129,13 @@ def test_every_candidate_is_scored_and_the_vote_decides_ex(tmp_path, sample, exa
     path = write_jsonl(tmp_path / "c.jsonl", _candidates_for(examples))
     results, samples = evaluate(sample, EvalConfig(), predictions_path=path)
     block = results.metrics.candidates
-    assert block["n"] == 4 and block["n_min"] == 2 and block["vote"] == "majority"
+    assert block.n == 4 and block.n_min == 2 and block.vote == "majority"
     truth = [[True, False, True, False][: 2 + i % 3] for i in range(len(examples))]
-    assert block["candidates"] == sum(map(len, truth))
-    for k, value in block["pass_at_k"].items():
+    assert block.candidates == sum(map(len, truth))
+    for k, value in block.pass_at_k.items():
         expected = sum(pass_at_k(t, int(k)) for t in truth) / len(truth)
         assert value == pytest.approx(expected, abs=1e-6)
-    assert block["recall_at_n"] == 1.0
+    assert block.recall_at_n == 1.0
     for s, t in zip(samples, truth):
         assert [c.verdict.correct for c in s.candidates] == t
         assert s.candidates[1].verdict.reason == "rows_differ"

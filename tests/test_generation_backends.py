@@ -83,8 +83,8 @@ def test_a_registered_backend_runs_harness_run_with_its_own_flag(canned, tmp_pat
                  "--out", str(out)])
     assert code == 0
     record = read_record(out)
-    assert record.method["model_identity"]["backend"] == "canned"
-    assert record.method["config"]["backend_options"] == {"canned_sql": "SELECT 42"}
+    assert record.method.model_identity["backend"] == "canned"
+    assert record.method.config["backend_options"] == {"canned_sql": "SELECT 42"}
     assert {s["pred_sql"] for s in read_samples(out)} == {"SELECT 42"}
 
 

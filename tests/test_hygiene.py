@@ -27,6 +27,18 @@ def test_no_source_or_test_names_a_machine_path():
     assert offenders == []
 
 
+def test_no_tracked_record_or_document_names_a_machine_path():
+    """Shipped run records and documents publish no one's folders (a record stores paths
+    relative to the data root, the run folder, the harness or ~)."""
+    offenders = [
+        f"{name}:{i}"
+        for name in _tracked(".json", ".jsonl", ".yaml", ".yml", ".md", ".toml", ".cfg")
+        for i, line in enumerate((REPO / name).read_text(encoding="utf-8").splitlines(), 1)
+        if MACHINE_PATH.search(line)
+    ]
+    assert offenders == []
+
+
 def test_the_typed_marker_that_packaging_lists_exists():
     assert "py.typed" in (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert (REPO / "harness" / "py.typed").is_file()

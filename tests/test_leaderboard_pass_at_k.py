@@ -41,7 +41,7 @@ def test_the_curve_is_read_from_the_submission_and_plotted(tmp_path, lb_cache, m
     curves = data.pass_at_k_long(store.submissions(), "sample/dev")
     block = results.metrics.candidates
     assert list(curves["k"]) == [1, 2, 4]
-    assert list(curves["pass@k"]) == [round(100 * v, 2) for v in block["pass_at_k"].values()]
+    assert list(curves["pass@k"]) == [round(100 * v, 2) for v in block.pass_at_k.values()]
     assert set(curves["EX"]) == {round(100 * results.metrics.ex, 2)}
     assert set(curves["Vote"]) == {"majority"} and set(curves["Submission"]) == {"Sampled"}
     assert data.pass_at_k_long(store.submissions(), "spider/dev").empty

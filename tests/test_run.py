@@ -50,8 +50,13 @@ def test_run_scores_and_records_the_method(tmp_path):
     n = len(suite.load_examples("dev"))
     assert len(method.asked) == n
     assert results.counts.correct == sum(1 for s in samples if s.example.question_id % 2 == 0)
-    assert results.method["method"] == "counting" and results.decoding == "greedy"
-    assert results.latency["samples"] == n
+    assert results.method.method == "counting" and results.decoding == "greedy"
+    stored = (tmp_path / "run" / "results.json").read_text(encoding="utf-8")
+    assert str(tmp_path) not in stored and str(REPO) not in stored  # paths are relative
+    assert results.data.files == ["<harness>/suites/sample/questions.jsonl",
+                                  *(f"<harness>/suites/sample/databases/{n}.sql"
+                                    for n in ("music_festival", "school"))]
+    assert results.latency.samples == n
     assert len(read_samples(tmp_path / "run")) == n
     assert (tmp_path / "run" / "predictions.jsonl").read_text().count("\n") == n
 
@@ -92,13 +97,39 @@ def test_resume_refuses_other_settings(tmp_path):
         run_method(CountingMethod(), suite, RunConfig(limit=4), tmp_path / "run")
 
 
+def test_a_scaffolded_method_resumes(tmp_path):
+    """The skeleton `harness methods new` writes keeps the runner's contract: a run cut short
+    predicts only what its predictions.jsonl lacks, and says how many it found saved."""
+    from harness.cli.scaffold import write_method_skeleton
+    from harness.config import resolve_method
+
+    method_file, _ = write_method_skeleton("resumable", tmp_path / "m")
+    cls = resolve_method(f"{method_file}:ResumableMethod")
+    asked: list[int] = []
+
+    class Watched(cls):  # the scaffolded method, counting what it is asked
+        def predict(self, examples, suite):
+            asked.extend(e.question_id for e in examples)
+            yield from super().predict(examples, suite)
+
+    suite, out = load_suite("sample"), tmp_path / "run"
+    first, _ = run_method(Watched(), suite, RunConfig(limit=5), out)
+    log = out / "predictions.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+    log.write_text("".join(lines[:3]) + lines[3][:10], encoding="utf-8")  # killed mid-line
+    asked.clear()
+    again, _ = run_method(Watched(), suite, RunConfig(limit=5), out)
+    assert len(asked) == 2 and again.timing.resumed_predictions == 3
+    assert again.metrics.ex == first.metrics.ex
+
+
 def test_method_from_a_file_and_bad_settings(tmp_path, capsys):
     assert main(["methods", "new", "my-method", "--dir", str(tmp_path)]) == 0
     method_file = tmp_path / "my_method.py"
     code = main(["run", "--method", f"{method_file}:MyMethodMethod", "--out",
                  str(tmp_path / "r")])
     assert code == 0
-    assert read_record(tmp_path / "r").method["method"] == "my-method"
+    assert read_record(tmp_path / "r").method.method == "my-method"
     capsys.readouterr()
     assert main(["run", "--method", f"{method_file}:MyMethodMethod", "--samples", "4"]) == 1
     assert "Unknown setting 'samples' for method 'my-method'" in capsys.readouterr().err
@@ -130,7 +161,7 @@ def test_prompting_with_the_packaged_model_on_sample(tmp_path, capsys):
     assert (latency["batch_size"], latency["batches"]) == (4, 2) and latency["s_per_batch"] > 0
     assert latency["latency_per_question"] is False and latency["latency_p50_s"] is None
     assert (out / "run.log").is_file()
-    assert results.method["model_identity"]["backend"] == "transformers"
+    assert results.method.model_identity["backend"] == "transformers"
     samples = read_samples(out)
     assert all(s["generation"]["latency_s"] > 0 for s in samples)
     assert all("raw" in s["generation"] for s in samples)
@@ -171,7 +202,7 @@ def test_sigkill_then_resume_regenerates_nothing_finished(tmp_path):
     results = read_record(out)
     assert results.timing.resumed_predictions == len(finished)
     # Latency covers every generated sample, those finished before the kill included.
-    assert results.latency["samples"] == 6
+    assert results.latency.samples == 6
     new_batches = {p["meta"]["batch_id"] for p in after[len(finished):]}
     assert not new_batches & {p["meta"]["batch_id"] for p in finished}
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def _model(record: RunRecord) -> str:
     name = record.method_name or record.predictions.source or "?"
-    model = ((record.method or {}).get("config") or {}).get("model")
+    model = record.method.config.get("model") if record.method else None
     return f"{name} ({model})" if model else str(name)
 
 

@@ -46,8 +46,9 @@ def reproduce_command(source: Path, out: Path | None, data_dir: str | None) -> N
     report = compare(original, [_sample_dict(s) for s in new_samples],
                      kind="run" if (source / "run.json").is_file() else "submission",
                      ref=str(source), greedy=_greedy(config),
-                     backend=str((new_record.method or {}).get("backend")),
-                     hardware=_hardware_text((new_record.method or {}).get("hardware")))
+                     backend=str(new_record.method.backend if new_record.method else None),
+                     hardware=_hardware_text(new_record.method.hardware
+                                             if new_record.method else None))
     (out / "reproduce.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     _print(report, out)
 
@@ -56,8 +57,8 @@ def _rebuild(source: Path, record) -> tuple[type, Any, int | None]:
     """The method class, its config as the record states it (cache off), and the run's limit."""
     from harness.config import build, resolve_method
 
-    method = record.method or {}
-    name, settings = method.get("method"), method.get("config")
+    name = record.method.method if record.method else None
+    settings = record.method.config if record.method else None
     if not isinstance(name, str) or not isinstance(settings, dict):
         raise HarnessError(f"{source} holds no method settings (results.json 'method' block); "
                            "only runs written by `harness run` can be reproduced.")

@@ -11,9 +11,11 @@ from harness.cli.options import default_out
 from harness.errors import HarnessError
 
 #: RunConfig fields that are flags of ``harness run`` / ``harness train``; every method config
-#: field is a flag of both (harness.cli.config_options).
+#: field is a flag of both (harness.cli.config_options). ``vote`` is left to the methods that
+#: sample (their flag sets it for the scoring as well: one setting, one meaning).
 RUN_FIELDS = ["method", "suite", "split", "train_split", "data_dir", "out", "limit", "rule",
-              "timeout_s", "workers", "baseline", "seeds"]
+              "timeout_s", "max_rows", "workers", "gold_cache", "soft_f1", "rves_iterations",
+              "baseline", "seeds"]
 TRAIN_FIELDS = ["method", "suite", "train_split", "data_dir", "out"]
 
 config_file_option = click.option(

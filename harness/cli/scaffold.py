@@ -40,7 +40,10 @@ class {class_name}(Method):
     name = "{name}"
     description = "Skeleton method: replace predict() with your own."
     config_class = {class_name}Config
-    trains = False  # set True and implement train() for a method that learns
+    # A method that learns: subclass methods.training.TrainedMethod instead and implement
+    # run_training(suite, split, out_dir) -> dict of statistics. Its train() wraps that: a
+    # finished out_dir (its completion marker) is reused on resume, never trained again.
+    trains = False
 
     def predict(self, examples: Sequence[Example], suite: Suite) -> Iterator[Prediction]:
         for example in examples:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from harness.data.releases import UNRECOGNISED
-from harness.evaluation.records import CleanEX, RunRecord
+from harness.evaluation.records import CandidatesInfo, CleanEX, RunRecord, as_json
 
 
 def _pct(value: float | None) -> str:
@@ -98,12 +98,12 @@ def clean_notes(clean: CleanEX) -> list[str]:
     return lines
 
 
-def _candidates_note(block: dict) -> str:
+def _candidates_note(block: CandidatesInfo) -> str:
     """One line for several candidates per question: the voting rule, pass@k, recall@n."""
-    n = block["n"] if block["n"] == block["n_min"] else f"{block['n_min']}–{block['n']}"
-    curve = ", ".join(f"@{k} {_pct(v)}" for k, v in block["pass_at_k"].items())
-    return (f"{block['candidates']} candidates, n = {n} per question: EX above is the "
-            f"{block['vote']} vote's; pass{curve}; recall@n {_pct(block['recall_at_n'])}%")
+    n = block.n if block.n == block.n_min else f"{block.n_min}–{block.n}"
+    curve = ", ".join(f"@{k} {_pct(v)}" for k, v in block.pass_at_k.items())
+    return (f"{block.candidates} candidates, n = {n} per question: EX above is the "
+            f"{block.vote} vote's; pass{curve}; recall@n {_pct(block.recall_at_n)}%")
 
 
 def unusable_golds_line(unusable: dict) -> str:
@@ -132,26 +132,26 @@ def print_run_extras(record: RunRecord) -> None:
     base = record.baseline
     if base:
         console.print(
-            f"  untrained model: EX {_pct(base['metrics']['ex'])}% "
-            f"{_ci(base['metrics']['ex_ci95'])} → after training: {_pct(record.metrics.ex)}%"
+            f"  untrained model: EX {_pct(base.metrics.ex)}% "
+            f"{_ci(base.metrics.ex_ci95)} → after training: {_pct(record.metrics.ex)}%"
         )
     training = record.training
     if training:
-        reused = (training.get("wall_s") or 0) > (training.get("this_run_s") or 0) + 1
-        console.print(f"  training: {training.get('wall_s', 0):.0f} s on split "
-                      f"{training.get('split')}; checkpoint {training.get('checkpoint')}"
+        reused = (training.wall_s or 0) > (training.this_run_s or 0) + 1
+        console.print(f"  training: {training.wall_s or 0:.0f} s on split "
+                      f"{training.split}; checkpoint {training.checkpoint}"
                       + (" (finished earlier, reused)" if reused else ""))
-        unusable = training.get("unusable_golds")
+        unusable = training.unusable_golds
         if unusable:
             console.print("  " + unusable_golds_line(unusable))
     passes = record.metrics.pass_at_n
     line = f"  decoding: {record.decoding or '?'}"
     if passes:
-        line += f"; pass@{passes['n']} {_pct(passes['pass_at_n'])}%"
+        line += f"; pass@{passes.n} {_pct(passes.pass_at_n)}%"
     console.print(line)
     for line in generation_lines(record):
         console.print("  " + line)
-    lat = record.latency or {}
+    lat = as_json(record.latency) if record.latency else {}
     if lat.get("samples"):
         console.print("  " + latency_line(lat))
     elif lat.get("cached_samples"):

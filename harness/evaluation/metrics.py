@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from harness.evaluation.records import CleanEX, Counts, Metrics
+from harness.evaluation.records import CandidatesInfo, CleanEX, Counts, Metrics
 from harness.evaluation.voting import pass_at_k
 
 if TYPE_CHECKING:
@@ -226,7 +226,7 @@ def pass_at_k_ks(n: int) -> list[int]:
     return ks + [n] if n and ks[-1] != n else ks
 
 
-def candidates_block(per_question: Sequence[Sequence[bool]], vote: str) -> dict:
+def candidates_block(per_question: Sequence[Sequence[bool]], vote: str) -> CandidatesInfo:
     """Several candidates per question: n, the voting rule, the pass@k curve and recall@n.
 
     ``per_question`` holds each scored question's candidate verdicts, in candidate order (an
@@ -236,7 +236,7 @@ def candidates_block(per_question: Sequence[Sequence[bool]], vote: str) -> dict:
     least one correct candidate, however many they have.
 
     >>> block = candidates_block([[True, False], [False, False]], "majority")
-    >>> block["pass_at_k"], block["recall_at_n"]
+    >>> block.pass_at_k, block.recall_at_n
     ({'1': 0.25, '2': 0.5}, 0.5)
     """
     sizes = [len(c) for c in per_question if c]
@@ -246,14 +246,14 @@ def candidates_block(per_question: Sequence[Sequence[bool]], vote: str) -> dict:
         str(k): round(sum(pass_at_k(c, k) for c in per_question if c) / total, 6)
         for k in pass_at_k_ks(n_min)
     }
-    return {
-        "n": max(sizes, default=0),
-        "n_min": n_min,
-        "vote": vote,
-        "candidates": sum(sizes),
-        "pass_at_k": curve,
-        "recall_at_n": round(sum(any(c) for c in per_question) / total, 6) if total else None,
-    }
+    return CandidatesInfo(
+        n=max(sizes, default=0),
+        n_min=n_min,
+        vote=vote,
+        candidates=sum(sizes),
+        pass_at_k=curve,
+        recall_at_n=round(sum(any(c) for c in per_question) / total, 6) if total else None,
+    )
 
 
 def clean_block(scored: Sequence[ScoredSample], ties: dict[int, bool | None] | None = None

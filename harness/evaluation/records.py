@@ -9,23 +9,26 @@ leaderboard's store and its app all go through :func:`write_run`, :func:`read_ru
 
 * ``schema_version``, ``harness_version``, ``git_commit``, ``created`` (UTC ISO time)
 * ``suite``, ``split``, ``rule``, ``rule_description``
-* ``data``: ``root``, ``split_sha256`` (hash of the split's files), ``files``, ``release`` (the
-  split's named release, or ``unrecognised (modified?)``)
+* ``data``: ``split_sha256`` (hash of the split's files), ``files`` (relative to the data root,
+  or ``<harness>/…``; a record names no folder of the machine that made it: :func:`portable_path`),
+  ``release`` (the split's named release, or ``unrecognised (modified?)``)
 * ``predictions``: ``source`` (a file, ``gold`` or a method), ``sha256`` of the file if any
 * ``config``: every setting that can change a number (timeout, row cap, workers, limit …)
-* ``environment``: Python, SQLite, sqlglot and sqlparse versions, platform, CPU
+* ``environment``: :class:`EnvironmentInfo` (Python, SQLite, sqlglot, sqlparse, platform, CPU)
 * ``counts``: :class:`Counts`; ``unscorable``: reason → number of examples
 * ``metrics``: :class:`Metrics`: ``ex`` (over scored examples), ``ex_ci95`` (95% bootstrap
   interval), ``ex_over_total`` (unscorable counted as wrong), ``by_difficulty`` (level → n,
   correct, ex, ex_ci95), ``by_category`` (the same per ``Example.category``), ``strict_ex`` (the
   strict twin's EX, for an official rule), optional ``soft_f1``, ``rves``, ``pass_at_n`` (harness
-  run) and, with several candidates per question, ``candidates``: ``n``, ``n_min``, ``vote`` (the
+  run, :class:`PassAtN`) and, with several candidates per question, ``candidates``
+  (:class:`CandidatesInfo`): ``n``, ``n_min``, ``vote`` (the
   rule that chose each answer, whose EX is ``ex``), ``candidates`` (how many were scored),
   ``pass_at_k`` (k → unbiased pass@k) and ``recall_at_n``; ``clean`` (:class:`CleanEX`): EX on
   the questions with no gold flag, both denominators and the difference
 * ``timing``: :class:`Timing`
-* added by ``harness run``: ``method`` (the method's provenance), ``decoding``, ``latency``
-  (``harness.generation.latency.summarize_latency``), ``training``, ``baseline``
+* added by ``harness run``, in the same single construction (:class:`~harness.pipeline.MethodRun`):
+  ``method`` (:class:`MethodInfo`), ``decoding``, ``latency`` (:class:`LatencyInfo`), ``training``
+  (:class:`TrainingInfo`: the one training time) and ``baseline`` (:class:`BaselineInfo`)
 
 ``samples.jsonl`` keys: question_id, db_id, difficulty, category and original_id (when the suite
 sets them), question, evidence, pred_sql, gold_sql, correct, reason, quirks, strict_correct,
@@ -82,6 +85,30 @@ class Counts:
 
 
 @dataclass
+class PassAtN:
+    """``harness run`` with N sampled candidates: the share of scorable questions where any
+    candidate is correct."""
+
+    n: int
+    pass_at_n: float | None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class CandidatesInfo:
+    """Several candidates per question: how many, the vote that chose the answer whose EX is
+    ``ex``, unbiased pass@k per k, and recall@n."""
+
+    n: int
+    n_min: int
+    vote: str
+    candidates: int
+    pass_at_k: dict[str, float] = field(default_factory=dict)
+    recall_at_n: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
 class CleanEX:
     """EX on the questions with no gold flag, beside the official EX on all scorable ones.
 
@@ -116,9 +143,9 @@ class Metrics:
     strict_ex: float | None = field(default=None, metadata=_OPTIONAL)  # the strict twin's EX
     soft_f1: float | None = field(default=None, metadata=_OPTIONAL)
     rves: float | None = field(default=None, metadata=_OPTIONAL)
-    pass_at_n: dict | None = field(default=None, metadata=_OPTIONAL)  # {n, pass_at_n}
+    pass_at_n: PassAtN | None = field(default=None, metadata=_OPTIONAL)  # harness run
     # Several candidates per question: metrics.candidates_block (n, vote, pass@k, recall@n).
-    candidates: dict | None = field(default=None, metadata=_OPTIONAL)
+    candidates: CandidatesInfo | None = field(default=None, metadata=_OPTIONAL)
     clean: CleanEX | None = field(default=None, metadata=_OPTIONAL)  # EX without flagged golds
     extra: dict = field(default_factory=dict)
 
@@ -134,12 +161,90 @@ class Timing:
 
 @dataclass
 class DataInfo:
-    root: str | None
+    """The split's files, relative to the data root (never the root itself: a record is shared)."""
+
     split_sha256: str | None
     files: list[str] = field(default_factory=list)
     #: The named release of the split (harness.data.releases), "unrecognised (modified?)" when
     #: its files match none; absent when the suite declares no releases.
     release: str | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class EnvironmentInfo:
+    """The versions and machine that produced the numbers."""
+
+    python: str | None = field(default=None, metadata=_OPTIONAL)
+    sqlite: str | None = field(default=None, metadata=_OPTIONAL)
+    sqlglot: str | None = field(default=None, metadata=_OPTIONAL)
+    sqlparse: str | None = field(default=None, metadata=_OPTIONAL)
+    platform: str | None = field(default=None, metadata=_OPTIONAL)
+    cpu: str | None = field(default=None, metadata=_OPTIONAL)
+    cpu_count: int | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class MethodInfo:
+    """What produced the predictions (``Method.provenance()``): the method, its full config and,
+    for a model, its backend, identity, prompt template and sampling."""
+
+    method: str
+    config: dict = field(default_factory=dict)
+    backend: str | None = field(default=None, metadata=_OPTIONAL)
+    model_identity: dict | None = field(default=None, metadata=_OPTIONAL)
+    dtype: str | None = field(default=None, metadata=_OPTIONAL)
+    batch_size: int | None = field(default=None, metadata=_OPTIONAL)
+    hardware: dict | None = field(default=None, metadata=_OPTIONAL)
+    prompt_template: dict | None = field(default=None, metadata=_OPTIONAL)
+    sampling: dict | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class LatencyInfo:
+    """What generating cost (``harness.generation.latency.summarize_latency``), in seconds."""
+
+    samples: int | None = field(default=None, metadata=_OPTIONAL)
+    cached_samples: int | None = field(default=None, metadata=_OPTIONAL)
+    generation_s: float | None = field(default=None, metadata=_OPTIONAL)
+    selection_s: float | None = field(default=None, metadata=_OPTIONAL)
+    s_per_sample: float | None = field(default=None, metadata=_OPTIONAL)
+    batches: int | None = field(default=None, metadata=_OPTIONAL)
+    batch_size: int | None = field(default=None, metadata=_OPTIONAL)
+    s_per_batch: float | None = field(default=None, metadata=_OPTIONAL)
+    latency_per_question: bool | None = field(default=None, metadata=_OPTIONAL)
+    completion_tokens: int | None = field(default=None, metadata=_OPTIONAL)
+    tokens_per_s: float | None = field(default=None, metadata=_OPTIONAL)
+    latency_p50_s: float | None = field(default=None, metadata=_OPTIONAL)
+    latency_p95_s: float | None = field(default=None, metadata=_OPTIONAL)
+    ttft_p50_s: float | None = field(default=None, metadata=_OPTIONAL)
+    ttft_p95_s: float | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class TrainingInfo:
+    """One training: on which split, into which checkpoint, how long (``wall_s``: the training
+    itself, as recorded when it finished; ``this_run_s``: what this run spent, ~0 when resumed),
+    and the trainer's own figures (``stats``: losses, rewards, warm start…)."""
+
+    split: str | None
+    checkpoint: str | None = None
+    wall_s: float | None = None
+    this_run_s: float | None = field(default=None, metadata=_OPTIONAL)
+    unusable_golds: dict | None = field(default=None, metadata=_OPTIONAL)
+    stats: dict | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class BaselineInfo:
+    """The untrained model scored on the same questions."""
+
+    metrics: Metrics
+    counts: Counts
     extra: dict = field(default_factory=dict)
 
 
@@ -186,17 +291,17 @@ class RunRecord:
     data: DataInfo
     predictions: PredictionsInfo
     config: dict = field(default_factory=dict)  # every setting that can change a number
-    environment: dict = field(default_factory=dict)  # versions, platform, CPU
+    environment: EnvironmentInfo = field(default_factory=EnvironmentInfo)
     counts: Counts
     unscorable: dict[str, int] = field(default_factory=dict)  # reason -> examples
     metrics: Metrics
     timing: Timing
     # Added by `harness run`:
-    method: dict | None = field(default=None, metadata=_OPTIONAL)  # Method.provenance()
+    method: MethodInfo | None = field(default=None, metadata=_OPTIONAL)
     decoding: str | None = field(default=None, metadata=_OPTIONAL)  # greedy, maj@8 …
-    latency: dict | None = field(default=None, metadata=_OPTIONAL)  # summarize_latency()
-    baseline: dict | None = field(default=None, metadata=_OPTIONAL)  # untrained {metrics, counts}
-    training: dict | None = field(default=None, metadata=_OPTIONAL)  # split, checkpoint, wall_s
+    latency: LatencyInfo | None = field(default=None, metadata=_OPTIONAL)
+    baseline: BaselineInfo | None = field(default=None, metadata=_OPTIONAL)
+    training: TrainingInfo | None = field(default=None, metadata=_OPTIONAL)
     generation: GenerationInfo | None = field(default=None, metadata=_OPTIONAL)
     extra: dict = field(default_factory=dict)
 
@@ -206,8 +311,7 @@ class RunRecord:
 
     @property
     def method_name(self) -> str | None:
-        name = (self.method or {}).get("method")
-        return name if isinstance(name, str) else None
+        return self.method.method if self.method else None
 
     @classmethod
     def from_json(cls, source: str | os.PathLike | dict) -> RunRecord:
@@ -382,6 +486,49 @@ def _candidate_record(sample) -> dict:
 
 # -- provenance -------------------------------------------------------------------------------
 
+#: Where the harness's own files are (the embedded sample suite's data lives here).
+HARNESS_ROOT = Path(__file__).resolve().parents[2]
+
+
+def portable_path(path: str | os.PathLike, roots: dict[str, Path] | None = None) -> str:
+    """A path as a shared record stores it: relative to the first of ``roots`` (placeholder ->
+    folder) that holds it, then to the harness's folder (``<harness>/…``) or the home folder
+    (``~/…``); any other absolute path keeps only its name (``<elsewhere>/name``). A record
+    never publishes where a machine keeps its files.
+
+    >>> portable_path("/srv/data/spider/dev.json", {"": Path("/srv/data")})
+    'spider/dev.json'
+    >>> portable_path("/opt/models/m.gguf")
+    '<elsewhere>/m.gguf'
+    >>> portable_path("smollm2-135m")
+    'smollm2-135m'
+    """
+    text = os.fspath(path)
+    if not os.path.isabs(text):
+        return text
+    resolved = Path(text)
+    placed = dict(roots or {})
+    placed.setdefault("<harness>", HARNESS_ROOT)
+    placed.setdefault("~", Path.home())
+    for placeholder, root in placed.items():
+        for candidate in {root, root.resolve()}:
+            if resolved.is_relative_to(candidate):
+                rel = resolved.relative_to(candidate).as_posix()
+                return f"{placeholder}/{rel}" if placeholder else rel
+    return f"<elsewhere>/{resolved.name}"
+
+
+def portable_paths(value: Any, roots: dict[str, Path] | None = None) -> Any:
+    """``value`` (JSON) with every absolute path in its strings made :func:`portable_path`."""
+    if isinstance(value, str):
+        return portable_path(value, roots) if value.startswith("/") else value
+    if isinstance(value, dict):
+        return {k: portable_paths(v, roots) for k, v in value.items()}
+    if isinstance(value, list):
+        return [portable_paths(v, roots) for v in value]
+    return value
+
+
 
 def _version(package: str) -> str | None:
     """The installed version, read from the ``NAME-VERSION.dist-info`` folder beside the package
@@ -417,16 +564,16 @@ def predictions_digest(pairs) -> str:
     return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def environment() -> dict:
-    return {
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "sqlglot": _version("sqlglot"),
-        "sqlparse": _version("sqlparse"),
-        "platform": platform.platform(),
-        "cpu": cpu_model(),
-        "cpu_count": os.cpu_count(),
-    }
+def environment() -> EnvironmentInfo:
+    return EnvironmentInfo(
+        python=platform.python_version(),
+        sqlite=sqlite3.sqlite_version,
+        sqlglot=_version("sqlglot"),
+        sqlparse=_version("sqlparse"),
+        platform=platform.platform(),
+        cpu=cpu_model(),
+        cpu_count=os.cpu_count(),
+    )
 
 
 def git_commit() -> str | None:
@@ -475,13 +622,19 @@ def _parse(cls, data: dict, where: str, path: Path | None):
     return cls(**values, extra=extra)
 
 
+def block(cls, data: dict):
+    """A typed block from a plain dict (a method's provenance, a latency summary …); keys the
+    block does not name are kept in its ``extra``."""
+    return _parse(cls, data, cls.__name__, None)
+
+
 def _check_timings(record: RunRecord, where: str, path: Path | None) -> None:
     """The seconds, rates and counts a run reports about itself (``timing``, ``latency``) are
     finite and never negative: they cannot be re-checked, and a negative s/sample was stored and
     shown as the fastest model."""
     figures = {f"timing.{key}": getattr(record.timing, key)
                for key in ("wall_s", "execution_s", "generate_s", "resumed_predictions")}
-    latency = record.latency or {}
+    latency = as_json(record.latency) if record.latency else {}
     figures.update((f"latency.{key}", value) for key, value in latency.items()
                    if isinstance(value, int | float) and not isinstance(value, bool))
     if not isinstance(latency.get("s_per_sample", 0.0), int | float | None):

@@ -171,7 +171,7 @@ def many_candidates_timing(data_dir: str, work: str) -> dict:
 
     def run() -> None:
         results, _ = evaluate(spider, config, predictions_path=path)
-        assert results.metrics.candidates["n"] == 8
+        assert results.metrics.candidates.n == 8
 
     return {"floor": best_of(raw, 5), "seconds": best_of(run, 3)}
 
