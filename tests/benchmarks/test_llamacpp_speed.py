@@ -48,7 +48,8 @@ def spider_prompts(limit: int | None) -> list[list[dict[str, str]]]:
     examples = suite.load_examples("dev")
     examples = examples if limit is None else examples[:limit]
     builder = PromptBuilder(suite)
-    return [builder.build(e).messages for e in examples]
+    prompts = [builder.build(e) for e in examples]
+    return [p.messages for p in prompts if p.error is None]
 
 
 def raw_floor(path: Path, token_lists: list[list[int]], max_new_tokens: int,
@@ -148,7 +149,8 @@ def prefix_reuse_tokens(model: str) -> dict[str, int]:
     examples = by_database(suite.load_examples("dev"))
     gen = LlamaCppGenerator(model)
     try:
-        lists = [gen.tokens(builder.build(e).messages) for e in examples]
+        prompts = [builder.build(e) for e in examples]
+        lists = [gen.tokens(p.messages) for p in prompts if p.error is None]
     finally:
         gen.close()
     return {
