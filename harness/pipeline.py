@@ -173,7 +173,9 @@ def _score(
     """Execute and judge every example, and scan the golds for ambiguity (flags only); returns
     the samples, the seconds it took and the scan's flags."""
     settings = ExecutionSettings(config.timeout_s, config.max_rows, rule.text_errors)
-    cache = GoldCache() if config.gold_cache else None
+    # Without the disk cache, one in memory for this evaluation: the scan's golds and the
+    # scorer's then run once, as with it.
+    cache = GoldCache() if config.gold_cache else GoldCache(":memory:")
     started = time.perf_counter()
     try:
         with Executor(settings, workers=config.workers, cache=cache) as executor:
@@ -182,8 +184,7 @@ def _score(
             )
             scanned = scan(suite, examples, executor)
     finally:
-        if cache is not None:
-            cache.close()
+        cache.close()
     return samples, time.perf_counter() - started, scanned
 
 

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from harness.errors import PredictionsError
+from harness.evaluation.ambiguity import probes
 from harness.evaluation.config import EvalConfig
 from harness.evaluation.execution import ExecutionSettings, Executor, Query
 from harness.evaluation.metrics import candidates_block, pass_at_k_ks
@@ -199,9 +200,12 @@ def test_each_distinct_query_runs_once(tmp_path, sample, examples, monkeypatch):
     assert golds <= set(executed)
     constants = {sql for _, sql in executed if sql in ("SELECT 0", "SELECT 1")}
     assert constants == {"SELECT 0", "SELECT 1"}
-    # golds + the two constants on each database, nothing per candidate
+    # golds + the two constants on each database + the ambiguity scan's probes of the golds
+    # (each gold once although the scan asks for it again), nothing per candidate
     n_databases = len({e.db_id for e in examples})
-    assert len(executed) == len(golds) + 2 * n_databases
+    probe_sqls = {(str(sample.database(e.db_id).path), p.sql) for e in examples
+                  for p in probes(e)} - golds
+    assert len(executed) == len(golds) + 2 * n_databases + len(probe_sqls)
 
 
 # -- the same choice as the prompting method ----------------------------------------------------

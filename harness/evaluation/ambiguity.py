@@ -20,11 +20,13 @@ second scan executes nothing.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from harness.core import Example, Execution
-from harness.evaluation.execution import ExecutionSettings, Executor, Query
+from harness.evaluation.execution import ExecutionSettings, Executor, GoldCache, Query
 from harness.suite import Suite
 
 KINDS = {
@@ -89,6 +91,33 @@ def probes(example: Example) -> list[_Probe]:
             probe = probe.select(exp.alias_(key, f"{_KEY}{i}"), copy=False)
         found.append(_Probe(example.question_id, probe.sql(dialect="sqlite"), limit,
                             columns if order else -1, outermost))
+    return found
+
+
+PROBES_NOTE = "ambiguity-probes/1"  # the note kind; change the version when probes() changes
+
+
+def cached_probes(examples: Sequence[Example], cache: GoldCache | None) -> list[_Probe]:
+    """Every example's probes, parsed once per gold text and then read from the gold cache, so
+    a warm evaluation neither parses nor imports sqlglot."""
+    if cache is None:
+        return [p for e in examples for p in probes(e)]
+    keys = {e.question_id: hashlib.sha256(e.gold_sql.encode()).hexdigest() for e in examples}
+    known = cache.get_notes(PROBES_NOTE, sorted(set(keys.values())))
+    found: list[_Probe] = []
+    fresh: dict[str, str] = {}
+    for e in examples:
+        key = keys[e.question_id]
+        if key in known or key in fresh:
+            stored = json.loads(known.get(key) or fresh[key])
+            found += [_Probe(e.question_id, **fields) for fields in stored]
+            continue
+        mine = probes(e)
+        fresh[key] = json.dumps([{k: v for k, v in asdict(p).items() if k != "question_id"}
+                                 for p in mine])
+        found += mine
+    if fresh:
+        cache.put_notes(PROBES_NOTE, list(fresh.items()))
     return found
 
 
@@ -165,7 +194,7 @@ def scan(
     database) are skipped. Golds and probes run as gold queries: cached, so a rescan is cheap."""
     usable = [e for e in examples if suite.database_problem(e.db_id) is None]
     golds = [Query(suite.database(e.db_id).path, e.gold_sql, gold=True) for e in usable]
-    probe_list = [p for e in usable for p in probes(e)]
+    probe_list = cached_probes(usable, executor.cache)
     db_of = {e.question_id: suite.database(e.db_id).path for e in usable}
     queries = golds + [Query(db_of[p.question_id], p.sql, gold=True) for p in probe_list]
     results = executor.run(queries, settings)

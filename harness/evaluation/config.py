@@ -32,7 +32,8 @@ class EvalConfig:
         "help": "Processes (default: number of cores; at most 256)."})
     limit: int | None = field(default=None, metadata={"help": "Only the first N examples."})
     gold_cache: bool = field(default=True, metadata={
-        "help": "Serve gold results from the on-disk cache (--no-gold-cache re-executes them)."})
+        "help": "Serve gold results from the on-disk cache (--no-gold-cache re-executes each "
+        "once per evaluation)."})
     soft_f1: bool = field(default=False, metadata={"help": "Also compute BIRD's Soft-F1."})
     rves_iterations: int = field(default=0, metadata={
         "help": "Also compute BIRD's R-VES, timing each correct pair N times (official: 100).",

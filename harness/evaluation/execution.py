@@ -373,6 +373,10 @@ class GoldCache:
             "CREATE TABLE IF NOT EXISTS db_hashes (path TEXT PRIMARY KEY, size INTEGER,"
             " mtime_ns INTEGER, sha256 TEXT)"
         )
+        self._conn.execute(  # facts derived from a gold's text alone (the ambiguity probes)
+            "CREATE TABLE IF NOT EXISTS notes (kind TEXT, key TEXT, value TEXT NOT NULL,"
+            " PRIMARY KEY (kind, key))"
+        )
         self._conn.commit()
         self._db_hashes: dict[tuple[str, int, int], str] = {}
         self._resolved: dict[str, str] = {}  # resolving walks every folder: once per path
@@ -435,6 +439,23 @@ class GoldCache:
                     if cacheable(execution)
                 ],
             )
+
+    def get_notes(self, kind: str, keys: list[str]) -> dict[str, str]:
+        """Stored notes of ``kind`` (text derived from a gold's text, such as its parsed probes)
+        for those ``keys``, so a warm evaluation parses nothing again."""
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            batch = keys[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            found.update(self._conn.execute(
+                f"SELECT key, value FROM notes WHERE kind = ? AND key IN ({marks})", [kind, *batch]
+            ))
+        return found
+
+    def put_notes(self, kind: str, items: list[tuple[str, str]]) -> None:
+        with self._conn:
+            self._conn.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)",
+                                   [(kind, key, value) for key, value in items])
 
     def close(self) -> None:
         self._conn.close()
