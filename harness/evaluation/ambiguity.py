@@ -192,10 +192,12 @@ def scan(
 ) -> dict[int, list[Flag]]:
     """Flags per question id (questions without one are absent). Unscorable examples (missing
     database) are skipped. Golds and probes run as gold queries: cached, so a rescan is cheap."""
-    usable = [e for e in examples if suite.database_problem(e.db_id) is None]
-    golds = [Query(suite.database(e.db_id).path, e.gold_sql, gold=True) for e in usable]
+    paths = {db_id: suite.database(db_id).path for db_id in {e.db_id for e in examples}
+             if suite.database_problem(db_id) is None}  # once per database, not per question
+    usable = [e for e in examples if e.db_id in paths]
+    golds = [Query(paths[e.db_id], e.gold_sql, gold=True) for e in usable]
     probe_list = cached_probes(usable, executor.cache)
-    db_of = {e.question_id: suite.database(e.db_id).path for e in usable}
+    db_of = {e.question_id: paths[e.db_id] for e in usable}
     queries = golds + [Query(db_of[p.question_id], p.sql, gold=True) for p in probe_list]
     results = executor.run(queries, settings)
     flags: dict[int, list[Flag]] = {}
