@@ -155,11 +155,12 @@ def test_prompting_with_the_packaged_model_on_sample(tmp_path, capsys):
     results = read_record(out)
     assert results.counts.total == 6
     latency = results.latency
-    assert latency["samples"] == 6 and latency["s_per_sample"] > 0
-    assert latency["tokens_per_s"] > 0
+    assert latency is not None
+    assert latency.samples == 6 and (latency.s_per_sample or 0) > 0
+    assert (latency.tokens_per_s or 0) > 0
     # batches of 4 on transformers: throughput and batch time, no per-question percentiles
-    assert (latency["batch_size"], latency["batches"]) == (4, 2) and latency["s_per_batch"] > 0
-    assert latency["latency_per_question"] is False and latency["latency_p50_s"] is None
+    assert (latency.batch_size, latency.batches) == (4, 2) and (latency.s_per_batch or 0) > 0
+    assert latency.latency_per_question is False and latency.latency_p50_s is None
     assert (out / "run.log").is_file()
     assert results.method.model_identity["backend"] == "transformers"
     samples = read_samples(out)

@@ -193,4 +193,7 @@ def test_in_process_many_candidates(benchmark, data_dir, tmp_path):
     timing = benchmark.pedantic(measure, rounds=1, iterations=1)
     ratio = _record(benchmark, timing["floor"], timing["seconds"],
                     "in-process, 8 candidates per question")
-    assert ratio < 8  # generous: shared 2-core machines are noisy
+    # generous: shared 2-core machines are noisy. Raised from 8 when every evaluation began to
+    # scan the golds for ambiguity and to stream-check the candidates cap: measured back to back
+    # on the idle 2-core machine, 6.3x before those two and 8.0x after (0.30 s -> 0.36 s).
+    assert ratio < 10
