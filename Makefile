@@ -25,9 +25,10 @@ setup: $(VENV)/.installed
 demo: setup
 	$(VENV)/bin/harness run --method finer-sql --suite sample
 
+# PYTEST_ARGS passes options through, e.g. PYTEST_ARGS=--random-order (the tests in a shuffled order).
 test: setup lint typecheck
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 WANDB_DISABLED=true \
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 test-slow: setup
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(VENV)/bin/python -m pytest -m slow
