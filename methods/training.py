@@ -80,7 +80,8 @@ class TrainingConfig(PromptingConfig):
     )
     train_dtype: str = dataclasses.field(
         default="auto",
-        metadata=_help("auto (bf16 on a GPU that has it, else fp32), float32 or bfloat16.",
+        metadata=_help("auto (bf16 where the GPU or CPU computes it natively, else fp32), "
+                       "float32 or bfloat16.",
                        ("auto", "float32", "bfloat16")),
     )
     activation_checkpointing: bool = dataclasses.field(
@@ -142,11 +143,28 @@ def on_gpu() -> bool:
 
 
 def torch_dtype(name: str):
+    """The training dtype; ``auto`` is bfloat16 where the hardware computes it natively (a GPU
+    that supports it, or a CPU with AVX512-BF16 or AMX), float32 elsewhere.
+
+    On a 2-core AMD EPYC (Zen 4, AVX512-BF16) a SmolLM2-135M forward and backward pass of 256
+    tokens took 0.59 s in bfloat16 and 1.79 s in float32, and the demo's training stages ran
+    1.5x faster with the same losses and the same EX; on a CPU without these instructions
+    PyTorch emulates bfloat16 and it is about 5x slower (``reference/environment.md`` §4).
+    """
     import torch
 
     if name == "auto":
-        return torch.bfloat16 if on_gpu() and torch.cuda.is_bf16_supported() else torch.float32
+        if on_gpu():
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
+        return torch.bfloat16 if cpu_has_native_bf16() else torch.float32
     return getattr(torch, name)
+
+
+def cpu_has_native_bf16() -> bool:
+    import torch
+
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, probe, lambda: False)() for probe in probes)
 
 
 def report_to(choice: str) -> list[str]:
@@ -488,6 +506,7 @@ class TrainedMethod(PromptingMethod):
         release_memory()  # the trainers' memory, before the checkpoint is loaded for evaluation
         record.setdefault("wall_s", round(time.perf_counter() - started, 2))
         record["base_model"] = self.base_model
+        record["train_dtype"] = str(torch_dtype(self.config.train_dtype)).removeprefix("torch.")
         record["config"] = dataclasses.asdict(self.config)
         write_complete(out_dir, record, self.config.keep_trainer_checkpoints)
         self.record = record

@@ -138,8 +138,10 @@ def print_run_extras(record: RunRecord) -> None:
     training = record.training
     if training:
         reused = (training.wall_s or 0) > (training.this_run_s or 0) + 1
+        dtype = (training.stats or {}).get("train_dtype")
         console.print(f"  training: {training.wall_s or 0:.0f} s on split "
-                      f"{training.split}; checkpoint {training.checkpoint}"
+                      f"{training.split}" + (f" in {dtype}" if dtype else "")
+                      + f"; checkpoint {training.checkpoint}"
                       + (" (finished earlier, reused)" if reused else ""))
         unusable = training.unusable_golds
         if unusable:
