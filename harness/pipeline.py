@@ -52,6 +52,7 @@ from harness.evaluation.scorer import (
     score_candidates,
     score_examples,
 )
+from harness.evaluation.voting import DEFAULT_VOTE, recall_at_n
 from harness.files import write_json_atomic
 from harness.method import Method
 from harness.progress import reporter
@@ -231,8 +232,6 @@ def candidate_pass_rate(
     executor: Executor,
 ) -> PassAtN | None:
     """pass@N / recall@N: the share of scorable questions where any sampled candidate is correct."""
-    from harness.evaluation.voting import recall_at_n  # candidates come from generation
-
     groups = {q: p.meta.get("candidates") or [] for q, p in predictions.items()}
     n = max((len(c) for c in groups.values()), default=0)
     if n < 2:
@@ -257,7 +256,7 @@ def decoding_label(method_config) -> str:
     samples = getattr(method_config, "samples", 1) or 1
     if samples <= 1:
         return "greedy"
-    vote = getattr(method_config, "vote", "majority")
+    vote = getattr(method_config, "vote", DEFAULT_VOTE)
     short = {"value-aware": "vav", "similarity": "sim"}.get(vote, "maj")
     return f"{short}@{samples}"
 

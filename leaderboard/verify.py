@@ -44,6 +44,7 @@ from harness.evaluation.records import (
     read_samples,
     sample_record,
 )
+from harness.evaluation.voting import DEFAULT_VOTE
 from harness.pipeline import evaluate
 from harness.suite import Suite, load_suite
 from leaderboard.decoding import Decoding, parse_decoding
@@ -346,7 +347,8 @@ def candidates_from_samples(records: list[dict], predictions: dict[int, Predicti
 
 def stated_vote(claimed: RunRecord, records: list[dict]) -> str:
     """The vote the run says chose its answers: ``config.vote``, else the samples' selection,
-    else the metrics' candidates block; majority when none says."""
+    else the metrics' candidates block; majority when none says (a record of this harness always
+    says: one that does not was made elsewhere, and a plain vote is the usual self-consistency)."""
     from harness.evaluation.voting import STRATEGIES as VOTES
 
     said = [claimed.config.get("vote")]
@@ -434,7 +436,7 @@ def _score(
     candidates: dict[int, list[Prediction]] | None = None,
     vote: str | None = None,
 ) -> Verification:
-    config = EvalConfig(split=split, workers=workers, limit=limit, vote=vote or "majority")
+    config = EvalConfig(split=split, workers=workers, limit=limit, vote=vote or DEFAULT_VOTE)
     try:
         if candidates:  # the vote is re-run on the candidates' executions
             record, scored = evaluate(suite, config, candidates=candidates, source=source)

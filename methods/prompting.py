@@ -39,7 +39,7 @@ from typing import Any
 
 from harness.core import Example, Execution, Prediction
 from harness.errors import ConfigError, GenerationError
-from harness.evaluation.voting import NOT_RUN, STRATEGIES, Selection, select
+from harness.evaluation.voting import DEFAULT_VOTE, NOT_RUN, STRATEGIES, Selection, select
 from harness.generation import SamplingParams, load_generator, resolve_backend
 from harness.generation.backends import (
     AUTO,
@@ -95,7 +95,7 @@ class PromptingConfig(MethodConfig):
         metadata=_help("Candidates per question (1 = one greedy answer; FINER-SQL uses 30)."),
     )
     vote: str = dataclasses.field(
-        default="value-aware",
+        default=DEFAULT_VOTE,
         metadata=_help(
             "With samples > 1: value-aware (FINER-SQL's vav), majority, result-set-majority "
             "(OmniSQL's) or similarity (Arctic-Text2SQL-R1's).", STRATEGIES,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from harness.errors import ConfigError
 from harness.evaluation.execution import settings_problem
+from harness.evaluation.voting import DEFAULT_VOTE
 from harness.evaluation.voting import STRATEGIES as VOTES
 
 
@@ -38,7 +39,7 @@ class EvalConfig:
     rves_iterations: int = field(default=0, metadata={
         "help": "Also compute BIRD's R-VES, timing each correct pair N times (official: 100).",
         "aliases": ["--rves"]})
-    vote: str = field(default="majority", metadata={
+    vote: str = field(default=DEFAULT_VOTE, metadata={
         "help": "With several candidates per question: how the one whose EX counts is chosen.",
         "choices": list(VOTES)})
 

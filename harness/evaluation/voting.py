@@ -32,6 +32,10 @@ from harness.core import Execution
 from harness.errors import UnknownNameError
 
 STRATEGIES = ("majority", "value-aware", "result-set-majority", "similarity")
+#: The vote when none is given, for ``harness eval`` and ``harness run`` alike (the prompting
+#: method's and EvalConfig's default): FINER-SQL's, which never lets an empty or all-zero result
+#: win while another result exists.
+DEFAULT_VOTE = "value-aware"
 KEY_PREFIX = "SUCCESS_VALUES:"
 KEY_CHARS = 200
 #: What a candidate with no SQL text "executed" to: it is never run, and never votes.
