@@ -47,9 +47,10 @@ class MethodConfig:
         return {}
 
 
-def field_meta(help: str, choices: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """A config field's metadata: its help, and the values it accepts when they are few."""
-    return {"help": help, "choices": choices} if choices else {"help": help}
+def field_meta(help: str, choices: Sequence[str] | None = None) -> dict[str, Any]:
+    """A config field's metadata: its help, and the values it accepts when they are few (a
+    registry's :meth:`~harness.registry.Registry.choices`, read when used, not here)."""
+    return {"help": help} if choices is None else {"help": help, "choices": choices}
 
 
 def check_choices(config: Any) -> None:

@@ -349,7 +349,7 @@ def stated_vote(claimed: RunRecord, records: list[dict]) -> str:
     """The vote the run says chose its answers: ``config.vote``, else the samples' selection,
     else the metrics' candidates block; majority when none says (a record of this harness always
     says: one that does not was made elsewhere, and a plain vote is the usual self-consistency)."""
-    from harness.evaluation.voting import STRATEGIES as VOTES
+    from harness.evaluation.voting import VOTES
 
     said = [claimed.config.get("vote")]
     said += [_obj(r.get("selection")).get("strategy") for r in records[:1]]
