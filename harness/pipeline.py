@@ -29,6 +29,7 @@ from harness.evaluation.metrics import clean_block, rves, summarize
 from harness.evaluation.predictions import PredictionLog, gold_predictions, load_candidates
 from harness.evaluation.records import (
     BaselineInfo,
+    ConfigInfo,
     DataInfo,
     GenerationInfo,
     LatencyInfo,
@@ -92,7 +93,7 @@ def evaluate(
         suite=suite.name, split=split, rule=rule.name, rule_description=rule.description,
         data=_data_info(suite, split, release),
         predictions=predictions_info,
-        config={**asdict(config), "split": split, "rule": rule.name},
+        config=block(ConfigInfo, {**asdict(config), "split": split, "rule": rule.name}),
         environment=environment(),
         counts=counts,
         unscorable=unscorable,

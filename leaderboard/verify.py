@@ -276,10 +276,10 @@ def verify_predictions(
 
 def _question_limit(claimed: RunRecord, split_size: int, run_dir: Path) -> int | None:
     """The run's --limit when it cut the split short; None for a whole split."""
-    limit = claimed.config.get("limit")
+    limit = claimed.config.limit  # an int or None: the record reader checked its type
     if limit is None:
         return None
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+    if limit < 1:
         raise SubmissionError(f"{run_dir / RESULTS_FILE} has an invalid config.limit: {limit!r}.")
     return limit if limit < split_size else None
 
@@ -351,7 +351,7 @@ def stated_vote(claimed: RunRecord, records: list[dict]) -> str:
     says: one that does not was made elsewhere, and a plain vote is the usual self-consistency)."""
     from harness.evaluation.voting import VOTES
 
-    said = [claimed.config.get("vote")]
+    said = [claimed.config.vote]
     said += [_obj(r.get("selection")).get("strategy") for r in records[:1]]
     said.append(_obj(claimed.metrics.candidates).get("vote"))
     return next((v for v in said if isinstance(v, str) and v in VOTES), "majority")
