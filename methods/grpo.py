@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.evaluation.rules import RULES
 from harness.method import Default
 from harness.method import field_meta as _help
 from harness.suite import Suite
@@ -146,7 +147,8 @@ class GRPOMethodConfig(TrainingConfig):
         default=None, metadata=_help("Executor processes for rewards (default: the cores).")
     )
     rule: str | None = dataclasses.field(
-        default=None, metadata=_help("Comparison rule of the reward (default: the suite's).")
+        default=None,
+        metadata=_help("Comparison rule of the reward (default: the suite's).", RULES.choices()),
     )
     log_completions: bool = dataclasses.field(
         default=False, metadata=_help("Log sample completions with their rewards.")
