@@ -13,7 +13,10 @@ the core.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
+import typing
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -25,16 +28,68 @@ from harness.registry import Registry
 from harness.suite import Suite
 
 
+@dataclasses.dataclass(frozen=True)
+class Default:
+    """A subclass's default for an inherited field, with its own ``help`` where the parent's
+    words would be wrong for it (a parent's "default: the model's context" beside a default of 320).
+    """
+
+    value: Any
+    help: str | None = None
+
+
+def inherit_defaults(cls: type) -> None:
+    """Give ``cls`` (a class being defined, before ``@dataclass`` runs) the defaults of its own
+    ``defaults`` mapping (field name -> value or :class:`Default`) for fields it inherits: each
+    becomes the parent's field (type, metadata, position) with the new default, so the flags,
+    their help, YAML keys and the run record stay those of the parent's field.
+
+    A subclass never re-declares an inherited field (``tests/test_config_defaults.py``): a copy
+    drifts from the parent's type, help or choices.
+    """
+    defaults = cls.__dict__.get("defaults") or {}
+    own = cls.__dict__.get("__annotations__", {})
+    parents = [base for base in cls.__mro__[1:] if dataclasses.is_dataclass(base)]
+    if not defaults or not parents:
+        return
+    annotations = dict(own)
+    for name, value in defaults.items():
+        owner = next((base for base in parents if name in base.__dataclass_fields__), None)
+        if owner is None or name in own:
+            why = "is declared here too" if name in own else "is no field of a parent config"
+            raise TypeError(f"{cls.__name__}.defaults: '{name}' {why}.")
+        parent = owner.__dataclass_fields__[name]
+        new = value if isinstance(value, Default) else Default(value)
+        metadata = {**parent.metadata, **({"help": new.help} if new.help else {})}
+        annotations[name] = typing.get_type_hints(owner)[name]
+        if isinstance(new.value, dict | list | set):  # each instance its own copy, as a factory
+            field = dataclasses.field(default_factory=functools.partial(copy.deepcopy, new.value),
+                                      metadata=metadata)
+        else:
+            field = dataclasses.field(default=new.value, metadata=metadata)
+        setattr(cls, name, field)
+    cls.__annotations__ = annotations
+
+
 @dataclasses.dataclass
 class MethodConfig:
     """Fields shared by every method; subclasses add their own, each with a default and
-    ``metadata={"help": ..., "choices": ...}``: the command line and its help are made from it."""
+    ``metadata={"help": ..., "choices": ...}``: the command line and its help are made from it.
+    A subclass changes an inherited field's default in its ``defaults`` (:func:`inherit_defaults`),
+    never by declaring the field again."""
+
+    #: Inherited field -> this class's default for it (a value, or a :class:`Default` with help).
+    defaults: ClassVar[dict[str, Any]] = {}
 
     model: str = dataclasses.field(
         default="smollm2-135m",
         metadata={"help": "Model: a short alias, a hub id, a local folder or a .gguf file."},
     )
     seed: int = dataclasses.field(default=0, metadata={"help": "Seed for sampling and training."})
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        inherit_defaults(cls)
 
     def __post_init__(self) -> None:
         check_choices(self)
@@ -47,9 +102,10 @@ class MethodConfig:
         return {}
 
 
-def field_meta(help: str, choices: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """A config field's metadata: its help, and the values it accepts when they are few."""
-    return {"help": help, "choices": choices} if choices else {"help": help}
+def field_meta(help: str, choices: Sequence[str] | None = None) -> dict[str, Any]:
+    """A config field's metadata: its help, and the values it accepts when they are few (a
+    registry's :meth:`~harness.registry.Registry.choices`, read when used, not here)."""
+    return {"help": help} if choices is None else {"help": help, "choices": choices}
 
 
 def check_choices(config: Any) -> None:

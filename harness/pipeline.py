@@ -29,6 +29,7 @@ from harness.evaluation.metrics import clean_block, rves, summarize
 from harness.evaluation.predictions import PredictionLog, gold_predictions, load_candidates
 from harness.evaluation.records import (
     BaselineInfo,
+    ConfigInfo,
     DataInfo,
     GenerationInfo,
     LatencyInfo,
@@ -52,6 +53,7 @@ from harness.evaluation.scorer import (
     score_candidates,
     score_examples,
 )
+from harness.evaluation.voting import DEFAULT_VOTE, recall_at_n
 from harness.files import write_json_atomic
 from harness.method import Method
 from harness.progress import reporter
@@ -91,7 +93,7 @@ def evaluate(
         suite=suite.name, split=split, rule=rule.name, rule_description=rule.description,
         data=_data_info(suite, split, release),
         predictions=predictions_info,
-        config={**asdict(config), "split": split, "rule": rule.name},
+        config=block(ConfigInfo, {**asdict(config), "split": split, "rule": rule.name}),
         environment=environment(),
         counts=counts,
         unscorable=unscorable,
@@ -231,8 +233,6 @@ def candidate_pass_rate(
     executor: Executor,
 ) -> PassAtN | None:
     """pass@N / recall@N: the share of scorable questions where any sampled candidate is correct."""
-    from harness.evaluation.voting import recall_at_n  # candidates come from generation
-
     groups = {q: p.meta.get("candidates") or [] for q, p in predictions.items()}
     n = max((len(c) for c in groups.values()), default=0)
     if n < 2:
@@ -257,7 +257,7 @@ def decoding_label(method_config) -> str:
     samples = getattr(method_config, "samples", 1) or 1
     if samples <= 1:
         return "greedy"
-    vote = getattr(method_config, "vote", "majority")
+    vote = getattr(method_config, "vote", DEFAULT_VOTE)
     short = {"value-aware": "vav", "similarity": "sim"}.get(vote, "maj")
     return f"{short}@{samples}"
 

@@ -72,6 +72,9 @@ class Registry(Generic[T]):
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
 
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self.names()
+
     def choices(self, *extra: str) -> Choices:
         """The names as a field's ``choices`` metadata, read when used (so a name registered
         after import, by a plugin or a test, is a valid choice), ``extra`` first."""

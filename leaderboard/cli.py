@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from harness.cli.options import data_dir_option
+from harness.cli.options import data_dir_option, format_option
 from harness.errors import RunFolderError, SubmissionError
 
 APP = Path(__file__).resolve().with_name("app.py")
@@ -50,8 +50,7 @@ def _db_option(f):
 @click.option("--link", default=None, help="Paper, code or model page (http/https).")
 @click.option("--suite", "suite_name", default=None, help="For a predictions file: its suite.")
 @click.option("--split", default=None, help="For a predictions file: its split (default: dev).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "bird", "spider"]), default=None,
-              help="For a predictions file: its format (default: from the extension).")
+@format_option("For a predictions file: its format (default: from the extension).")
 @_db_option
 @data_dir_option
 @click.option("--workers", type=int, default=None, help="Processes for re-execution.")

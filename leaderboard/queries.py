@@ -249,6 +249,50 @@ def _view_frame(url: str, key: str, per_seed: bool, token: str) -> pd.DataFrame:
     return benchmark_frame(submissions(url), key, get_store(url).verdicts, per_seed)
 
 
+def _board_row(s: dict, r: dict, key: str, is_ex: bool) -> dict:
+    """A submission's board columns for its result ``r`` on ``key`` (EX values in percent)."""
+    d = from_row(s)
+    return {
+        RANK: None,
+        NOT_RANKED: None,
+        "Submission": s["name"],
+        "Status": status_label(s),
+        "EX %": _pct(r["ex"]) if is_ex else None,
+        "95% CI": (f"{100 * r['ex_ci_low']:.1f} – {100 * r['ex_ci_high']:.1f}"
+                   if r["ex_ci_low"] is not None else None),
+        "Scored": r["n_scored"],
+        "Unscorable": (r["n_total"] - r["n_scored"]
+                       if r["n_total"] is not None and r["n_scored"] is not None else None),
+        "EX % clean": _pct(clean_ex(s, r)) if is_ex else None,
+        "Release": r.get("dataset_version"),
+        "Decoding": s["decoding"] or d.label,
+        "Decoding class": d.decoding_class,
+        "Method": s["method"],
+        "Base model": s["base_model"],
+        "Params (B)": s["params_b"],
+        "Size": s["size_bucket"],
+        "s/sample": r["s_per_sample"] if r["s_per_sample"] is not None else s["s_per_sample"],
+        "Timing": timing_text(s),
+        "Gold copy %": _pct(r.get("gold_copy_share")),
+        "Other metric": None if is_ex else f"{r['metric']} {100 * r['ex']:.2f}",
+        "Date": _date(s),
+        "Source": _source(s, r),
+        "Link": s["link"],
+        "id": s["id"],
+        "result_id": r["id"],
+        "ci_low": _pct(r["ex_ci_low"]),
+        "ci_high": _pct(r["ex_ci_high"]),
+        "verified": s["status"] == "verified",
+        "hardware": hardware_of(s),
+        "subset": is_subset(key),
+        "flagged": bool(s["flagged"]),
+        "reproduced": bool(s.get("reproduced")) and not s["flagged"],
+        "method_id": s["method"],  # the Method cell as stored, for the gold self-test rule
+        "_flag": (s.get("flags") or [None])[0],
+        "_ex": r["ex"] if is_ex else None,  # unrounded, for a seed group's mean and sd
+    }
+
+
 def benchmark_frame(
     subs: list[dict],
     key: str,
@@ -265,48 +309,8 @@ def benchmark_frame(
         r = next((r for r in s["results"] if result_key(r) == key), None)
         if r is None:
             continue
-        d = from_row(s)
         is_ex = (r.get("metric") or "EX") == "EX"
-        row = {
-            RANK: None,
-            NOT_RANKED: None,
-            "Submission": s["name"],
-            "Status": status_label(s),
-            "EX %": _pct(r["ex"]) if is_ex else None,
-            "95% CI": (f"{100 * r['ex_ci_low']:.1f} – {100 * r['ex_ci_high']:.1f}"
-                       if r["ex_ci_low"] is not None else None),
-            "Scored": r["n_scored"],
-            "Unscorable": (r["n_total"] - r["n_scored"]
-                           if r["n_total"] is not None and r["n_scored"] is not None else None),
-            "EX % clean": _pct(clean_ex(s, r)) if is_ex else None,
-            "Release": r.get("dataset_version"),
-            "Decoding": s["decoding"] or d.label,
-            "Decoding class": d.decoding_class,
-            "Method": s["method"],
-            "Base model": s["base_model"],
-            "Params (B)": s["params_b"],
-            "Size": s["size_bucket"],
-            "s/sample": r["s_per_sample"] if r["s_per_sample"] is not None else s["s_per_sample"],
-            "Timing": timing_text(s),
-            "Gold copy %": _pct(r.get("gold_copy_share")),
-            "Other metric": None if is_ex else f"{r['metric']} {100 * r['ex']:.2f}",
-            "Date": _date(s),
-            "Source": _source(s, r),
-            "Link": s["link"],
-            "id": s["id"],
-            "result_id": r["id"],
-            "ci_low": _pct(r["ex_ci_low"]),
-            "ci_high": _pct(r["ex_ci_high"]),
-            "verified": s["status"] == "verified",
-            "hardware": hardware_of(s),
-            "subset": is_subset(key),
-            "flagged": bool(s["flagged"]),
-            "reproduced": bool(s.get("reproduced")) and not s["flagged"],
-            "method_id": s["method"],  # the Method cell as stored, for the gold self-test rule
-            "_flag": (s.get("flags") or [None])[0],
-            "_ex": r["ex"] if is_ex else None,  # unrounded, for a seed group's mean and sd
-            **robustness.get(s["id"], {}),
-        }
+        row = {**_board_row(s, r, key, is_ex), **robustness.get(s["id"], {})}
         for level, block in (r["by_difficulty"] or {}).items():
             if level not in seen_levels:
                 seen_levels.append(level)

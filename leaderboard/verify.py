@@ -44,6 +44,7 @@ from harness.evaluation.records import (
     read_samples,
     sample_record,
 )
+from harness.evaluation.voting import DEFAULT_VOTE
 from harness.pipeline import evaluate
 from harness.suite import Suite, load_suite
 from leaderboard.decoding import Decoding, parse_decoding
@@ -275,10 +276,10 @@ def verify_predictions(
 
 def _question_limit(claimed: RunRecord, split_size: int, run_dir: Path) -> int | None:
     """The run's --limit when it cut the split short; None for a whole split."""
-    limit = claimed.config.get("limit")
+    limit = claimed.config.limit  # an int or None: the record reader checked its type
     if limit is None:
         return None
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+    if limit < 1:
         raise SubmissionError(f"{run_dir / RESULTS_FILE} has an invalid config.limit: {limit!r}.")
     return limit if limit < split_size else None
 
@@ -346,10 +347,11 @@ def candidates_from_samples(records: list[dict], predictions: dict[int, Predicti
 
 def stated_vote(claimed: RunRecord, records: list[dict]) -> str:
     """The vote the run says chose its answers: ``config.vote``, else the samples' selection,
-    else the metrics' candidates block; majority when none says."""
-    from harness.evaluation.voting import STRATEGIES as VOTES
+    else the metrics' candidates block; majority when none says (a record of this harness always
+    says: one that does not was made elsewhere, and a plain vote is the usual self-consistency)."""
+    from harness.evaluation.voting import VOTES
 
-    said = [claimed.config.get("vote")]
+    said = [claimed.config.vote]
     said += [_obj(r.get("selection")).get("strategy") for r in records[:1]]
     said.append(_obj(claimed.metrics.candidates).get("vote"))
     return next((v for v in said if isinstance(v, str) and v in VOTES), "majority")
@@ -434,7 +436,7 @@ def _score(
     candidates: dict[int, list[Prediction]] | None = None,
     vote: str | None = None,
 ) -> Verification:
-    config = EvalConfig(split=split, workers=workers, limit=limit, vote=vote or "majority")
+    config = EvalConfig(split=split, workers=workers, limit=limit, vote=vote or DEFAULT_VOTE)
     try:
         if candidates:  # the vote is re-run on the candidates' executions
             record, scored = evaluate(suite, config, candidates=candidates, source=source)

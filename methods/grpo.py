@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.evaluation.rules import RULES
+from harness.method import Default
 from harness.method import field_meta as _help
 from harness.suite import Suite
 from methods.execution_reward import ExecutionGrader, GradeRequest
@@ -63,19 +65,13 @@ class GRPOMethodConfig(TrainingConfig):
     G = 16, one prompt per step, lr 5e-6, β 0.04, reference/finer-sql.md §3).
     """
 
-    max_prompt_tokens: int | None = dataclasses.field(
-        default=320, metadata=_help("Prompt token budget (the schema is cut to fit).")
-    )
-    max_new_tokens: int = dataclasses.field(
-        default=64, metadata=_help("Completion budget per candidate at evaluation.")
-    )
-    learning_rate: float = dataclasses.field(default=5e-5, metadata=_help("Peak learning rate."))
-    max_steps: int = dataclasses.field(
-        default=6, metadata=_help("Optimizer steps (-1: run num_train_epochs epochs).")
-    )
-    per_device_train_batch_size: int = dataclasses.field(
-        default=8, metadata=_help("Completions per device per forward pass.")
-    )
+    defaults = {
+        "max_prompt_tokens": Default(320, "Prompt token budget (the schema is cut to fit)."),
+        "max_new_tokens": Default(64, "Completion budget per candidate at evaluation."),
+        "learning_rate": 5e-5,
+        "max_steps": 6,
+        "per_device_train_batch_size": Default(8, "Completions per device per forward pass."),
+    }
 
     # > Warm start: SFT before GRPO, so rollouts are sometimes right (or have FINER's format)
     warm_start: str = dataclasses.field(
@@ -151,7 +147,8 @@ class GRPOMethodConfig(TrainingConfig):
         default=None, metadata=_help("Executor processes for rewards (default: the cores).")
     )
     rule: str | None = dataclasses.field(
-        default=None, metadata=_help("Comparison rule of the reward (default: the suite's).")
+        default=None,
+        metadata=_help("Comparison rule of the reward (default: the suite's).", RULES.choices()),
     )
     log_completions: bool = dataclasses.field(
         default=False, metadata=_help("Log sample completions with their rewards.")

@@ -39,7 +39,7 @@ from typing import Any
 
 from harness.core import Example, Execution, Prediction
 from harness.errors import ConfigError, GenerationError
-from harness.evaluation.voting import NOT_RUN, STRATEGIES, Selection, select
+from harness.evaluation.voting import DEFAULT_VOTE, NOT_RUN, VOTES, Selection, select
 from harness.generation import SamplingParams, load_generator, resolve_backend
 from harness.generation.backends import (
     AUTO,
@@ -95,10 +95,10 @@ class PromptingConfig(MethodConfig):
         metadata=_help("Candidates per question (1 = one greedy answer; FINER-SQL uses 30)."),
     )
     vote: str = dataclasses.field(
-        default="value-aware",
+        default=DEFAULT_VOTE,
         metadata=_help(
             "With samples > 1: value-aware (FINER-SQL's vav), majority, result-set-majority "
-            "(OmniSQL's) or similarity (Arctic-Text2SQL-R1's).", STRATEGIES,
+            "(OmniSQL's) or similarity (Arctic-Text2SQL-R1's).", VOTES.choices(),
         ),
     )
     temperature: float | None = dataclasses.field(
@@ -126,7 +126,7 @@ class PromptingConfig(MethodConfig):
         metadata=_help(
             "How SQL is taken from a completion: lenient (the harness parser) or an upstream "
             "pipeline's rule; with one other than lenient, the lenient EX is reported beside it.",
-            list(EXTRACTORS),
+            EXTRACTORS.choices(),
         ),
     )
     recipe: str | None = dataclasses.field(

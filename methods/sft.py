@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.method import Default
 from harness.suite import Suite
 from methods.traces import sft_targets
 from methods.training import (
@@ -46,22 +47,14 @@ class SFTMethodConfig(TrainingConfig):
     ``sft-3b.yaml`` hold the paper's SQL-Writer recipe (lr 2e-5, 2 epochs, batch 128).
     """
 
-    max_prompt_tokens: int | None = dataclasses.field(
-        default=320, metadata={"help": "Prompt token budget (the schema is cut to fit)."}
-    )
-    max_new_tokens: int = dataclasses.field(
-        default=64, metadata={"help": "Completion budget per candidate at evaluation."}
-    )
-    learning_rate: float = dataclasses.field(default=1e-3, metadata={"help": "Peak learning rate."})
-    lr_scheduler_type: str = dataclasses.field(
-        default="cosine", metadata={"help": "transformers scheduler: linear, cosine, constant, ..."}
-    )
-    warmup_steps: float = dataclasses.field(
-        default=0.1, metadata={"help": "Warm-up steps, or a share of all steps when below 1."}
-    )
-    max_steps: int = dataclasses.field(
-        default=32, metadata={"help": "Optimizer steps (-1: run num_train_epochs epochs)."}
-    )
+    defaults = {
+        "max_prompt_tokens": Default(320, "Prompt token budget (the schema is cut to fit)."),
+        "max_new_tokens": Default(64, "Completion budget per candidate at evaluation."),
+        "learning_rate": 1e-3,
+        "lr_scheduler_type": "cosine",
+        "warmup_steps": 0.1,
+        "max_steps": 32,
+    }
 
     traces: str = dataclasses.field(
         default="none",

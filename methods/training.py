@@ -34,6 +34,7 @@ from harness.core import Example, Prediction
 from harness.errors import ConfigError
 from harness.files import write_json_atomic, write_text_atomic
 from harness.generation.prompts import PromptBuilder
+from harness.method import Default
 from harness.method import field_meta as _help
 from harness.suite import Suite
 from methods.prompting import PromptingConfig, PromptingMethod
@@ -47,11 +48,11 @@ STATS_FILE = "training.json"
 class TrainingConfig(PromptingConfig):
     """Knobs shared by the training methods; the prompting fields govern evaluation."""
 
-    batch_size: int = dataclasses.field(
-        default=64,
-        metadata=_help("Questions per generation call at evaluation (CPU decoding is memory-bound: "
-                       "one large batch is much faster than many small ones)."),
-    )
+    defaults = {
+        "batch_size": Default(64, "Questions per generation call at evaluation (CPU decoding is "
+                                  "memory-bound: one large batch is much faster than many small "
+                                  "ones)."),
+    }
     # > Training data
     train_limit: int | None = dataclasses.field(
         default=None, metadata=_help("Train on the first N examples of the train split only.")

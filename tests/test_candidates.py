@@ -7,15 +7,18 @@ import json
 
 import pytest
 
+from harness.cli import main
 from harness.errors import PredictionsError
 from harness.evaluation.ambiguity import probes
 from harness.evaluation.config import EvalConfig
 from harness.evaluation.execution import ExecutionSettings, Executor, Query
 from harness.evaluation.metrics import candidates_block, pass_at_k_ks
 from harness.evaluation.predictions import load_candidates, load_predictions
-from harness.evaluation.records import read_samples, write_run
-from harness.evaluation.voting import pass_at_k
+from harness.evaluation.records import read_record, read_samples, write_run
+from harness.evaluation.voting import DEFAULT_VOTE, pass_at_k
 from harness.evaluation.workers import WorkerPool
+from harness.generation.backends import BACKENDS
+from harness.generation.base import BackendConfig, Completion
 from harness.pipeline import evaluate
 from harness.suite import load_suite
 from methods.prompting import PromptingConfig, PromptingMethod
@@ -128,7 +131,7 @@ def _candidates_for(examples):
 
 def test_every_candidate_is_scored_and_the_vote_decides_ex(tmp_path, sample, examples):
     path = write_jsonl(tmp_path / "c.jsonl", _candidates_for(examples))
-    results, samples = evaluate(sample, EvalConfig(), predictions_path=path)
+    results, samples = evaluate(sample, EvalConfig(vote="majority"), predictions_path=path)
     block = results.metrics.candidates
     assert block.n == 4 and block.n_min == 2 and block.vote == "majority"
     truth = [[True, False, True, False][: 2 + i % 3] for i in range(len(examples))]
@@ -256,3 +259,58 @@ def test_vote_is_validated():
 
     with pytest.raises(ConfigError, match="--vote"):
         EvalConfig(vote="best")
+
+
+# -- one default vote for harness eval and harness run -------------------------------------------
+
+#: Two candidates with an all-zero result and one with another: a plain majority picks the zero,
+#: value-aware voting the other, so the file shows which vote chose.
+LISTED = ["SELECT 0", "SELECT 0 -- again", "SELECT 1"]
+
+
+class ListedGenerator:
+    """A throwaway backend: the n samples of every prompt are the LISTED queries, in turn."""
+
+    name = "listed"
+    Config = BackendConfig
+    auto_priority = None
+
+    @classmethod
+    def usable(cls, model=None) -> bool:
+        return False  # only when asked for by name
+
+    def __init__(self, model: str, seed: int = 0):
+        self.model = model
+
+    identity = {"backend": "listed", "model_id": "listed:1"}
+    context_length = 4096
+
+    def generate(self, prompts, params, cancel=None):
+        return [[Completion(f"```sql\n{LISTED[k % len(LISTED)]}\n```", 10, 5, 0.01,
+                            finish_reason="stop") for k in range(params.n)] for _ in prompts]
+
+    def count_tokens(self, messages) -> int:
+        return sum(len(m["content"].split()) for m in messages)
+
+    def close(self) -> None:
+        pass
+
+
+def test_eval_and_run_vote_the_same_by_default(tmp_path, examples):
+    BACKENDS.register("listed", ListedGenerator, origin="test")
+    try:
+        run_code = main(["run", "--suite", "sample", "--limit", "3", "--backend", "listed",
+                         "--samples", "3", "--no-cache", "--out", str(tmp_path / "run")])
+    finally:
+        BACKENDS.unregister("listed")
+    path = write_jsonl(tmp_path / "c.jsonl", [
+        {"question_id": e.question_id, "candidates": LISTED} for e in examples[:3]])
+    eval_code = main(["eval", "--suite", "sample", "--limit", "3", "--predictions", path,
+                      "--out", str(tmp_path / "eval")])
+    assert run_code == eval_code == 0
+    run_record, eval_record = read_record(tmp_path / "run"), read_record(tmp_path / "eval")
+    assert run_record.config["vote"] == eval_record.config["vote"] == DEFAULT_VOTE
+    assert eval_record.metrics.candidates.vote == DEFAULT_VOTE
+    chosen = [{s["question_id"]: s["pred_sql"] for s in read_samples(tmp_path / folder)}
+              for folder in ("run", "eval")]
+    assert chosen[0] == chosen[1] == {e.question_id: "SELECT 1" for e in examples[:3]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
 import click
@@ -12,6 +13,7 @@ from harness.cli import main
 from harness.cli.config_options import builtin_methods
 from harness.cli.run import RUN_FIELDS, _prepare, run_command, train_command
 from harness.config import RunConfig
+from harness.core import Prediction
 from harness.errors import ConfigError
 
 
@@ -52,7 +54,7 @@ def test_help_groups_method_options_and_shows_choices(capsys):
     text = run_help(capsys)
     assert "Options of every method:" in text
     assert "Options of grpo, finer-sql:" in text
-    assert "--vote [majority|value-aware|result-set-majority|similarity]" in text
+    assert "--vote [majority|result-set-majority|similarity|value-aware]" in text
     # a default that differs between methods is given per method
     assert "[default: prompting 16, grpo 64, sft 64, finer-sql 64]" in text
 
@@ -104,7 +106,7 @@ def test_a_field_of_another_method_is_a_clear_error(capsys):
 
 def test_a_value_outside_the_choices_is_refused(capsys):
     assert main(["run", "--vote", "loudest"]) == 2
-    assert "'loudest' is not one of 'majority', 'value-aware'" in capsys.readouterr().err
+    assert "'loudest' is not one of 'majority', 'result-set-majority'" in capsys.readouterr().err
     with pytest.raises(ConfigError, match="vote 'loudest' is unknown; choose one of"):
         builtin_methods()["prompting"].config_class(vote="loudest")  # YAML goes this way
 
@@ -127,3 +129,61 @@ def test_a_method_files_own_fields_are_flags(tmp_path, capsys):
     _, _, cfg = parse(run_command, "--method", spec, "--depth", "5")
     assert cfg.depth == 5
     assert "--depth INTEGER How deep to think. [default: 2]" in run_help(capsys, "--method", spec)
+
+
+# -- choices are the registries' names when the command line is read -----------------------------
+
+
+@pytest.fixture
+def registered():
+    """A rule, a vote, an extractor and a predictions format registered after the commands were
+    built (as a plugin or a test would), named ``test-*``; removed afterwards."""
+    import harness.cli.eval  # noqa: F401  (harness eval's options are built when it is imported)
+    from harness.evaluation.predictions import PREDICTION_FORMATS
+    from harness.evaluation.rules import RULES, BirdRule
+    from harness.evaluation.voting import VOTES, majority_vote
+    from harness.generation.extractors import EXTRACTORS, Extractor
+
+    class TestRule(BirdRule):  # BIRD's comparison under its own name
+        def __init__(self):
+            super().__init__(strict=True)
+            self.name, self.official = "test-rule", False
+
+    def read_one_sql(examples, path, many):  # the file's text is every question's SQL
+        sql = path.read_text(encoding="utf-8").strip()
+        return {e.question_id: [Prediction(e.question_id, sql)] for e in examples}
+
+    entries = [(RULES, "test-rule", TestRule), (VOTES, "test-vote", majority_vote),
+               (EXTRACTORS, "test-extractor", Extractor("test-extractor", "test", "all", str)),
+               (PREDICTION_FORMATS, "test-format", read_one_sql)]
+    for registry, name, target in entries:
+        registry.register(name, target, origin="test")
+    yield
+    for registry, name, _ in entries:
+        registry.unregister(name)
+
+
+def test_a_registered_name_is_a_choice_of_eval_and_run(registered, capsys, tmp_path):
+    assert main(["eval", "--help"]) == 0
+    eval_help = " ".join(capsys.readouterr().out.split())
+    for name in ("test-rule", "test-vote", "test-format"):
+        assert re.search(rf"\[[a-z|-]*\b{name}\b[a-z|-]*\]", eval_help), name
+    text = run_help(capsys)
+    for name in ("test-rule", "test-vote", "test-extractor"):
+        assert re.search(rf"\[[a-z|-]*\b{name}\b[a-z|-]*\]", text), name
+    _, run, cfg = parse(run_command, "--rule", "test-rule", "--vote", "test-vote",
+                        "--extractor", "test-extractor")
+    assert (run.rule, cfg.vote, cfg.extractor) == ("test-rule", "test-vote", "test-extractor")
+
+    predictions = tmp_path / "p.txt"
+    predictions.write_text("SELECT 1\n", encoding="utf-8")
+    assert main(["eval", "--suite", "sample", "--predictions", str(predictions), "--format",
+                 "test-format", "--rule", "test-rule", "--vote", "test-vote", "--json",
+                 "--out", str(tmp_path / "run")]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["rule"] == "test-rule" and record["config"]["vote"] == "test-vote"
+
+
+def test_an_unregistered_name_is_no_longer_a_choice(capsys):
+    assert main(["eval", "--suite", "sample", "--gold", "--rule", "test-rule"]) == 2
+    assert "'test-rule' is not one of 'bird', 'bird-strict'" in capsys.readouterr().err

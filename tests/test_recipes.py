@@ -8,7 +8,7 @@ import pytest
 from harness.cli.app import main
 from harness.core import Execution
 from harness.errors import ConfigError
-from harness.evaluation.voting import STRATEGIES, result_set_majority, select, similarity_vote
+from harness.evaluation.voting import VOTES, result_set_majority, select, similarity_vote
 from harness.generation.extractors import EXTRACTORS
 from harness.generation.prompt_formats import PROMPT_FORMATS
 from harness.generation.recipes import RECIPES, get_recipe, merge_settings
@@ -28,7 +28,7 @@ def test_every_recipe_names_known_parts():
     for r in RECIPES.values():
         assert r.extractor in EXTRACTORS, r.name
         assert r.prompt_format in FORMAT_NAMES, r.name
-        assert r.selection == "none" if r.decoding.n == 1 else r.selection in STRATEGIES
+        assert r.selection == "none" if r.decoding.n == 1 else r.selection in VOTES
         assert r.upstream and r.description
         for p in r.published:
             assert p.source and p.metric in ("EX", "TS") and 0 < p.score < 100

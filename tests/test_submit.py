@@ -320,8 +320,12 @@ RUN_DAMAGE = {
         "holds no predictions",
     ),
     "an invalid limit": (
+        lambda d: rewrite_json(d / "results.json", lambda r: r["config"].update(limit=0)),
+        "invalid config.limit: 0",
+    ),
+    "a limit that is no number": (
         lambda d: rewrite_json(d / "results.json", lambda r: r["config"].update(limit="ten")),
-        "invalid config.limit",
+        r'config: limit is "ten", not int \| None',
     ),
     "oversized samples": (
         lambda d: _sparse(d / "samples.jsonl", MAX_SUBMISSION_BYTES + 1), "over the 64 MiB limit",
@@ -340,7 +344,7 @@ def test_a_damaged_run_is_refused(store, run_copy, case):
     change(run_copy)
     unreadable = {"bad JSON line", "no question_id", "pred_sql not text", "results.json not JSON",
                   "results.json missing", "samples.jsonl missing", "unknown schema",
-                  "oversized samples"}
+                  "oversized samples", "a limit that is no number"}
     error = (UnknownNameError if case == "unknown suite"
              else RunFolderError if case in unreadable else SubmissionError)
     refused(store, error, message, lambda: submit_runs(store, [run_copy], META, workers=1))

@@ -35,9 +35,6 @@ def compare_command(run_a: Path, run_b: Path, as_json: bool, subset: str) -> Non
 
     Example: harness compare runs/spider-dev runs/spider-syn --subset clean
     """
-    from rich.console import Console
-    from rich.table import Table
-
     from harness.evaluation.records import read_run
     from harness.evaluation.robustness import paired_report
 
@@ -57,6 +54,13 @@ def compare_command(run_a: Path, run_b: Path, as_json: bool, subset: str) -> Non
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
+    _print_report(report, data, results_a, results_b, subset)
+
+
+def _print_report(report, data: dict, results_a, results_b, subset: str) -> None:
+    """The paired report as a table and three sentences, figures in EX percentage points."""
+    from rich.console import Console
+    from rich.table import Table
 
     console = Console(highlight=False, soft_wrap=True)
     which = "questions with no gold flag" if subset == "clean" else "questions"

@@ -66,9 +66,26 @@ def _base_type(hint: Any) -> Any:
     return hint
 
 
+class LiveChoice(click.Choice):
+    """A ``click.Choice`` whose values are read from ``source`` (a registry's live names) each
+    time they are used, so a name registered after the command was built is offered and taken."""
+
+    def __init__(self, source: Iterable[Any]):
+        self.source = source
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(str(c) for c in self.source)
+
+    @choices.setter
+    def choices(self, _value: Any) -> None:  # click.Choice.__init__ assigns; the source stays
+        pass
+
+
 def _click_type(hint: Any, meta: Any) -> Any:
-    if meta.get("choices"):
-        return click.Choice([str(c) for c in meta["choices"]])
+    if meta.get("choices") is not None:
+        return LiveChoice(meta["choices"])
     if meta.get("directory"):
         return click.Path(file_okay=False)
     base = _base_type(hint)

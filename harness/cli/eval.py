@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from harness.cli.options import data_dir_option, default_out, progress_bar
+from harness.cli.options import data_dir_option, default_out, format_option, progress_bar
 from harness.errors import HarnessError
 
 
@@ -30,7 +30,8 @@ def _eval_config_options(f):
     help="Predictions: .jsonl (question_id, sql; several lines or a \"candidates\" list per "
     "question for pass@k and voting), BIRD .json dict, or Spider .sql lines.",
 )
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "bird", "spider"]), default=None)
+@format_option("Predictions format (default: from the extension: .jsonl, .json = bird, "
+               ".sql/.txt = spider).")
 @click.option("--gold", is_flag=True, help="Score the gold SQL against itself (the self-test).")
 @data_dir_option
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder to write.")

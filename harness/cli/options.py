@@ -18,6 +18,18 @@ def data_dir_option(f):
     return f
 
 
+def format_option(help: str):
+    """``--format``: a predictions file's format, a name of the registered readers (read when the
+    command line is parsed: :data:`harness.evaluation.predictions.PREDICTION_FORMATS`)."""
+    import click
+
+    from harness.cli.config_options import LiveChoice
+    from harness.evaluation.predictions import PREDICTION_FORMATS
+
+    return click.option("--format", "fmt", type=LiveChoice(PREDICTION_FORMATS), default=None,
+                        help=help)
+
+
 SHOWN_PROBLEMS = 3  # database problems listed by `suites check` before "… and N more"
 
 

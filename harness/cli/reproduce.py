@@ -67,11 +67,8 @@ def _rebuild(source: Path, record) -> tuple[type, Any, int | None]:
     values = {k: v for k, v in settings.items() if k in fields and v != "***"}
     values["cache"] = False  # generate every completion anew
     _, config = build(method_cls, {}, values)
-    limit = None
-    state = source / "run.json"
-    if state.is_file():
-        limit = (json.loads(state.read_text(encoding="utf-8")).get("run_config") or {}).get("limit")
-    return method_cls, config, limit
+    # The record's own config block (typed): a shared run folder has no run.json.
+    return method_cls, config, record.config.limit
 
 
 def _rerun(method_cls, config, record, limit: int | None, out: Path, data_dir: str | None):

@@ -26,7 +26,14 @@ def _reason_group(reason: str) -> str:
 
 
 def print_summary(record: RunRecord, samples, out: Path | None = None) -> None:
+    """EX per level as a table, then one line per further figure (percentages, seconds)."""
     console = Console(highlight=False, soft_wrap=True)
+    console.print(_accuracy_table(record))
+    for note in _notes(record, samples, out):
+        console.print(f"  {note}")
+
+
+def _accuracy_table(record: RunRecord) -> Table:
     m, c = record.metrics, record.counts
     title = f"{record.suite} / {record.split} — rule {record.rule}"
     table = Table(title=title, title_justify="left")
@@ -39,8 +46,11 @@ def print_summary(record: RunRecord, samples, out: Path | None = None) -> None:
     for category, block in (m.by_category or {}).items():
         table.add_row(f"type {category}", str(block["n"]), str(block["correct"]),
                       _pct(block["ex"]), _ci(block["ex_ci95"]))
-    console.print(table)
+    return table
 
+
+def _notes(record: RunRecord, samples, out: Path | None) -> list[str]:
+    m, c = record.metrics, record.counts
     notes = []
     if record.data.release:
         mark = ("" if record.data.release != UNRECOGNISED
@@ -75,8 +85,7 @@ def print_summary(record: RunRecord, samples, out: Path | None = None) -> None:
     if tally:
         notes.append("wrong: " + ", ".join(f"{r} {n}" for r, n in tally.most_common(6)))
     notes.append(f"{record.timing.wall_s:.2f} s" + (f" — written to {out}" if out else ""))
-    for note in notes:
-        console.print(f"  {note}")
+    return notes
 
 
 def clean_notes(clean: CleanEX) -> list[str]:

@@ -204,17 +204,17 @@ def _place_files(downloads: Path, dest: Path, dataset: Dataset, provenance: str)
 # -- download ------------------------------------------------------------------------------
 
 
-def _fetch(url: str, part: Path, dataset: Dataset, *, progress: bool, say: Say) -> None:
-    """Fetch ``url`` into ``part``, resuming from its current size when the server allows."""
-    have = part.stat().st_size if part.exists() else 0
+def _open(url: str, have: int, dataset: Dataset):
+    """The server's response for ``url`` from byte ``have`` on; None when the part file is
+    already whole (HTTP 416 to a Range request). A failure is one DataError saying what to do."""
     request = urllib.request.Request(url, headers={"User-Agent": f"text2sql-harness/{__version__}"})
     if have:
         request.add_header("Range", f"bytes={have}-")
     try:
-        response = urllib.request.urlopen(request, timeout=TIMEOUT_S)
+        return urllib.request.urlopen(request, timeout=TIMEOUT_S)
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and have:  # nothing left to send: the part file is already whole
-            return
+            return None
         raise DataError(
             f"Downloading {dataset.name} failed: {url} answered HTTP {exc.code} {exc.reason}. "
             + _fallback(dataset)
@@ -226,6 +226,13 @@ def _fetch(url: str, part: Path, dataset: Dataset, *, progress: bool, say: Say) 
             "Check the network connection (and any proxy), then run again. " + _fallback(dataset)
         ) from exc
 
+
+def _fetch(url: str, part: Path, dataset: Dataset, *, progress: bool, say: Say) -> None:
+    """Fetch ``url`` into ``part``, resuming from its current size when the server allows."""
+    have = part.stat().st_size if part.exists() else 0
+    response = _open(url, have, dataset)
+    if response is None:
+        return
     with response:
         resumed = response.status == 206
         if resumed and _range_start(response) != have:

@@ -2,7 +2,8 @@
 
 ``harness eval`` and ``harness run`` both take it (``harness.config.RunConfig`` extends it), and
 each field is a command-line flag (``harness.cli.config_options``): its metadata holds the flag's
-help, and optionally ``choices`` and ``aliases``.
+help, and optionally ``choices`` (a registry's live names, read when the command line is parsed:
+:meth:`harness.registry.Registry.choices`) and ``aliases``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass, field
 
 from harness.errors import ConfigError
 from harness.evaluation.execution import settings_problem
-from harness.evaluation.voting import STRATEGIES as VOTES
+from harness.evaluation.rules import RULES
+from harness.evaluation.voting import DEFAULT_VOTE, VOTES
 
 
 @dataclass
@@ -22,7 +24,7 @@ class EvalConfig:
         default=None, metadata={"help": "Split (default: the suite's dev split)."})
     rule: str | None = field(default=None, metadata={
         "help": "Correctness rule (default: the suite's official rule).",
-        "choices": ["bird", "bird-strict", "spider", "spider-strict"]})
+        "choices": RULES.choices()})
     timeout_s: float = field(default=30.0, metadata={
         "help": "Seconds per query (at most a day); a query past it is stopped.",
         "aliases": ["--timeout"]})
@@ -38,9 +40,9 @@ class EvalConfig:
     rves_iterations: int = field(default=0, metadata={
         "help": "Also compute BIRD's R-VES, timing each correct pair N times (official: 100).",
         "aliases": ["--rves"]})
-    vote: str = field(default="majority", metadata={
+    vote: str = field(default=DEFAULT_VOTE, metadata={
         "help": "With several candidates per question: how the one whose EX counts is chosen.",
-        "choices": list(VOTES)})
+        "choices": VOTES.choices()})
 
     def __post_init__(self) -> None:
         problem = settings_problem(self.timeout_s, self.max_rows, self.workers)

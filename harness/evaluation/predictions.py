@@ -1,6 +1,6 @@
 """Reading prediction files: untrusted input, validated before anything runs.
 
-Three formats, detected from the file name (``--format`` overrides):
+Three formats (:data:`PREDICTION_FORMATS`), detected from the file name (``--format`` overrides):
 
 * ``jsonl`` (ours): one ``{"question_id": …, "sql": "…"}`` object per line; other keys are kept as
   metadata. Keyed by question_id, so order does not matter. Several candidates for one question
@@ -28,13 +28,14 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from harness.core import Example, Prediction
-from harness.errors import ConfigError, PredictionsError
+from harness.errors import ConfigError, PredictionsError, UnknownNameError
 from harness.evaluation.bounded_json import TooManyValues, loads_bounded
 from harness.files import write_jsonl_atomic
+from harness.registry import Registry
 
 BIRD_SEPARATOR = "\t----- bird -----\t"
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -44,7 +45,6 @@ MAX_CANDIDATES = 1024  # per question
 MAX_LINE_VALUES = 4 * MAX_CANDIDATES
 MAX_LINE_BYTES = 128 * 1024 * 1024  # one line: a full candidates list of the longest statements
 _LINE_OVER = f"a line holds one question's SQL (at most {MAX_CANDIDATES:,}) and their metadata"
-FORMATS = ("jsonl", "bird", "spider")
 
 
 def detect_format(path: Path) -> str:
@@ -57,8 +57,8 @@ def detect_format(path: Path) -> str:
         return "spider"
     raise PredictionsError(
         f"Cannot tell the format of {path} from its extension; pass --format "
-        f"({', '.join(FORMATS)}): .jsonl = one JSON object per line, .json = BIRD's dict, "
-        f".sql/.txt = one SQL per line (Spider)."
+        f"({', '.join(PREDICTION_FORMATS)}): .jsonl = one JSON object per line, "
+        f".json = BIRD's dict, .sql/.txt = one SQL per line (Spider)."
     )
 
 
@@ -93,14 +93,11 @@ def _load(
             f"{path} is {path.stat().st_size / 1e6:.0f} MB, over the "
             f"{MAX_FILE_BYTES // 2**20} MiB limit for a predictions file."
         )
-    fmt = fmt or detect_format(path)
-    if fmt == "jsonl":
-        candidates = _read_jsonl(examples, path, many)
-    elif fmt in ("bird", "spider"):
-        reader = _read_bird if fmt == "bird" else _read_spider
-        candidates = {qid: [p] for qid, p in reader(examples, path).items()}
-    else:
-        raise PredictionsError(f"Unknown predictions format '{fmt}'; use one of {FORMATS}.")
+    try:
+        read = PREDICTION_FORMATS.get(fmt or detect_format(path))
+    except UnknownNameError as exc:
+        raise PredictionsError(str(exc)) from None
+    candidates = read(examples, path, many)
     return {qid: [with_problem(p) for p in ps] for qid, ps in candidates.items()}
 
 
@@ -323,6 +320,26 @@ def _read_spider(examples: list[Example], path: Path) -> dict[int, Prediction]:
             f"Spider's format is one SQL per line, in question order."
         )
     return out
+
+
+#: A predictions reader: ``(examples, path, many) -> {question_id: [Prediction, …]}``, ``many``
+#: telling whether a question may have several candidates.
+Reader = Callable[[list[Example], Path, bool], dict[int, list[Prediction]]]
+
+
+def _one_each(read_one: Callable[[list[Example], Path], dict[int, Prediction]]) -> Reader:
+    """A reader of one prediction per question, as a reader of candidate lists."""
+    def read(examples: list[Example], path: Path, many: bool) -> dict[int, list[Prediction]]:
+        return {qid: [p] for qid, p in read_one(examples, path).items()}
+    return read
+
+
+#: Predictions format -> its reader. ``--format`` offers the names registered when the command
+#: line is read, so a format registered by a plugin or a test is a choice too.
+PREDICTION_FORMATS: Registry[Reader] = Registry("predictions format")
+PREDICTION_FORMATS.register("jsonl", _read_jsonl)
+PREDICTION_FORMATS.register("bird", _one_each(_read_bird))
+PREDICTION_FORMATS.register("spider", _one_each(_read_spider))
 
 
 _QUESTION_ID = re.compile(r"-?[0-9]{1,18}")

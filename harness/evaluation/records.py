@@ -13,7 +13,8 @@ leaderboard's store and its app all go through :func:`write_run`, :func:`read_ru
   or ``<harness>/…``; a record names no folder of the machine that made it: :func:`portable_path`),
   ``release`` (the split's named release, or ``unrecognised (modified?)``)
 * ``predictions``: ``source`` (a file, ``gold`` or a method), ``sha256`` of the file if any
-* ``config``: every setting that can change a number (timeout, row cap, workers, limit …)
+* ``config``: :class:`ConfigInfo`, every setting that can change a number (timeout, row cap,
+  workers, limit, vote …)
 * ``environment``: :class:`EnvironmentInfo` (Python, SQLite, sqlglot, sqlparse, platform, CPU)
 * ``counts``: :class:`Counts`; ``unscorable``: reason → number of examples
 * ``metrics``: :class:`Metrics`: ``ex`` (over scored examples), ``ex_ci95`` (95% bootstrap
@@ -172,6 +173,27 @@ class DataInfo:
 
 
 @dataclass
+class ConfigInfo:
+    """Every setting that can change a number: :class:`~harness.evaluation.config.EvalConfig`'s
+    fields as the run used them (``split`` and ``rule`` resolved to the suite's defaults). A
+    test holds the two to the same field names."""
+
+    split: str | None = None
+    rule: str | None = None
+    timeout_s: float | None = None
+    max_rows: int | None = None
+    workers: int | None = None  # None: every core
+    limit: int | None = None  # None: the whole split
+    gold_cache: bool | None = None
+    soft_f1: bool | None = None
+    rves_iterations: int | None = None
+    #: The vote among several candidates per question (records made before it was recorded
+    #: have none).
+    vote: str | None = field(default=None, metadata=_OPTIONAL)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
 class EnvironmentInfo:
     """The versions and machine that produced the numbers."""
 
@@ -290,7 +312,7 @@ class RunRecord:
     rule_description: str | None = None
     data: DataInfo
     predictions: PredictionsInfo
-    config: dict = field(default_factory=dict)  # every setting that can change a number
+    config: ConfigInfo = field(default_factory=ConfigInfo)  # what can change a number
     environment: EnvironmentInfo = field(default_factory=EnvironmentInfo)
     counts: Counts
     unscorable: dict[str, int] = field(default_factory=dict)  # reason -> examples

@@ -28,14 +28,16 @@ from the official scripts: our timeout really stops a query (the Spider script w
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
 from harness.core import Execution
+from harness.registry import Registry
 
 # -- text transformations of the Spider test-suite evaluator ----------------------------------
 
@@ -373,20 +375,18 @@ class SpiderRule(Rule):
         return None if self.strict else SpiderRule(strict=True)
 
 
-RULES = {
-    "bird": lambda: BirdRule(),
-    "bird-strict": lambda: BirdRule(strict=True),
-    "spider": lambda: SpiderRule(),
-    "spider-strict": lambda: SpiderRule(strict=True),
-}
+#: Rule name -> a factory of the rule. ``--rule`` offers these names as registered when the
+#: command line is read, so a rule registered by a plugin or a test is a choice too.
+RULES: Registry[Callable[[], Rule]] = Registry("rule")
+RULES.register("bird", BirdRule)
+RULES.register("bird-strict", functools.partial(BirdRule, strict=True))
+RULES.register("spider", SpiderRule)
+RULES.register("spider-strict", functools.partial(SpiderRule, strict=True))
 
 
 def get_rule(name: str) -> Rule:
-    from harness.errors import UnknownNameError
-
-    if name not in RULES:
-        raise UnknownNameError("rule", name, RULES)
-    return RULES[name]()
+    """A fresh rule by name; an unknown name is an error that lists the known ones."""
+    return RULES.get(name)()
 
 
 # -- one verdict ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from harness.core import Database, DatabaseProblem, Example, Execution, Predicti
 from harness.evaluation.execution import ExecutionSettings, Executor, Query, execute_sql
 from harness.evaluation.metrics import soft_f1
 from harness.evaluation.rules import PreparedSQL, Rule, comparison_quirks, decide
-from harness.evaluation.voting import NOT_RUN, select
+from harness.evaluation.voting import DEFAULT_VOTE, NOT_RUN, select
 from harness.suite import Suite
 
 PREVIEW_ROWS = 5
@@ -91,7 +91,7 @@ def score_candidates(
     executor: Executor,
     progress: Callable[[int, int], None] | None = None,
     with_soft_f1: bool = False,
-    vote: str = "majority",
+    vote: str = DEFAULT_VOTE,
 ) -> list[ScoredSample]:
     """A ScoredSample per example, in order; a question with several candidates gets the one
     ``vote`` chooses (:func:`harness.evaluation.voting.select`, as the prompting method votes)

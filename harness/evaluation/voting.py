@@ -25,13 +25,16 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from harness.core import Execution
-from harness.errors import UnknownNameError
+from harness.registry import Registry
 
-STRATEGIES = ("majority", "value-aware", "result-set-majority", "similarity")
+#: The vote when none is given, for ``harness eval`` and ``harness run`` alike (the prompting
+#: method's and EvalConfig's default): FINER-SQL's, which never lets an empty or all-zero result
+#: win while another result exists.
+DEFAULT_VOTE = "value-aware"
 KEY_PREFIX = "SUCCESS_VALUES:"
 KEY_CHARS = 200
 #: What a candidate with no SQL text "executed" to: it is never run, and never votes.
@@ -189,16 +192,9 @@ def value_aware_vote(candidates: Sequence[str], executions: Sequence[Execution])
 
 
 def select(strategy: str, candidates: Sequence[str], executions: Sequence[Execution]) -> Selection:
-    """Dispatch by name (``result-set-majority`` and ``similarity``: recipes.selection)."""
-    if strategy in ("value-aware", "vav"):
-        return value_aware_vote(candidates, executions)
-    if strategy == "majority":
-        return majority_vote(candidates, executions)
-    if strategy == "result-set-majority":
-        return result_set_majority(candidates, executions)
-    if strategy == "similarity":
-        return similarity_vote(candidates, executions)
-    raise UnknownNameError("vote strategy", strategy, STRATEGIES)
+    """Dispatch by name (:data:`VOTES`; ``vav`` is value-aware's short name)."""
+    vote = VOTES.get("value-aware" if strategy == "vav" else strategy)
+    return vote(candidates, executions)
 
 
 def pass_at_k(correct: Sequence[bool], k: int) -> float:
@@ -330,3 +326,13 @@ def similarity_vote(candidates: Sequence[str], executions: Sequence[Execution]) 
     index = max(range(len(scores)), key=lambda i: (scores[i], -i))
     return Selection(candidates[index], index, "similarity", votes=round(scores[index] * 1000),
                      failed=failed)
+
+
+#: Vote name -> the function that chooses one candidate. ``--vote`` offers the names registered
+#: when the command line is read, so a vote registered by a plugin or a test is a choice too.
+VOTES: Registry[Callable[[Sequence[str], Sequence[Execution]], Selection]] = Registry(
+    "vote strategy")
+VOTES.register("majority", majority_vote)
+VOTES.register("value-aware", value_aware_vote)
+VOTES.register("result-set-majority", result_set_majority)
+VOTES.register("similarity", similarity_vote)

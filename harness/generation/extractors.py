@@ -32,8 +32,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, UnknownNameError
 from harness.generation.parsing import extract_sql
+from harness.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -107,27 +108,26 @@ def lenient(completion: str) -> str:
     return extract_sql(completion).sql
 
 
-EXTRACTORS: dict[str, Extractor] = {
-    e.name: e
-    for e in (
-        Extractor("lenient", "harness", "the harness parser (think, answer, fences, bare SQL)",
-                  lenient),
-        Extractor("last-sql-fence", "OmniSQL / SQL-R1 / Arctic-Text2SQL-R1",
-                  "last closed ```sql block, stripped; nothing otherwise", last_sql_fence),
-        Extractor("csc-sql", "CSC-SQL",
-                  "last <answer> flattened; else last ```sql block; else whole text flattened",
-                  csc_sql),
-        Extractor("after-think", "FINER-SQL",
-                  "text after the last </think>, verbatim; nothing without one", after_think),
-    )
-}
+#: Extractor name -> extractor; ``--extractor`` offers the names registered when the command
+#: line is read (a plugin's or a test's too).
+EXTRACTORS: Registry[Extractor] = Registry("extractor")
+for _extractor in (
+    Extractor("lenient", "harness", "the harness parser (think, answer, fences, bare SQL)",
+              lenient),
+    Extractor("last-sql-fence", "OmniSQL / SQL-R1 / Arctic-Text2SQL-R1",
+              "last closed ```sql block, stripped; nothing otherwise", last_sql_fence),
+    Extractor("csc-sql", "CSC-SQL",
+              "last <answer> flattened; else last ```sql block; else whole text flattened",
+              csc_sql),
+    Extractor("after-think", "FINER-SQL",
+              "text after the last </think>, verbatim; nothing without one", after_think),
+):
+    EXTRACTORS.register(_extractor.name, _extractor)
 
 
 def get_extractor(name: str) -> Extractor:
     """The extractor called ``name``; an unknown name is a ConfigError listing the known ones."""
     try:
-        return EXTRACTORS[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown extractor {name!r}; known: {', '.join(EXTRACTORS)}"
-        ) from None
+        return EXTRACTORS.get(name)
+    except UnknownNameError as exc:
+        raise ConfigError(str(exc), option="--extractor") from None

@@ -24,6 +24,7 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.generation.prompts import PromptBuilder
+from harness.method import Default
 from harness.method import field_meta as _help
 from harness.suite import Suite
 from methods.finer_sql.atomic import SHAPINGS, Shaping
@@ -35,7 +36,7 @@ from methods.finer_sql.memory import (
     ReasoningMemory,
 )
 from methods.finer_sql.rewards import TERMS, FinerSQLRewards
-from methods.grpo import WARM_STARTS, GRPOMethod, GRPOMethodConfig, run_grpo
+from methods.grpo import GRPOMethod, GRPOMethodConfig, run_grpo
 from methods.traces import sft_targets
 from methods.training import build_prompts, is_main_process, token_counter
 
@@ -60,35 +61,24 @@ class FinerSQLConfig(GRPOMethodConfig):
     ``configs/finer-sql-{0.5b,3b}.yaml`` reproduce the released scripts (memory off).
     """
 
-    max_prompt_tokens: int | None = dataclasses.field(
-        default=256, metadata=_help("Prompt token budget (the schema is cut to fit).")
-    )
-    max_new_tokens: int = dataclasses.field(
-        default=128,
-        metadata=_help("Completion budget at evaluation (reasoning + SQL; the rollouts' budget)."),
-    )
-    max_completion_length: int = dataclasses.field(
-        default=128, metadata=_help("Most tokens generated per completion during training.")
-    )
-    max_steps: int = dataclasses.field(
-        default=2, metadata=_help("GRPO optimizer steps (-1: run num_train_epochs epochs).")
-    )
-    per_device_train_batch_size: int = dataclasses.field(
-        default=1, metadata=_help("Completions per device per forward pass.")
-    )
-    gradient_accumulation_steps: int = dataclasses.field(
-        default=8,
-        metadata=_help("Forward passes per optimizer step (1 x 8 = two prompts x 4 completions: "
-                       "one completion per pass keeps the CPU recipe's activations small)."),
-    )
-    warm_start_steps: int = dataclasses.field(
-        default=16, metadata=_help("Warm-start optimizer steps (-1: warm_start_epochs epochs).")
-    )
+    defaults = {
+        "max_prompt_tokens": 256,
+        "max_new_tokens": Default(
+            128, "Completion budget at evaluation (reasoning + SQL; the rollouts' budget)."),
+        "max_completion_length": 128,
+        "max_steps": Default(2, "GRPO optimizer steps (-1: run num_train_epochs epochs)."),
+        "per_device_train_batch_size": 1,
+        "gradient_accumulation_steps": Default(
+            8, "Forward passes per optimizer step (1 x 8 = two prompts x 4 completions: one "
+               "completion per pass keeps the CPU recipe's activations small)."),
+        "warm_start_steps": 16,
+        "schema_format": Default(
+            "columns", "columns (table.column: lines, which the memory gate needs) or ddl."),
+        "warm_start": Default(
+            "template", "SFT on reasoning traces first: template (from the gold), dataset, none "
+                        "(sql teaches no <think> format)."),
+    }
 
-    schema_format: str = dataclasses.field(
-        default="columns",
-        metadata=_help("columns (table.column: lines, which the memory gate needs) or ddl."),
-    )
     # > Reward terms and weights (R = 0 unless the format gate passes)
     format_weight: float = dataclasses.field(default=1.0, metadata=_help("Weight of R_fmt."))
     execution_weight: float = dataclasses.field(default=1.0, metadata=_help("Weight of E."))
@@ -153,12 +143,6 @@ class FinerSQLConfig(GRPOMethodConfig):
         default=True, metadata=_help("Seed the memory with the warm-start traces (verified).")
     )
     # > Warm start (stage 1; the fields are GRPO's)
-    warm_start: str = dataclasses.field(
-        default="template",
-        metadata=_help("SFT on reasoning traces first: template (from the gold), dataset, none "
-                       "(sql teaches no <think> format).", WARM_STARTS),
-    )
-
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.atomic_shaping not in (*SHAPINGS, "custom"):

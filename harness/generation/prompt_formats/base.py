@@ -68,6 +68,17 @@ class PromptFormat(ABC):
             )
         return {}
 
+    def options_over(self, defaults: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+        """``defaults`` updated by ``options``; an option the format does not have is an error
+        that names the ones it has (for :meth:`check_options`)."""
+        unknown = set(options) - set(defaults)
+        if unknown:
+            raise ConfigError(
+                f"Prompt format '{self.name}' has no option {', '.join(sorted(unknown))}; "
+                f"its options are {', '.join(defaults)}."
+            )
+        return {**defaults, **options}
+
     @abstractmethod
     def messages(self, example: Example) -> Messages:
         """The chat messages for ``example``; raises DataError when they cannot be built."""

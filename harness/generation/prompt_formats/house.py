@@ -43,14 +43,8 @@ class HouseFormat(PromptFormat):
         )
 
     def check_options(self, options: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"schema_format": "ddl", "few_shot": 0, **self.extra_options()}
-        unknown = set(options) - set(out)
-        if unknown:
-            raise ConfigError(
-                f"Prompt format '{self.name}' has no option {', '.join(sorted(unknown))}; "
-                f"its options are {', '.join(out)}."
-            )
-        out.update(options)
+        out = self.options_over(
+            {"schema_format": "ddl", "few_shot": 0, **self.extra_options()}, options)
         if out["schema_format"] not in SCHEMA_FORMATS:
             raise ConfigError(
                 f"Unknown schema_format '{out['schema_format']}'. "

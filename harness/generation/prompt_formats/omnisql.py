@@ -183,14 +183,8 @@ class OmniSQLFormat(PromptFormat):
         self._lock = threading.Lock()
 
     def check_options(self, options: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"matched_values": self.default_matched_values, "value_limit": 2}
-        unknown = set(options) - set(out)
-        if unknown:
-            raise ConfigError(
-                f"Prompt format '{self.name}' has no option {', '.join(sorted(unknown))}; "
-                f"its options are {', '.join(out)}."
-            )
-        out.update(options)
+        out = self.options_over(
+            {"matched_values": self.default_matched_values, "value_limit": 2}, options)
         out["matched_values"] = bool(out["matched_values"])
         if int(out["value_limit"]) < 0:
             raise ConfigError(f"value_limit must be >= 0, got {out['value_limit']}.")

@@ -98,12 +98,7 @@ class PrebuiltFormat(PromptFormat):
         self._digest = ""
 
     def check_options(self, options: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(options) - {"path", "split"}
-        if unknown:
-            raise ConfigError(
-                f"Prompt format 'prebuilt' has no option {', '.join(sorted(unknown))}; its "
-                "options are path, split."
-            )
+        options = self.options_over({"path": None, "split": None}, options)
         if not options.get("path"):
             raise ConfigError(
                 "Prompt format 'prebuilt' needs the messages file: give the option path "
