@@ -564,6 +564,8 @@ def test_every_page_runs(board):
     assert "unscorable" in text and "Verified" in text and "harness submissions approve" in text
     flat = " ".join(text.split())
     assert "Spider-Syn** (1,034" in flat and "Spider-DK** (535" in flat and "paired EX drop" in flat
+    # Spider-Realistic with its size, licence and source.
+    assert "Spider-Realistic** (508" in flat and "Zenodo record 5205322, CC BY-SA 4.0" in flat
 
 
 def test_a_broken_store_url_is_shown_not_raised(board, monkeypatch):
