@@ -192,7 +192,9 @@ def check_suite(suite: Suite) -> list[SplitReport]:
             continue
         report = SplitReport(split, available=True, examples=len(examples),
                              release=suite.release(split))
-        report.by_difficulty = dict(Counter(e.difficulty or "unlabelled" for e in examples))
+        counts = Counter(e.difficulty or "unlabelled" for e in examples)
+        order = [lv for lv in suite.difficulty_levels if lv in counts]  # easy before medium
+        report.by_difficulty = {lv: counts[lv] for lv in order + sorted(set(counts) - set(order))}
         report.by_category = dict(
             sorted(Counter(e.category for e in examples if e.category is not None).items())
         )

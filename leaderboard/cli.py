@@ -240,7 +240,8 @@ def leaderboard_command(db, host, port, data_dir, seed_only, seed_runs, no_seed,
 
     The published results from the literature are added once, marked "reported, not verified",
     together with the project's own runs (packaged models on sample, and Qwen2.5-Coder-0.5B on
-    Spider dev when its data is under the data root), verified like any submission.
+    Spider dev and Spider-Realistic when their data is under the data root), verified like any
+    submission.
 
     \b
     Examples:

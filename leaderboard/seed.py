@@ -202,7 +202,8 @@ def seed_own_runs(
     workers: int | None = None,
     folder: str | Path = OWN_RUNS,
 ) -> list[SeededRun]:
-    """Verify and store the project's own runs (packaged models on sample and Spider dev).
+    """Verify and store the project's own runs (packaged models on sample, Spider dev and
+    Spider-Realistic).
 
     They are re-scored like any submission. A run whose benchmark data is not under the data
     root is left out, and the message says so (the sample suite is always there).

@@ -132,7 +132,7 @@ def test_every_page_shows_the_ex_of_the_clis_results_json(board):
             if not s["flagged"]:  # an honest run's own results.json says the same
                 assert ours["metrics"]["ex"] == store.provenance(r["id"])["claimed_results"][
                     "metrics"]["ex"]
-            key = f"{r['suite']}/{r['split']}"
+            key = data.result_key(r)  # a --limit run has its own view: "spider/dev first 66"
             table = table_on(board, key).dataframe[0].value
             row = table[table["id"] == s["id"]].iloc[0]
             assert f"{row['EX %']:.2f}" == expected and row["Scored"] == r["n_scored"]
@@ -140,11 +140,12 @@ def test_every_page_shows_the_ex_of_the_clis_results_json(board):
             assert f"{points[points['Submission'] == s['name']].iloc[0]['EX']:.2f}" == expected
             sample = app(board, "pages/sample.py", params={"result": str(r["id"])})
             assert {m.label: m.value for m in sample.metric}[f"EX % on {key}"] == expected
-            other = next(x for x in data.verified_results(board["url"])
-                         if x["key"] == key and x["result_id"] != r["id"])
-            compare = app(board, "pages/compare.py",
-                          params={"a": str(r["id"]), "b": str(other["result_id"])})
-            assert {m.label: m.value for m in compare.metric}["A: EX %"] == expected
+            others = [x for x in data.verified_results(board["url"])
+                      if x["key"] == key and x["result_id"] != r["id"]]
+            if others:  # the only result of its view (a subset) has nothing to compare with
+                compare = app(board, "pages/compare.py",
+                              params={"a": str(r["id"]), "b": str(others[0]["result_id"])})
+                assert {m.label: m.value for m in compare.metric}["A: EX %"] == expected
             checked += 1
     assert checked >= 5
 
@@ -563,6 +564,8 @@ def test_every_page_runs(board):
     assert "unscorable" in text and "Verified" in text and "harness submissions approve" in text
     flat = " ".join(text.split())
     assert "Spider-Syn** (1,034" in flat and "Spider-DK** (535" in flat and "paired EX drop" in flat
+    # Spider-Realistic with its size, licence and source.
+    assert "Spider-Realistic** (508" in flat and "Zenodo record 5205322, CC BY-SA 4.0" in flat
 
 
 def test_a_broken_store_url_is_shown_not_raised(board, monkeypatch):

@@ -14,6 +14,7 @@ into a failure.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -102,12 +104,20 @@ def server(runs, lb_cache, tmp_path_factory):
         if s["status"] == "verified" for r in s["results"]
     }
     store.close()
+    with serving(db, tmp_path / "server.log") as url:
+        yield {"url": url, "ids": ids, "sids": sids, "expected": expected, "db": str(db),
+               "root": tmp_path}
+
+
+@contextlib.contextmanager
+def serving(db: Path, log_path: Path) -> Iterator[str]:
+    """`harness leaderboard --db DB` on a free loopback port until the block ends; its URL."""
     port = free_port()
     code = (
         "from leaderboard.cli import leaderboard_command; "
         f"leaderboard_command(['--db', {str(db)!r}, '--port', '{port}'])"
     )
-    log = open(tmp_path / "server.log", "w")
+    log = open(log_path, "w")
     process = subprocess.Popen(
         [sys.executable, "-c", code], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -115,8 +125,7 @@ def server(runs, lb_cache, tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)
-        yield {"url": url, "ids": ids, "sids": sids, "expected": expected, "db": str(db),
-               "root": tmp_path}
+        yield url
     finally:
         process.terminate()  # the command exec'd Streamlit: this PID is the server itself
         try:

@@ -26,6 +26,7 @@ from harness.errors import (
     SubmissionError,
     UnknownNameError,
 )
+from harness.evaluation.robustness import paired_report
 from harness.suite import load_suite
 from leaderboard.cli import (
     leaderboard_command,
@@ -636,10 +637,24 @@ def test_the_projects_own_spider_runs_are_verified_on_the_real_data(store):
     data = shared_data_dir()
     require((data / "spider" / "dev.json").is_file(), f"no Spider data under {data}")
     seed_own_runs(store, data_dir=data, workers=2)
-    spider = [r for entry in store.submissions() for r in entry["results"]
-              if r["suite"] == "spider"]
-    assert len(spider) == 1 and all(r["claimed_ex"] == r["ex"] for r in spider)
+    spider = {(r["suite"], r["question_limit"]): r for entry in store.submissions()
+              for r in entry["results"] if r["suite"] != "sample"}
+    # Qwen2.5-Coder-0.5B on all of Spider dev; its Q4_K_M file on Spider-Realistic's first 50
+    # and on the first 66 of Spider dev, which hold their originals.
+    assert set(spider) == {("spider", None), ("spider", 66), ("spider-realistic", 50)}
+    assert all(r["claimed_ex"] == r["ex"] for r in spider.values())
     assert all(not entry["flags"] for entry in store.submissions())
+    # Every row names its release and has its clean-subset EX (the board's two columns).
+    assert {k: r["dataset_version"] for k, r in spider.items()} == {
+        ("spider", None): "2020-06", ("spider", 66): "2020-06",
+        ("spider-realistic", 50): "2021-naacl"}
+    assert all(r["clean_ex"] is not None and 0 < r["n_clean"] < r["n_scored"]
+               for r in spider.values())
+    # The pair is the board's robustness report: every Realistic question has its original.
+    dev, realistic = spider[("spider", 66)], spider[("spider-realistic", 50)]
+    report = paired_report(("spider", "dev"), store.verdicts(dev["id"]),
+                           ("spider-realistic", "dev"), store.verdicts(realistic["id"]))
+    assert report.n == 50
 
 
 def test_store_error_is_a_harness_error():

@@ -7,11 +7,13 @@
   and the gold file ``kunwooshin/CHESS-MATKV`` @ ``c8d9db41`` (both checked line by line against
   each other).
 * ``20251106``: the questions-only ``birdsql/bird_sql_dev_20251106`` on Hugging Face, asked of
-  20240627's databases. The file's SHA-256 at revision ``3c11fb19`` is the one another public
-  project pins for it; no copy was reachable here to check it, and its content digest is unknown,
-  so a re-serialised copy is reported as unrecognised.
+  20240627's databases. The file's SHA-256 at revision ``3c11fb19`` is the one several
+  independent public projects pin for it (946,793 bytes); no copy was reachable here to check
+  it, and its content digest is unknown, so a re-serialised copy is reported as unrecognised.
 * Mini-Dev ``2024-07``: ``bird-bench/mini_dev`` @ ``f2f6603b`` : ``llm/data/``. The 2025-07-04
-  revision (Hugging Face ``birdsql/bird_mini_dev``) is listed without a digest: none was found.
+  revision (Hugging Face ``birdsql/bird_mini_dev``) is listed without a digest: the digest public
+  projects pin is of that dataset's file at ``f65faf4a`` (January 2026), and nothing shows it is
+  the 2025-07 revision byte for byte.
 """
 
 from harness.data.releases import Release
