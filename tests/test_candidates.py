@@ -309,7 +309,7 @@ def test_eval_and_run_vote_the_same_by_default(tmp_path, examples):
                       "--out", str(tmp_path / "eval")])
     assert run_code == eval_code == 0
     run_record, eval_record = read_record(tmp_path / "run"), read_record(tmp_path / "eval")
-    assert run_record.config["vote"] == eval_record.config["vote"] == DEFAULT_VOTE
+    assert run_record.config.vote == eval_record.config.vote == DEFAULT_VOTE
     assert eval_record.metrics.candidates.vote == DEFAULT_VOTE
     chosen = [{s["question_id"]: s["pred_sql"] for s in read_samples(tmp_path / folder)}
               for folder in ("run", "eval")]

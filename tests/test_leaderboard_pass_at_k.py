@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from harness.evaluation.config import EvalConfig
 from harness.evaluation.records import write_run
+from harness.evaluation.voting import DEFAULT_VOTE
 from harness.pipeline import evaluate
 from harness.suite import load_suite
 from leaderboard import queries as data
@@ -43,7 +44,7 @@ def test_the_curve_is_read_from_the_submission_and_plotted(tmp_path, lb_cache, m
     assert list(curves["k"]) == [1, 2, 4]
     assert list(curves["pass@k"]) == [round(100 * v, 2) for v in block.pass_at_k.values()]
     assert set(curves["EX"]) == {round(100 * results.metrics.ex, 2)}
-    assert set(curves["Vote"]) == {"majority"} and set(curves["Submission"]) == {"Sampled"}
+    assert set(curves["Vote"]) == {DEFAULT_VOTE} and set(curves["Submission"]) == {"Sampled"}
     assert data.pass_at_k_long(store.submissions(), "spider/dev").empty
     store.close()
 
