@@ -429,6 +429,15 @@ def test_back_after_open_in_sample_returns_to_the_comparison(browser, server):
         page.close()
 
 
+def moderate(server, action: str, key: str) -> None:
+    """``harness submissions ACTION`` on one of the server's submissions, as a moderator would."""
+    code = subprocess.run(
+        [sys.executable, "-m", "harness", "submissions", action, str(server["sids"][key]),
+         "--db", server["db"]], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=120)
+    assert code.returncode == 0, code.stderr
+
+
 def test_a_hide_is_gone_on_the_next_load(browser, server):
     from playwright.sync_api import expect
 
@@ -437,14 +446,12 @@ def test_a_hide_is_gone_on_the_next_load(browser, server):
         page.goto(f"{server['url']}/?view=sample/dev", wait_until="domcontentloaded")
         settle(page)
         expect(page.locator("td", has_text="Qwen 7B SFT").first).to_be_attached(timeout=60_000)
-        code = subprocess.run(
-            [sys.executable, "-m", "harness", "submissions", "hide", str(server["sids"]["d"]),
-             "--db", server["db"]], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-            capture_output=True, text=True, timeout=120)
-        assert code.returncode == 0, code.stderr
+        moderate(server, "hide", "d")
         page.reload(wait_until="domcontentloaded")
         settle(page)
         expect(page.locator("td", has_text="Qwen 3B GRPO").first).to_be_attached(timeout=60_000)
         expect(page.locator("td", has_text="Qwen 7B SFT")).to_have_count(0)
     finally:
         page.close()
+        # The server is shared by the module's tests, which may run in any order: put it back.
+        moderate(server, "approve", "d")
