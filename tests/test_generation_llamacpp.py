@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import threading
 import urllib.request
 
@@ -164,6 +165,48 @@ def test_prefix_reuse_gives_the_same_greedy_output_with_fewer_tokens_evaluated()
     assert stats[False].evaluated_tokens == stats[False].prompt_tokens
     # Two schemas evaluated once each, then only each question's tail.
     assert stats[True].evaluated_tokens < stats[False].evaluated_tokens / 4
+
+
+def prompt_end_logits(generator, prompts) -> list:
+    """Each prompt's last-position logits as the backend leaves them, prompts one call each in
+    the order given (a one-token greedy decode stops before evaluating the token it chose)."""
+    import numpy as np
+
+    out = []
+    for messages in prompts:
+        generator.generate([messages], SamplingParams(max_new_tokens=1))
+        llm = generator.llm
+        out.append(np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy())
+    return out
+
+
+#: Models for the bit-for-bit check: the packaged SmolLM2, and a k-quant GGUF when one is named by
+#: $HARNESS_TEST_GGUF (Qwen2.5-Coder-0.5B Q4_K_M showed the batch-size effect; none ships on CI).
+BITWISE_MODELS = ["smollm2-135m", pytest.param(os.environ.get("HARNESS_TEST_GGUF"), id="gguf")]
+
+
+@pytest.mark.parametrize("model", BITWISE_MODELS)
+def test_prefix_reuse_leaves_the_same_logits_bit_for_bit(model):
+    need_llama_cpp()
+    require(model is not None, "set HARNESS_TEST_GGUF to a k-quant GGUF file to run this case")
+    if model == "smollm2-135m":
+        need_smollm2()
+    import numpy as np
+
+    from harness.generation.llamacpp_backend import LlamaCppGenerator
+
+    prompts = spider_prompts(35, 55)
+    logits = {}
+    for reuse in (True, False):
+        generator = LlamaCppGenerator(model, n_ctx=4096, n_threads=2, prefix_reuse=reuse)
+        try:
+            ordered = sorted(prompts, key=generator.tokens)  # as generate() orders a batch
+            logits[reuse] = prompt_end_logits(generator, ordered)
+            if reuse:
+                assert generator.stats.evaluated_tokens < generator.stats.prompt_tokens / 2
+        finally:
+            generator.close()
+    assert all(np.array_equal(a, b) for a, b in zip(logits[True], logits[False], strict=True))
 
 
 def test_served_over_the_openai_api(gen):

@@ -44,6 +44,10 @@ from harness.generation.models import file_sha256, gguf_path, resolve_model
 
 INSTALL_HINT = "pip install 'text2sql-harness[llamacpp]'"
 DEFAULT_MAX_CONTEXT = 8192  # KV cache reserved when n_ctx is 0: the model's own, at most this
+# Prompt tokens per decode call, and the unit of prefix reuse: a reused prompt re-evaluates on
+# average half a chunk of its shared prefix, so small chunks keep reuse's gain; below 64 prefill
+# loses speed on a CPU (see the README's speed section).
+DEFAULT_N_BATCH = 64
 
 
 def import_llama_cpp():
@@ -69,8 +73,9 @@ class LlamaCppConfig(BackendConfig):
     n_threads: int = field(default=0, metadata={
         "help": "llama.cpp: CPU threads (0 = every core this process may use)."
     })
-    n_batch: int = field(default=512, metadata={
-        "help": "llama.cpp: prompt tokens evaluated per decode call."
+    n_batch: int = field(default=DEFAULT_N_BATCH, metadata={
+        "help": "llama.cpp: prompt tokens evaluated per decode call; with prefix reuse, the "
+                "prefix kept is a whole number of these (see reusable_prefix)."
     })
     n_gpu_layers: int = field(default=0, metadata={
         "help": "llama.cpp: layers offloaded to a GPU (a GPU build of llama-cpp-python only)."
@@ -108,7 +113,7 @@ class LlamaCppGenerator:
         n_ctx: context (prompt + completion tokens) to reserve the KV cache for; 0 = the model's
             training context, at most ``DEFAULT_MAX_CONTEXT``.
         n_threads: CPU threads (0 = every core this process may use).
-        n_batch: prompt tokens evaluated per llama.cpp decode call.
+        n_batch: prompt tokens evaluated per llama.cpp decode call (and the unit of prefix reuse).
         n_gpu_layers: layers offloaded to a GPU (a CUDA/Metal build of llama-cpp-python only).
         prefix_reuse: keep the KV state of a shared prompt prefix between prompts.
         gguf_file: the file name when ``model`` is a folder holding several GGUF files.
@@ -138,7 +143,7 @@ class LlamaCppGenerator:
         *,
         n_ctx: int = 0,
         n_threads: int = 0,
-        n_batch: int = 512,
+        n_batch: int = DEFAULT_N_BATCH,
         n_gpu_layers: int = 0,
         prefix_reuse: bool = True,
         gguf_file: str | None = None,
@@ -148,6 +153,8 @@ class LlamaCppGenerator:
         source = resolve_model(self.model_name, gguf_file)
         self.path: Path = gguf_path(source)
         self.prefix_reuse = bool(prefix_reuse)
+        self.n_batch = int(n_batch)
+        self._prompt_length = 0  # of the prompt whose KV state the context starts with
         self.stats = PrefixStats()
         self._lock = threading.Lock()  # one decode at a time: one context, one KV cache
         started = time.perf_counter()
@@ -249,7 +256,7 @@ class LlamaCppGenerator:
                 f"The prompt has {len(tokens)} tokens; this model's context is "
                 f"{self.llm.n_ctx()} tokens (raise n_ctx or shorten the prompt)."
             )
-        self._count_prefill(tokens)
+        self._keep_prefix(tokens)
         self.llm.set_seed(seed)
         ids: list[int] = []
         emitted, ttft, finish = "", None, "length"
@@ -280,14 +287,19 @@ class LlamaCppGenerator:
             latency_s=time.perf_counter() - started, ttft_s=ttft, finish_reason=finish,
         )
 
-    def _count_prefill(self, tokens: list[int]) -> None:
-        """Count the prompt tokens llama.cpp will evaluate: all of them without reuse, else those
-        after the prefix shared with the context (at least one, to refresh the logits)."""
-        if not self.prefix_reuse:
-            self.llm.reset()  # n_tokens = 0: llama-cpp-python then matches no prefix
-        shared = shared_prefix(self.llm._input_ids.tolist(), tokens)
+    def _keep_prefix(self, tokens: list[int]) -> None:
+        """Cut the context back to the part of it this prompt reuses (nothing without reuse), so
+        that llama-cpp-python's own prefix match reuses exactly that; count what is evaluated."""
+        keep = 0
+        if self.prefix_reuse:
+            # The previous prompt's evaluated tokens, not its completion: that was evaluated a
+            # token at a time, never in the chunks a fresh evaluation would use.
+            evaluated = self.llm._input_ids[: self._prompt_length].tolist()
+            keep = reusable_prefix(evaluated, tokens, self.n_batch)
+        self.llm.n_tokens = keep  # 0 is llama-cpp-python's reset()
+        self._prompt_length = len(tokens)
         self.stats.prompt_tokens += len(tokens)
-        self.stats.evaluated_tokens += len(tokens) - min(shared, len(tokens) - 1)
+        self.stats.evaluated_tokens += len(tokens) - keep
 
     def _make_formatter(self, llama_cpp):
         if self._template is None:
@@ -314,6 +326,9 @@ class LlamaCppGenerator:
             "dtype": f"gguf-ftype-{meta.get('general.file_type', '?')}",
             "device": "cpu" if not self.llm.model_params.n_gpu_layers else "gpu",
             "llama_cpp_version": version,
+            # The chunk size moves logits in their last bits (see reusable_prefix): part of what
+            # a completion depends on, so part of the generation cache's key.
+            "n_batch": self.n_batch,
             "chat_template_sha256": (
                 hashlib.sha256(self._template.encode()).hexdigest() if self._template
                 else "fallback"
@@ -322,7 +337,8 @@ class LlamaCppGenerator:
 
 
 def llama_settings(
-    path: Path, n_ctx: int = 0, n_threads: int = 0, n_batch: int = 512, n_gpu_layers: int = 0
+    path: Path, n_ctx: int = 0, n_threads: int = 0, n_batch: int = DEFAULT_N_BATCH,
+    n_gpu_layers: int = 0,
 ) -> dict[str, Any]:
     """``llama_cpp.Llama`` keyword arguments (besides the model path): one place, so that the
     speed benchmark's raw floor runs llama.cpp exactly as the backend does."""
@@ -348,17 +364,40 @@ def shared_prefix(a: list[int], b: list[int]) -> int:
     return n
 
 
-def evaluated_tokens(token_lists: list[list[int]]) -> int:
-    """Prompt tokens evaluated when prompts run in this order with prefix reuse: each prompt's
-    tokens after the prefix it shares with the one before (at least one token each).
+def reusable_prefix(context: list[int], tokens: list[int], n_batch: int) -> int:
+    """How many leading tokens of ``tokens`` to take from a KV cache that holds ``context``: the
+    shared prefix, less at least one token (the last prompt position's logits are needed), cut
+    down to a whole number of ``n_batch`` chunks.
 
-    >>> evaluated_tokens([[1, 2, 3, 4], [1, 2, 3, 5], [1, 2, 3, 5]])
+    Why whole chunks: llama.cpp's result for a token depends, in its last bits, on the batch it
+    was evaluated in (with k-quant weights the kernels differ by batch size; Qwen2.5-Coder-0.5B
+    Q4_K_M moved a logit by up to 0.6 and flipped a greedy first token in 1 of 20 Spider dev
+    prompts). A prompt evaluated from scratch runs in chunks at positions 0, n_batch, 2 n_batch…;
+    keeping only whole chunks evaluates the rest in those same chunks, so reuse gives the same
+    logits bit for bit, hence the same greedy output.
+
+    >>> reusable_prefix([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 7], n_batch=2)
+    4
+    >>> reusable_prefix([1, 2, 3, 4], [1, 2, 3, 4], n_batch=2)  # the same prompt: last chunk again
+    2
+    >>> reusable_prefix([1, 2, 3], [9, 2, 3], n_batch=1)
+    0
+    """
+    shared = min(shared_prefix(context, tokens), len(tokens) - 1)
+    return shared - shared % n_batch
+
+
+def evaluated_tokens(token_lists: list[list[int]], n_batch: int = DEFAULT_N_BATCH) -> int:
+    """Prompt tokens evaluated when prompts run in this order with prefix reuse: each prompt's
+    tokens after the prefix :func:`reusable_prefix` keeps from the one before.
+
+    >>> evaluated_tokens([[1, 2, 3, 4], [1, 2, 3, 5], [1, 2, 3, 5]], n_batch=1)
     6
     """
     total = 0
     previous: list[int] = []
     for tokens in token_lists:
-        total += len(tokens) - min(shared_prefix(previous, tokens), len(tokens) - 1)
+        total += len(tokens) - reusable_prefix(previous, tokens, n_batch)
         previous = tokens
     return total
 
