@@ -106,7 +106,21 @@ def test_smollm2_end_to_end_then_from_cache(spider, examples, tmp_path):
     assert [p.sql for p in second] == [p.sql for p in first]
     assert all(p.meta["from_cache"] and p.meta["latency_s"] is None for p in second)
     assert summarize_latency(p.meta for p in second)["samples"] == 0
+    assert summarize_latency(p.meta for p in second)["cached_samples"] == 3
     method.close()
+
+
+def test_a_question_never_generated_is_not_counted_as_cached():
+    """A question whose prompt could not be built (its database missing) has no latency and
+    did not come from the cache either."""
+    metas = [
+        {"from_cache": False, "latency_s": 1.0, "generation_s": 2.0, "batch_id": 0,
+         "completion_tokens": 10},
+        {"from_cache": True, "latency_s": None},
+        {"from_cache": False, "latency_s": None, "error": "database missing"},
+    ]
+    summary = summarize_latency(metas)
+    assert (summary["samples"], summary["cached_samples"]) == (1, 1)
 
 
 # -- voting ----------------------------------------------------------------------------------------

@@ -61,7 +61,9 @@ def summarize_latency(metas: Iterable[dict[str, Any]]) -> dict[str, Any]:
     n = len(fresh)
     return {
         "samples": n,
-        "cached_samples": len(metas) - n,
+        # From the cache, not merely without a latency: a question whose prompt could not be
+        # built (its database missing) was neither generated nor cached.
+        "cached_samples": sum(1 for m in metas if m.get("from_cache")),
         "generation_s": generation_s,
         "selection_s": selection_s,
         "s_per_sample": generation_s / n if n else None,
