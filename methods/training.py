@@ -531,6 +531,13 @@ class TrainedMethod(PromptingMethod):
                 from harness.generation.backends import resolve_backend
 
                 config = dataclasses.replace(config, backend=resolve_backend("auto"))
+            if config.backend == "transformers" and config.backend_options.get("dtype",
+                                                                               "auto") == "auto":
+                # Both models generate in the dtype the training computes in: on a CPU with
+                # native bfloat16 the demo's two evaluation passes prefill about 3x faster.
+                dtype = str(torch_dtype(config.train_dtype)).removeprefix("torch.")
+                config = dataclasses.replace(
+                    config, backend_options={**config.backend_options, "dtype": dtype})
             if self.checkpoint is not None:
                 config = dataclasses.replace(config, model=str(self.checkpoint))
             self._generator = _load(config)
