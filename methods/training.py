@@ -161,6 +161,11 @@ def torch_dtype(name: str):
     return getattr(torch, name)
 
 
+def torch_dtype_name(name: str) -> str:
+    """:func:`torch_dtype` as the name records and the ``--dtype`` option use: ``bfloat16``."""
+    return str(torch_dtype(name)).removeprefix("torch.")
+
+
 def cpu_has_native_bf16() -> bool:
     import torch
 
@@ -507,7 +512,7 @@ class TrainedMethod(PromptingMethod):
         release_memory()  # the trainers' memory, before the checkpoint is loaded for evaluation
         record.setdefault("wall_s", round(time.perf_counter() - started, 2))
         record["base_model"] = self.base_model
-        record["train_dtype"] = str(torch_dtype(self.config.train_dtype)).removeprefix("torch.")
+        record["train_dtype"] = torch_dtype_name(self.config.train_dtype)
         record["config"] = dataclasses.asdict(self.config)
         write_complete(out_dir, record, self.config.keep_trainer_checkpoints)
         self.record = record
@@ -531,13 +536,12 @@ class TrainedMethod(PromptingMethod):
                 from harness.generation.backends import resolve_backend
 
                 config = dataclasses.replace(config, backend=resolve_backend("auto"))
-            if config.backend == "transformers" and config.backend_options.get("dtype",
-                                                                               "auto") == "auto":
+            options = config.backend_options
+            if config.backend == "transformers" and options.get("dtype", "auto") == "auto":
                 # Both models generate in the dtype the training computes in: on a CPU with
                 # native bfloat16 the demo's two evaluation passes prefill about 3x faster.
-                dtype = str(torch_dtype(config.train_dtype)).removeprefix("torch.")
-                config = dataclasses.replace(
-                    config, backend_options={**config.backend_options, "dtype": dtype})
+                dtype = torch_dtype_name(config.train_dtype)
+                config = dataclasses.replace(config, backend_options={**options, "dtype": dtype})
             if self.checkpoint is not None:
                 config = dataclasses.replace(config, model=str(self.checkpoint))
             self._generator = _load(config)
