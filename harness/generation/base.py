@@ -68,8 +68,9 @@ class SamplingParams:
 class Completion:
     """One generated completion.
 
-    ``latency_s``: seconds from the ``generate()`` call to this completion's last token.
-    ``ttft_s``: seconds from the ``generate()`` call to its first token (None when unmeasured).
+    ``latency_s``: seconds from the ``generate()`` call (or, on a backend that runs prompts one at
+    a time, from the start of this prompt's turn) to this completion's last token.
+    ``ttft_s``: seconds from the same start to its first token (None when unmeasured).
     ``finish_reason``: ``stop`` (end of sequence or a stop string) or ``length`` (token budget).
     """
 

@@ -8,8 +8,8 @@ Definitions (the prompting method's docstring has the full text):
   read with ``batch_size`` (the most samples one batch held) and ``s_per_batch`` (the mean wall
   time of one batch);
 * ``latency_p50_s``/``latency_p95_s``: only when latency was measured per question, that is with
-  batches of one sample, or a backend that times each request (vLLM, HTTP servers: the
-  generator's ``per_request_latency``); otherwise None, since every question of a batch waits
+  batches of one sample, or a backend that times each request (vLLM, HTTP servers, llama.cpp:
+  the generator's ``per_request_latency``); otherwise None, since every question of a batch waits
   for the whole batch and its "latency" is the batch's time;
 * cached samples (``from_cache``) are excluded from every aggregate.
 """

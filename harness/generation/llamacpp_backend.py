@@ -123,7 +123,9 @@ class LlamaCppGenerator:
     Config: ClassVar[type[BackendConfig]] = LlamaCppConfig
     # Before transformers on a CPU for a GGUF model: faster, and the weights stay quantized.
     auto_priority: ClassVar[int | None] = 50
-    per_request_latency = False  # latency_s is measured from the generate() call, as the protocol
+    # Prompts run one at a time: each completion is timed from the start of its own prompt's turn
+    # (tokens in, prefill, decode), not from the batch's start, so latency is per question.
+    per_request_latency = True
 
     @classmethod
     def usable(cls, model: str | None = None) -> bool:
@@ -203,8 +205,11 @@ class LlamaCppGenerator:
     ) -> list[list[Completion]]:
         """``params.n`` completions per prompt, in prompt order; prompts sharing a prefix run back
         to back. Once ``cancel`` is set, decoding stops and what there is comes back."""
-        started = time.perf_counter()
-        encoded = [self.tokens(m) for m in prompts]
+        encoded, tokenize_s = [], []
+        for messages in prompts:
+            started = time.perf_counter()
+            encoded.append(self.tokens(messages))
+            tokenize_s.append(time.perf_counter() - started)
         order = sorted(range(len(prompts)), key=lambda i: encoded[i]) if self.prefix_reuse \
             else range(len(prompts))
         results: dict[int, list[Completion]] = {}
@@ -212,6 +217,8 @@ class LlamaCppGenerator:
             for i in order:
                 if cancel is not None and cancel.is_set():
                     break
+                # Its own turn and tokenization; the wait behind earlier prompts is queueing.
+                started = time.perf_counter() - tokenize_s[i]
                 results[i] = self._candidates(encoded[i], params, started, cancel)
         return [results[i] for i in sorted(results)]
 
