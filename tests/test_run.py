@@ -185,6 +185,19 @@ def test_a_llamacpp_run_reports_latency_per_question(tmp_path, capsys):
     assert "p50" in err.out + err.err
 
 
+def test_a_llamacpp_run_ends_without_a_resource_warning(tmp_path):
+    """llama-cpp-python leaves two /dev/null files open; the run's last line must still be its
+    summary, not "ResourceWarning: unclosed file" printed at exit."""
+    need_smollm2()
+    need_llama_cpp()
+    cmd = [sys.executable, "-m", "harness", "run", "--method", "prompting", "--suite", "sample",
+           "--limit", "1", "--backend", "llama.cpp", "--max-new-tokens", "2", "--no-cache",
+           "--n-threads", "1", "--out", str(tmp_path / "run")]
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "ResourceWarning" not in done.stdout + done.stderr
+
+
 def _lines(path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 

@@ -20,6 +20,7 @@ own seed derived from ``(params.seed, j)``, so sampling does not depend on how p
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib.util
 import json
@@ -60,6 +61,20 @@ def import_llama_cpp():
             "backend='transformers'."
         ) from exc
     return llama_cpp
+
+
+def _close_null_files() -> None:
+    """llama-cpp-python opens ``/dev/null`` twice at import (to silence model loading) and never
+    closes it, so every run ended with "ResourceWarning: unclosed file" after its summary.
+    Closed at exit; llama.cpp only uses them while loading a model, never when freeing one."""
+    utils = sys.modules.get("llama_cpp._utils")
+    for name in ("outnull_file", "errnull_file"):
+        null_file = getattr(utils, name, None)
+        if null_file is not None:
+            null_file.close()
+
+
+atexit.register(_close_null_files)
 
 
 @dataclass
