@@ -25,7 +25,7 @@ Latency
   each request (vLLM, openai, llama.cpp) (``summarize_latency``).
 * Samples served from the cache are flagged ``from_cache`` and excluded from latency aggregates.
 * ``ttft_s`` is the time from submitting the batch to the first generated token (transformers:
-  shared by the batch; vLLM and HTTP: per request).
+  shared by the batch; vLLM and HTTP: per request; llama.cpp: from the start of its own turn).
 """
 
 from __future__ import annotations
