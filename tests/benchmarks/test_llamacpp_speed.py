@@ -31,8 +31,7 @@ from typing import Any
 
 import pytest
 
-from tests.generation_support import need_smollm2
-from tests.support import require
+from tests.generation_support import need_llama_cpp, need_smollm2
 
 pytestmark = [pytest.mark.slow, pytest.mark.benchmark]
 
@@ -238,9 +237,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def test_harness_backend_is_within_125_percent_of_raw_llama_cpp(benchmark):
-    import importlib.util
-
-    require(importlib.util.find_spec("llama_cpp") is not None, "llama-cpp-python missing")
+    need_llama_cpp()
     need_smollm2()
     prompts = spider_prompts(10)
     from harness.generation.llamacpp_backend import LlamaCppGenerator
