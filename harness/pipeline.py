@@ -19,6 +19,7 @@ from harness.core import Example, Prediction
 from harness.errors import ConfigError, DataError
 from harness.evaluation import gold_flags
 from harness.evaluation.ambiguity import Flag, scan
+from harness.evaluation.collector import fewer_collections
 from harness.evaluation.config import EvalConfig
 from harness.evaluation.execution import (
     ExecutionSettings,
@@ -60,6 +61,7 @@ from harness.progress import reporter
 from harness.suite import Suite
 
 
+@fewer_collections()  # loading, scoring and summing up allocate most of what they keep
 def evaluate(
     suite: Suite,
     config: EvalConfig,
