@@ -36,7 +36,8 @@ _saved: tuple[int, ...] = ()
 @contextmanager
 def fewer_collections() -> Iterator[None]:
     """Collect the young generation every :data:`YOUNG_OBJECTS` allocations inside the block
-    (never less often than the process already does); re-entrant and thread-safe."""
+    (or less often still, where the process already collects less often); re-entrant and
+    thread-safe."""
     global _active, _saved
     with _lock:
         if _active == 0:
