@@ -496,26 +496,35 @@ def test_upload_runs_the_same_verification(board, runs, tmp_path):
                     "sql": f"SELECT * FROM ({r['pred_sql']}) AS mine WHERE 1"}) + "\n"
         for r in records
     ).encode()
-    outcome = data.submit_upload(url, {"name": "Uploaded", "decoding": "greedy"},
-                                 [("mine.jsonl", preds)], "sample")
-    assert outcome.summary()[0]["correct"] == 38 and not outcome.flagged
-    run = make_run(tmp_path / "up", wrong_every=7)
-    rewrite_json(run / "results.json", lambda r: r["metrics"].update(ex=1.0))
-    files = [(n, (run / n).read_bytes()) for n in ("results.json", "samples.jsonl")]
-    outcome = data.submit_upload(url, {"name": "Uploaded run", "model_size": "1B"}, files)
-    assert outcome.flagged
-    assert open_store(url).counts()["submissions"] == before + 2
-    names = {s["name"] for s in data.submissions(url)}  # caches were cleared
-    assert {"Uploaded", "Uploaded run"} <= names
-    for files, message in (
-        ([], "Choose a file"),
-        ([("a.csv", b"x")], "a predictions file ends in"),
-        ([("a.jsonl", b""), ("b.jsonl", b""), ("c.json", b"")], "Upload one predictions file"),
-        ([("p.jsonl", b"{}\n")], "Choose the suite"),
-    ):
-        with pytest.raises(HarnessError, match=message):
-            data.submit_upload(url, {"name": "x"}, files)
-    assert open_store(url).counts()["submissions"] == before + 2
+    added = []  # deleted at the end: the other tests of this module count the board's rows
+    try:
+        outcome = data.submit_upload(url, {"name": "Uploaded", "decoding": "greedy"},
+                                     [("mine.jsonl", preds)], "sample")
+        added.append(outcome.submission_id)
+        assert outcome.summary()[0]["correct"] == 38 and not outcome.flagged
+        run = make_run(tmp_path / "up", wrong_every=7)
+        rewrite_json(run / "results.json", lambda r: r["metrics"].update(ex=1.0))
+        files = [(n, (run / n).read_bytes()) for n in ("results.json", "samples.jsonl")]
+        outcome = data.submit_upload(url, {"name": "Uploaded run", "model_size": "1B"}, files)
+        added.append(outcome.submission_id)
+        assert outcome.flagged
+        assert open_store(url).counts()["submissions"] == before + 2
+        names = {s["name"] for s in data.submissions(url)}  # caches were cleared
+        assert {"Uploaded", "Uploaded run"} <= names
+        for files, message in (
+            ([], "Choose a file"),
+            ([("a.csv", b"x")], "a predictions file ends in"),
+            ([("a.jsonl", b""), ("b.jsonl", b""), ("c.json", b"")],
+             "Upload one predictions file"),
+            ([("p.jsonl", b"{}\n")], "Choose the suite"),
+        ):
+            with pytest.raises(HarnessError, match=message):
+                data.submit_upload(url, {"name": "x"}, files)
+        assert open_store(url).counts()["submissions"] == before + 2
+    finally:
+        for submission_id in added:
+            open_store(url).delete(submission_id)
+        data.clear_caches()
 
 
 def test_uploads_can_wait_for_approval(board, runs, monkeypatch):
